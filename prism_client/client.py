@@ -1,0 +1,252 @@
+"""The client: configuration, one pooled ``requests.Session``, and the retry loop.
+
+Every call goes through :meth:`PrismClient.request`, which adds the API key, an
+``Idempotency-Key`` for writes (created once, before the first attempt, so every
+retry resends it) and turns error responses into :mod:`prism_client.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import APIConnectionError, APIError, ConfigurationError, PrismError, Timeout, error_from_response
+from .object_types import OBJECT_TYPES, object_type
+from .resources import ImportService, PropertyService, RecordService
+from .retry import RetryPolicy, backoff_delay, is_replayable, parse_retry_after, should_retry
+
+logger = logging.getLogger("prism_client")
+
+DEFAULT_BASE_URL = "https://developers.micro.so"
+# (connect, read) seconds: fail fast on a dead host, allow slow queries.
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_POOL_SIZE = 10
+
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT"})
+# Transport failures worth another attempt; anything else (a malformed URL, say)
+# would fail the same way again.
+TRANSIENT_ERRORS: tuple[type[requests.RequestException], ...] = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+Params = Mapping[str, str | list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A successful response: status, headers (lower-cased names) and parsed JSON."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: object
+
+
+def new_idempotency_key() -> str:
+    return f"prism-client-{uuid.uuid4()}"
+
+
+def quote_segment(value: str) -> str:
+    """One path segment, with ``/`` and everything else reserved escaped."""
+    return quote(value, safe="")
+
+
+class PrismClient:
+    """A typed client for one Prism team.
+
+    Arguments fall back to ``MICRO_BASE_URL``, ``MICRO_API_KEY`` and ``MICRO_TEAM_ID``
+    (the official SDK's names). Use it as a context manager, or call :meth:`close`.
+    """
+
+    contacts: RecordService
+    organizations: RecordService
+    identities: RecordService
+    deals: RecordService
+    actions: RecordService
+    documents: RecordService
+    events: RecordService
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        team_id: str | None = None,
+        *,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        pool_maxsize: int = DEFAULT_POOL_SIZE,
+        user_agent: str = "prism-client",
+    ) -> None:
+        base_url = base_url or os.environ.get("MICRO_BASE_URL") or DEFAULT_BASE_URL
+        api_key = api_key or os.environ.get("MICRO_API_KEY")
+        team_id = team_id or os.environ.get("MICRO_TEAM_ID")
+        if not api_key:
+            raise ConfigurationError("no API key: pass api_key or set MICRO_API_KEY")
+        if not team_id:
+            raise ConfigurationError("no team id: pass team_id or set MICRO_TEAM_ID")
+        self.base_url = base_url.rstrip("/")
+        self.team_id = team_id
+        self.__api_key = api_key  # name-mangled: kept out of vars(), repr and logs
+        self.timeout = timeout
+        policy = retry_policy or RetryPolicy()
+        if max_retries is not None:
+            policy = RetryPolicy(
+                max_retries=max_retries,
+                initial_delay=policy.initial_delay,
+                max_delay=policy.max_delay,
+                max_retry_after=policy.max_retry_after,
+                jitter=policy.jitter,
+            )
+        self.retry_policy = policy
+        self.sleep: Callable[[float], None] = time.sleep
+        self.clock: Callable[[], float] = time.monotonic
+        self._prefix = f"{self.base_url}/v2/prism/{quote_segment(team_id)}/"
+
+        self._session = requests.Session()
+        # Retries are ours (they need the idempotency key and x-should-retry), so
+        # the adapter itself never retries.
+        adapter = HTTPAdapter(pool_connections=pool_maxsize, pool_maxsize=pool_maxsize, max_retries=0)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
+
+        # One service per object type, generated from the table.
+        self.services: dict[str, RecordService] = {}
+        for t in OBJECT_TYPES:
+            service = RecordService(self, t)
+            self.services[t.segment] = service
+            setattr(self, t.attr, service)
+        self.imports = ImportService(self)
+        self.properties = PropertyService(self)
+
+    def service(self, segment: str) -> RecordService:
+        """The service for an object type's path segment, e.g. ``"contact"``."""
+        return self.services[object_type(segment).segment]
+
+    def __repr__(self) -> str:
+        return f"PrismClient(base_url={self.base_url!r}, team_id={self.team_id!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        read_only: bool = False,
+    ) -> Reply:
+        """Send one API call (with retries) and return the parsed reply.
+
+        ``path`` is relative to ``/v2/prism/{teamId}/``. ``read_only`` marks a POST
+        that only reads (``/query``): it gets no idempotency key and is retried
+        like a GET.
+        """
+        method = method.upper()
+        url = self._prefix + path.lstrip("/")
+        sent = dict(headers or {})
+        if method in WRITE_METHODS and not read_only:
+            # Before the first attempt, so every retry carries the same key; a
+            # caller's key wins.
+            sent.setdefault("Idempotency-Key", idempotency_key or new_idempotency_key())
+        replayable = read_only or is_replayable(method, has_idempotency_key="Idempotency-Key" in sent)
+        sent["x-api-key"] = self.__api_key
+
+        retries_done = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                response = self._session.request(
+                    method, url, params=params, json=json, headers=sent, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                error: PrismError = self._transport_error(exc)
+                status: int | None = None
+                headers_in: Mapping[str, str] = {}
+                cause: BaseException = exc
+                if not isinstance(exc, TRANSIENT_ERRORS):
+                    raise error from exc
+            else:
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                logger.debug("%s %s -> %d in %.0f ms (try %d)", method, path, response.status_code, elapsed_ms, retries_done + 1)
+                if response.status_code < 400:
+                    return Reply(response.status_code, _lower(response.headers), self._parse(response))
+                error = error_from_response(
+                    response.status_code,
+                    response.content,
+                    response.headers,
+                    reason=response.reason or "",
+                    secret=self.__api_key,
+                )
+                status, headers_in, cause = response.status_code, response.headers, error
+            retry_after = parse_retry_after(headers_in)
+            if not should_retry(
+                replayable=replayable,
+                retries_done=retries_done,
+                max_retries=self.retry_policy.max_retries,
+                status=status,
+                should_retry_header=headers_in.get("x-should-retry"),
+                retry_after=retry_after,
+                max_retry_after=self.retry_policy.max_retry_after,
+            ):
+                if cause is error:
+                    raise error
+                raise error from cause
+            delay = backoff_delay(retries_done, self.retry_policy, retry_after=retry_after)
+            logger.info("retrying %s %s in %.2f s after %s", method, path, delay, status or type(error).__name__)
+            self.sleep(delay)
+            retries_done += 1
+
+    def _transport_error(self, exc: requests.RequestException) -> APIConnectionError:
+        # The message names the server, never the request's headers.
+        detail = str(exc).replace(self.__api_key, "***")
+        if isinstance(exc, requests.Timeout):
+            return Timeout(f"{self.base_url} did not answer in time: {detail}")
+        return APIConnectionError(f"could not reach {self.base_url}: {detail}")
+
+    def _parse(self, response: requests.Response) -> object:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise APIError(
+                "the response body is not JSON",
+                status=response.status_code,
+                code="invalid_response",
+                request_id=response.headers.get("x-request-id"),
+                headers=_lower(response.headers),
+                body=response.text[:200],
+            ) from None
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}

@@ -1,0 +1,357 @@
+"""Record operations behind the endpoints: validation, writes, reads and their shapes."""
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .errors import ApiError, bad_request, not_found, validation_error
+from .models import Record
+from .query import _equals, _operand
+from .schema import Property, TypeSchema
+from .values import InvalidValue, clean_write_value, format_datetime, parse_boolean, parse_number
+
+SelectTree = dict[str, "SelectTree | None"]
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def select_tree(paths: list[str] | None) -> SelectTree | None:
+    if paths is None:
+        return None
+    tree: SelectTree = {}
+    for path in paths:
+        node = tree
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if i == len(parts) - 1:
+                node.setdefault(part, None)
+            else:
+                child = node.get(part)
+                if child is None:
+                    child = node[part] = {}
+                node = child
+    return tree
+
+
+def _ref_ids(prop: Property, value: Any) -> list[str]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+class Expander:
+    """Fills reference values with their targets' selected properties.
+
+    One query per (target type, depth), never one per row.
+    """
+
+    def __init__(self, team_id, schema: dict[str, TypeSchema], list_id: str | None = None) -> None:
+        self.team_id = team_id
+        self.schema = schema
+        self.list_id = list_id
+        self.fetched: dict[str, Record] = {}
+
+    def props_of(self, record: Record) -> dict[str, Any]:
+        props = record.properties
+        if self.list_id and self.list_id in (record.list_values or {}):
+            props = {**props, **record.list_values[self.list_id]}
+        return props
+
+    def prefetch(self, object_type: str, records: list[Record], tree: SelectTree | None) -> None:
+        if not tree:
+            return
+        type_schema = self.schema[object_type]
+        for slug, sub in tree.items():
+            prop = type_schema.get(slug)
+            if prop is None or prop.type != "reference" or not sub:
+                continue
+            wanted = {i for r in records for i in _ref_ids(prop, self.props_of(r).get(slug))} - set(self.fetched)
+            targets = []
+            if wanted:
+                targets = list(
+                    Record.objects.filter(
+                        team_id=self.team_id, object_type=prop.target, id__in=list(wanted), deleted_at__isnull=True
+                    )
+                )
+                self.fetched.update({str(t.id): t for t in targets})
+            known = [self.fetched[i] for r in records for i in _ref_ids(prop, self.props_of(r).get(slug)) if i in self.fetched]
+            self.prefetch(prop.target, known, sub)
+
+    def render(self, object_type: str, record: Record, tree: SelectTree | None) -> dict[str, Any]:
+        type_schema = self.schema[object_type]
+        props = self.props_of(record)
+        slugs = tree.keys() if tree is not None else [*props.keys(), "created_at", "updated_at"]
+        out: dict[str, Any] = {}
+        for slug in slugs:
+            if slug == "id":
+                continue
+            prop = type_schema.get(slug)
+            if prop is None:
+                continue
+            if prop.system:
+                out[slug] = format_datetime(getattr(record, slug))
+                continue
+            value = props.get(slug)
+            if prop.type == "reference" and value is not None:
+                sub = tree.get(slug) if tree is not None else None
+                refs = [self._reference(prop.target, i, sub) for i in _ref_ids(prop, value)]
+                value = refs if prop.multiple else refs[0]
+            out[slug] = value
+        return out
+
+    def _reference(self, target: str, ref_id: str, sub: SelectTree | None) -> dict[str, Any]:
+        target_record = self.fetched.get(ref_id)
+        properties = self.render(target, target_record, sub) if (sub and target_record) else {}
+        return {"id": ref_id, "properties": properties}
+
+
+def read_shape(record: Record, expander: Expander, tree: SelectTree | None = None) -> dict[str, Any]:
+    expander.prefetch(record.object_type, [record], tree)
+    return {
+        "id": str(record.id),
+        "default": expander.render(record.object_type, record, tree),
+        "list": record.list_values or {},
+    }
+
+
+def row_shapes(records: list[Record], object_type: str, expander: Expander, tree: SelectTree | None) -> list[dict]:
+    expander.prefetch(object_type, records, tree)
+    return [
+        {
+            "id": str(r.id),
+            "properties": expander.render(object_type, r, tree),
+            "is_user_object": r.is_user_object,
+            "source": [r.source],
+        }
+        for r in records
+    ]
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def clean_properties(
+    team_id,
+    schema: dict[str, TypeSchema],
+    object_type: str,
+    default: Any,
+    *,
+    current: dict[str, Any] | None = None,
+    field_prefix: str = "",
+) -> dict[str, Any]:
+    """Validate a write and return the record's new properties (422 on any bad field)."""
+    if default is None:
+        default = {}
+    if not isinstance(default, dict):
+        raise bad_request("`default` must be an object of {slug: value}.", field="default")
+    type_schema = schema[object_type]
+    errors: dict[str, str] = {}
+    result = dict(current or {})
+    references: dict[str, list[tuple[str, str]]] = {}
+    for slug, raw in default.items():
+        name = f"{field_prefix}{slug}"
+        prop = type_schema.get(slug) if isinstance(slug, str) else None
+        if prop is None:
+            errors[name] = f"Unknown property `{slug}` on {object_type}."
+            continue
+        if prop.read_only:
+            errors[name] = f"`{slug}` is read-only."
+            continue
+        try:
+            value = clean_write_value(prop, raw)
+        except InvalidValue as exc:
+            errors[name] = str(exc)
+            continue
+        if value is None:
+            result.pop(slug, None)
+        else:
+            result[slug] = value
+            if prop.type == "reference":
+                for ref in _ref_ids(prop, value):
+                    references.setdefault(prop.target, []).append((name, ref))
+    for target, refs in references.items():
+        ids = {r for _, r in refs}
+        live = {
+            str(i)
+            for i in Record.objects.filter(
+                team_id=team_id, object_type=target, id__in=list(ids), deleted_at__isnull=True
+            ).values_list("id", flat=True)
+        }
+        for name, ref in refs:
+            if ref not in live:
+                errors.setdefault(name, f"No {target} with id {ref}.")
+    for prop in type_schema.properties.values():
+        if prop.required and result.get(prop.slug) is None:
+            errors.setdefault(f"{field_prefix}{prop.slug}", f"`{prop.slug}` is required.")
+    if errors:
+        raise validation_error(errors)
+    return result
+
+
+def clean_list_values(team_id, schema, object_type: str, raw: Any, current: dict | None = None) -> dict:
+    if raw is None:
+        return dict(current or {})
+    if not isinstance(raw, dict):
+        raise bad_request("`list` must be an object of {list_id: {slug: value}}.", field="list")
+    result = {k: dict(v) for k, v in (current or {}).items()}
+    errors: dict[str, str] = {}
+    for list_id, values in raw.items():
+        try:
+            key = str(uuid.UUID(str(list_id)))
+        except ValueError:
+            errors[f"list.{list_id}"] = "List ids must be UUIDs."
+            continue
+        try:
+            merged = _clean_partial(team_id, schema, object_type, values, result.get(key, {}), f"list.{key}.")
+        except ApiError as exc:
+            errors.update(exc.details.get("fields", {}))
+            continue
+        result[key] = merged
+    if errors:
+        raise validation_error(errors)
+    return result
+
+
+def _clean_partial(team_id, schema, object_type, values, current, prefix) -> dict:
+    # List values are partial overlays: no required-property check.
+    type_schema = schema[object_type]
+    relaxed = TypeSchema(
+        object_type,
+        {s: (Property(**{**p.__dict__, "required": False}) if p.required else p) for s, p in type_schema.properties.items()},
+    )
+    return clean_properties(team_id, {**schema, object_type: relaxed}, object_type, values, current=current, field_prefix=prefix)
+
+
+def check_if_match(record: Record, if_match: str | None, expander: Expander) -> None:
+    if if_match is None:
+        return
+    candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if "*" in candidates or record.etag in candidates:
+        return
+    raise ApiError(
+        412,
+        "precondition_failed",
+        "The record changed since you read it (If-Match does not match its ETag).",
+        {"current": read_shape(record, expander), "etag": record.etag},
+        {"ETag": record.etag},
+    )
+
+
+def get_live(team_id, object_type: str, record_id: str, *, lock: bool = False, deleted: bool = False) -> Record:
+    try:
+        pk = uuid.UUID(record_id)
+    except ValueError:
+        raise not_found(f"No {object_type} with id {record_id}.") from None
+    qs = Record.objects.filter(team_id=team_id, object_type=object_type, id=pk)
+    if not deleted:
+        qs = qs.filter(deleted_at__isnull=True)
+    if lock:
+        qs = qs.select_for_update()
+    record = qs.first()
+    if record is None:
+        raise not_found(f"No {object_type} with id {record_id}.")
+    return record
+
+
+def create_record(team_id, schema, object_type: str, body: dict, *, source: str = "api") -> Record:
+    props = clean_properties(team_id, schema, object_type, body.get("default"))
+    list_values = clean_list_values(team_id, schema, object_type, body.get("list"))
+    now = timezone.now()
+    return Record.objects.create(
+        team_id=team_id,
+        object_type=object_type,
+        properties=props,
+        list_values=list_values,
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def patch_record(team_id, schema, record: Record, body: dict) -> Record:
+    props = clean_properties(team_id, schema, record.object_type, body.get("default"), current=record.properties)
+    list_values = clean_list_values(team_id, schema, record.object_type, body.get("list"), record.list_values)
+    if props != record.properties or list_values != record.list_values:
+        record.properties = props
+        record.list_values = list_values
+        record.revision += 1
+        record.updated_at = timezone.now()
+        record.save(update_fields=["properties", "list_values", "revision", "updated_at"])
+    return record
+
+
+def soft_delete(record: Record) -> None:
+    now = timezone.now()
+    record.deleted_at = now
+    record.updated_at = now
+    record.revision += 1
+    record.save(update_fields=["deleted_at", "updated_at", "revision"])
+
+
+def restore(record: Record) -> Record:
+    if record.deleted_at is not None:
+        record.deleted_at = None
+        record.updated_at = timezone.now()
+        record.revision += 1
+        record.save(update_fields=["deleted_at", "updated_at", "revision"])
+    return record
+
+
+def duplicate(record: Record) -> Record:
+    now = timezone.now()
+    return Record.objects.create(
+        team_id=record.team_id,
+        object_type=record.object_type,
+        properties=dict(record.properties),
+        list_values={k: dict(v) for k, v in (record.list_values or {}).items()},
+        source=record.source,
+        grant=record.grant,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def lookup_property(type_schema: TypeSchema, slug: str) -> Property:
+    prop = type_schema.get(slug)
+    if prop is None or prop.system:
+        raise bad_request(f"Unknown property `{slug}` on {type_schema.object_type}.", field="slug")
+    return prop
+
+
+def find_matches(base_qs, type_schema: TypeSchema, slug: str, value: str, limit: int = 2) -> list[Record]:
+    prop = lookup_property(type_schema, slug)
+    operand = _operand(prop, value, "=")
+    return list(base_qs.filter(deleted_at__isnull=True).filter(_equals(prop, operand)).order_by("-created_at")[:limit])
+
+
+def value_from_path(prop: Property, value: str) -> Any:
+    """The typed value an upsert writes for the `/by/{slug}/{value}` path segment."""
+    try:
+        if prop.type == "number":
+            return parse_number(value)
+        if prop.type == "boolean":
+            return parse_boolean(value)
+        if prop.type == "multiselect" or (prop.type == "reference" and prop.multiple):
+            return [value]
+    except InvalidValue as exc:
+        raise validation_error({prop.slug: str(exc)}) from None
+    return value
+
+
+def upsert(team_id, schema, base_qs, object_type: str, slug: str, value: str, body: dict) -> tuple[Record, bool]:
+    type_schema = schema[object_type]
+    with transaction.atomic():
+        matches = find_matches(base_qs, type_schema, slug, value)
+        if len(matches) > 1:
+            raise ApiError(409, "multiple_matches", f"Several {object_type} records have {slug} = {value!r}; patch by id.")
+        if matches:
+            record = Record.objects.select_for_update().get(pk=matches[0].pk)
+            return patch_record(team_id, schema, record, body), False
+        prop = lookup_property(type_schema, slug)
+        default = dict(body.get("default") or {}) if isinstance(body.get("default"), dict) else body.get("default")
+        if isinstance(default, dict):
+            default.setdefault(slug, value_from_path(prop, value))
+        return create_record(team_id, schema, object_type, {**body, "default": default}), True

@@ -1,0 +1,124 @@
+"""The Prism endpoints (API_CONTRACT.md), one small view per route."""
+
+from django.http import HttpRequest, HttpResponse
+
+from . import records as ops
+from .api import ApiView, json_response
+from .errors import ApiError, not_found
+from .query import parse_list_params, parse_query_body, parse_select, page_of
+from .records import Expander, read_shape, row_shapes, select_tree
+
+
+class RecordReadMixin:
+    def respond_record(self, record, status: int = 200, select=None) -> HttpResponse:
+        expander = Expander(self.team_id, self.schema)
+        tree = select_tree(select)
+        return json_response(read_shape(record, expander, tree), status=status, etag=record.etag)
+
+    def respond_page(self, pq) -> HttpResponse:
+        rows, has_more, next_cursor, total = page_of(self.records(), self.type_schema, pq)
+        expander = Expander(self.team_id, self.schema, pq.list_id)
+        body = {
+            "data": row_shapes(rows, self.object_type, expander, select_tree(pq.select)),
+            "has_more": has_more,
+            "next_cursor": next_cursor,
+        }
+        if total is not None:
+            body["total"] = total
+        return json_response(body)
+
+
+class CollectionView(RecordReadMixin, ApiView):
+    """GET /{t}: list with query-string sugar. POST /{t}: create."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.respond_page(parse_list_params(self.schema, self.object_type, request.GET))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        record = ops.create_record(self.team_id, self.schema, self.object_type, self.body)
+        return self.respond_record(record, status=201)
+
+
+class QueryView(RecordReadMixin, ApiView):
+    write_methods = frozenset()  # POST, but a read
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self.respond_page(parse_query_body(self.schema, self.object_type, self.body))
+
+
+class CountView(ApiView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return json_response({"total": self.records().filter(deleted_at__isnull=True).count()})
+
+
+class RecordView(RecordReadMixin, ApiView):
+    """GET, PATCH, DELETE /{t}/{id}."""
+
+    def get(self, request: HttpRequest, record_id: str) -> HttpResponse:
+        select = parse_select(self.schema, self.object_type, request.GET.get("select"))
+        deleted = request.GET.get("deleted", "").lower() == "true"
+        record = ops.get_live(self.team_id, self.object_type, record_id, deleted=deleted)
+        return self.respond_record(record, select=select)
+
+    def patch(self, request: HttpRequest, record_id: str) -> HttpResponse:
+        record = ops.get_live(self.team_id, self.object_type, record_id, lock=True)
+        ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema))
+        record = ops.patch_record(self.team_id, self.schema, record, self.body)
+        return self.respond_record(record)
+
+    def delete(self, request: HttpRequest, record_id: str) -> HttpResponse:
+        record = ops.get_live(self.team_id, self.object_type, record_id, lock=True)
+        ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema))
+        ops.soft_delete(record)
+        response = HttpResponse(status=204)
+        response["ETag"] = record.etag
+        return response
+
+
+class DuplicateView(RecordReadMixin, ApiView):
+    def post(self, request: HttpRequest, record_id: str) -> HttpResponse:
+        record = ops.get_live(self.team_id, self.object_type, record_id)
+        return self.respond_record(ops.duplicate(record), status=201)
+
+
+class RestoreView(RecordReadMixin, ApiView):
+    def post(self, request: HttpRequest, record_id: str) -> HttpResponse:
+        record = ops.get_live(self.team_id, self.object_type, record_id, lock=True, deleted=True)
+        return self.respond_record(ops.restore(record))
+
+
+class LookupView(RecordReadMixin, ApiView):
+    """GET /{t}/by/{slug}/{value}: find. PUT: upsert."""
+
+    def get(self, request: HttpRequest, slug: str, value: str) -> HttpResponse:
+        matches = ops.find_matches(self.records(), self.type_schema, slug, value)
+        if not matches:
+            raise not_found(f"No {self.object_type} with {slug} = {value!r}.")
+        if len(matches) > 1:
+            raise ApiError(409, "multiple_matches", f"Several {self.object_type} records have {slug} = {value!r}.")
+        return self.respond_record(matches[0])
+
+    def put(self, request: HttpRequest, slug: str, value: str) -> HttpResponse:
+        record, created = ops.upsert(self.team_id, self.schema, self.records(), self.object_type, slug, value, self.body)
+        return self.respond_record(record, status=201 if created else 200)
+
+
+class TypePropertiesView(ApiView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return json_response({"data": _properties(self.type_schema, request.GET.get("term"))})
+
+
+class AllPropertiesView(ApiView):
+    typed = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        term = request.GET.get("term")
+        return json_response({"data": {t: _properties(s, term) for t, s in self.schema.items()}})
+
+
+def _properties(type_schema, term: str | None) -> list[dict]:
+    props = [p.as_wire() for p in type_schema.properties.values()]
+    if term:
+        needle = term.lower()
+        props = [p for p in props if needle in p["slug"].lower() or needle in p["name"].lower()]
+    return props

@@ -1,0 +1,56 @@
+"""Shared fixtures: a provisioned sandbox team served over real HTTP by live_server."""
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+
+from prism_sandbox.models import ApiKey
+from prism_sandbox.schema import create_key, provision_team
+
+
+@dataclass
+class Sandbox:
+    """A sandbox team reachable over HTTP: its base URL, team id and admin key."""
+
+    base_url: str
+    team_id: str
+    api_key: str
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def url(self, path: str = "") -> str:
+        return f"{self.base_url}/v2/prism/{self.team_id}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, *, key: str | None = None, headers=None, **kwargs) -> requests.Response:
+        all_headers = {"x-api-key": key or self.api_key, **(headers or {})}
+        return self.session.request(method, self.url(path), headers=all_headers, timeout=30, **kwargs)
+
+    def make_key(self, role: str = ApiKey.Role.MEMBER, user_id=None, group_ids=()) -> str:
+        raw = f"sk_test_{secrets.token_urlsafe(24)}"
+        team = provision_team(self.team_id)
+        create_key(team, raw, role=role, user_id=user_id, group_ids=list(group_ids))
+        return raw
+
+    def sdk(self, **kwargs):
+        """The official micro-so SDK, unmodified, pointed at this sandbox."""
+        from micro_so import Micro
+
+        return Micro(api_key=self.api_key, base_url=self.base_url, team_id=self.team_id, max_retries=0, **kwargs)
+
+
+def make_team() -> tuple[str, str]:
+    team_id = str(uuid.uuid4())
+    raw = f"sk_test_{secrets.token_urlsafe(24)}"
+    create_key(provision_team(team_id, "Test team"), raw, label="test admin")
+    return team_id, raw
+
+
+@pytest.fixture
+def sandbox(live_server, transactional_db) -> Iterator[Sandbox]:
+    team_id, raw = make_team()
+    box = Sandbox(base_url=f"{live_server.url}/sandbox", team_id=team_id, api_key=raw)
+    yield box
+    box.session.close()
