@@ -1,0 +1,79 @@
+"""Helpers for the sandbox acceptance tests: records made over HTTP, events made in
+the database (events are read-only over the API), and the contract's error checks."""
+
+import uuid
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from prism_sandbox.models import Record
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    # Other suites run in this tree at the same time; with one shared SQLite test
+    # file, each run's setup would delete the other's database.
+    for db in settings.DATABASES.values():
+        test = db.setdefault("TEST", {})
+        name = test.get("NAME")
+        if name and db["ENGINE"].endswith("sqlite3"):
+            test["NAME"] = name.replace(".sqlite3", "_sandbox.sqlite3")
+
+
+def create(sandbox, object_type: str, key: str | None = None, headers=None, **props: Any) -> dict:
+    """Create a record over HTTP and return its read shape (asserts 201)."""
+    response = sandbox.request("POST", object_type, key=key, headers=headers, json={"default": props})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def make_event(sandbox, created_at=None, **props: Any) -> Record:
+    """Events are read-only over the API, so tests write them straight to the table."""
+    extra = {"created_at": created_at, "updated_at": created_at} if created_at else {}
+    return Record.objects.create(team_id=uuid.UUID(sandbox.team_id), object_type="event", properties=props, **extra)
+
+
+def query(sandbox, object_type: str, body: dict | None = None, **top: Any):
+    return sandbox.request("POST", f"{object_type}/query", json={"query": body or {}, **top})
+
+
+def ids_of(response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [row["id"] for row in response.json()["data"]]
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    """The contract's error shape: JSON {"error": {code, message, details}}."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert set(error) >= {"code", "message", "details"}
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], dict)
+    if code is not None:
+        assert error["code"] == code
+    if 400 <= status < 500 and status not in (408, 429):
+        assert response.headers.get("x-should-retry") == "false"
+    return error
+
+
+def seed(sandbox, object_type: str, rows: list[dict], start=None) -> list[Record]:
+    """Many records at once, straight to the table, one second apart (oldest first)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = start or timezone.now() - dt.timedelta(days=1)
+    team = uuid.UUID(sandbox.team_id)
+    records = [
+        Record(
+            team_id=team,
+            object_type=object_type,
+            properties=props,
+            created_at=start + dt.timedelta(seconds=i),
+            updated_at=start + dt.timedelta(seconds=i),
+        )
+        for i, props in enumerate(rows)
+    ]
+    return Record.objects.bulk_create(records)
