@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "dashboard",
 ]
 if PRISM_SANDBOX_ENABLED:
-    INSTALLED_APPS.append("prism_sandbox")
+    INSTALLED_APPS += ["django_tasks_db", "prism_sandbox"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -62,6 +62,10 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+if PRISM_SANDBOX_ENABLED:
+    # Fault injection and rate limiting for the sandbox's API paths only.
+    MIDDLEWARE.insert(2, "prism_sandbox.chaos.ChaosMiddleware")
 
 ROOT_URLCONF = "dashboard.urls"
 
@@ -168,7 +172,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# --- Background tasks ----------------------------------------------------------
+# Django's tasks framework with the database backend: `manage.py db_worker` runs them.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
 # --- Sandbox ----------------------------------------------------------------
+
+
+def _rate_limit(raw: str) -> tuple[int, int] | None:
+    if not raw:
+        return None
+    try:
+        count, seconds = (int(n) for n in raw.split("/"))
+    except ValueError:
+        raise ImproperlyConfigured("PRISM_SANDBOX_RATE_LIMIT must look like 100/60 (requests/seconds).") from None
+    return count, seconds
+
 # Imports above this many rows run as background jobs.
 PRISM_SANDBOX = {
     "SYNC_IMPORT_LIMIT": 100,
@@ -177,4 +201,9 @@ PRISM_SANDBOX = {
     "MAX_QUERY_LIMIT": 50,
     "DEFAULT_QUERY_LIMIT": 25,
     "IDEMPOTENCY_TTL_SECONDS": 24 * 60 * 60,
+    # (requests, seconds) per API key, e.g. PRISM_SANDBOX_RATE_LIMIT=100/60; off when empty.
+    "RATE_LIMIT": _rate_limit(env.str("PRISM_SANDBOX_RATE_LIMIT", default="")),
 }
+# Fault injection (see prism_sandbox/chaos.py), e.g.
+# PRISM_SANDBOX_CHAOS='{"error_rate": 0.2, "error_status": 503, "latency_ms": 300, "drop_rate": 0.05}'
+PRISM_SANDBOX_CHAOS = env.json("PRISM_SANDBOX_CHAOS", default={})

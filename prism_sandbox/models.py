@@ -147,3 +147,32 @@ class IdempotencyEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["api_key", "key"], name="sandbox_idempotency_unique_key"),
         ]
+
+
+class ImportJob(models.Model):
+    """An asynchronous import: its input, progress counters and per-row results."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing"
+        COMPLETE = "complete"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL, related_name="+")
+    object_type = models.CharField(max_length=20)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    total = models.PositiveIntegerField()
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    objects_json = models.JSONField(default=list, help_text="The rows to import; emptied once done.")
+    options = models.JSONField(default=dict)
+    results = models.JSONField(default=list)
+    error = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"import {self.id} ({self.status})"

@@ -1,0 +1,161 @@
+"""Fault injection and rate limiting for the sandbox API, for reliability tests.
+
+Both are off by default and apply only to API paths (/sandbox/v2/…), never to the
+dashboard's own pages. Chaos is read from settings.PRISM_SANDBOX_CHAOS (itself
+from the PRISM_SANDBOX_CHAOS environment variable, JSON) and can be changed while
+the server runs with `configure(...)` — tests in the same process use that.
+
+- latency_ms: added to every API request
+- error_rate + error_status: that share of requests answer 500, 503 or 429
+  (with Retry-After) before anything is done
+- drop_rate: that share of requests are processed, then the connection is cut
+  mid-response: the client sees a broken connection although the write happened,
+  which is what idempotency keys are for
+"""
+
+import hashlib
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, fields, replace
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+
+API_PREFIX = "/sandbox/v2/"
+
+
+@dataclass(frozen=True)
+class Chaos:
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_status: int = 503
+    retry_after: int = 1
+    drop_rate: float = 0.0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.error_status not in (500, 502, 503, 504, 429):
+            raise ValueError("error_status must be 429 or a 5xx status")
+        if not (0 <= self.error_rate <= 1 and 0 <= self.drop_rate <= 1):
+            raise ValueError("rates are between 0 and 1")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.latency_ms or self.error_rate or self.drop_rate)
+
+
+_lock = threading.Lock()
+_state = {"chaos": Chaos(), "rng": random.Random()}
+
+
+def _from_settings() -> Chaos:
+    raw = getattr(settings, "PRISM_SANDBOX_CHAOS", None) or {}
+    known = {f.name for f in fields(Chaos)}
+    return Chaos(**{k: v for k, v in raw.items() if k in known})
+
+
+def configure(**changes) -> Chaos:
+    """Change chaos while running: configure(error_rate=0.3), configure() resets to off."""
+    with _lock:
+        chaos = replace(Chaos(), **changes) if changes else Chaos()
+        _state["chaos"] = chaos
+        _state["rng"] = random.Random(chaos.seed)
+    return chaos
+
+
+def current() -> Chaos:
+    return _state["chaos"]
+
+
+def load_settings() -> None:
+    chaos = _from_settings()
+    with _lock:
+        _state["chaos"] = chaos
+        _state["rng"] = random.Random(chaos.seed)
+
+
+@receiver(setting_changed)
+def _reload(setting: str, **kwargs) -> None:
+    if setting in ("PRISM_SANDBOX_CHAOS", "PRISM_SANDBOX"):
+        load_settings()
+        _buckets.clear()
+
+
+def _roll() -> float:
+    with _lock:
+        return _state["rng"].random()
+
+
+def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": message, "details": {}}}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _dropped(response: HttpResponse) -> StreamingHttpResponse:
+    body = response.content if not response.streaming else b""
+
+    def cut_short():
+        yield body[: max(1, len(body) // 3)]
+        raise ConnectionAbortedError("sandbox chaos: connection dropped")
+
+    dropped = StreamingHttpResponse(cut_short(), status=response.status_code, content_type=response.get("Content-Type"))
+    dropped["Content-Length"] = str(len(body) + 1)
+    return dropped
+
+
+class ChaosMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        load_settings()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        limited = rate_limited(request)
+        if limited is not None:
+            return limited
+        chaos = current()
+        if not chaos.active:
+            return self.get_response(request)
+        if chaos.latency_ms:
+            time.sleep(chaos.latency_ms / 1000)
+        if chaos.error_rate and _roll() < chaos.error_rate:
+            if chaos.error_status == 429:
+                return _error(429, "rate_limited", "Injected by sandbox chaos: slow down.", chaos.retry_after)
+            return _error(chaos.error_status, "service_unavailable", "Injected by sandbox chaos: try again.")
+        response = self.get_response(request)
+        if chaos.drop_rate and _roll() < chaos.drop_rate:
+            return _dropped(response)
+        return response
+
+
+# --- rate limit per API key -----------------------------------------------------------
+
+_buckets: dict[str, deque] = {}
+_bucket_lock = threading.Lock()
+
+
+def rate_limited(request: HttpRequest) -> JsonResponse | None:
+    """A sliding window per key: settings.PRISM_SANDBOX["RATE_LIMIT"] = (requests, seconds)."""
+    limit = settings.PRISM_SANDBOX.get("RATE_LIMIT")
+    if not limit:
+        return None
+    count, window = limit
+    key = hashlib.sha256(request.headers.get("x-api-key", "").encode()).hexdigest()
+    now = time.monotonic()
+    with _bucket_lock:
+        hits = _buckets.setdefault(key, deque())
+        while hits and now - hits[0] >= window:
+            hits.popleft()
+        if len(hits) >= count:
+            retry_after = max(1, int(window - (now - hits[0]) + 0.999))
+            return _error(429, "rate_limited", f"More than {count} requests in {window} s with this key.", retry_after)
+        hits.append(now)
+    return None
+

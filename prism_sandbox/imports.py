@@ -1,0 +1,214 @@
+"""Imports: many rows in one request, applied one by one so a bad row fails alone.
+
+Up to SYNC_IMPORT_LIMIT rows are applied during the request. Larger imports become
+an ImportJob that a background task (Django tasks, `manage.py db_worker`) works
+through in chunks, committing progress after each so that pollers see the
+counters grow.
+"""
+
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+from django.tasks import task
+from django.utils import timezone
+
+from .errors import ApiError, bad_request, not_found
+from .expressions import NUMBER_KINDS, TEXT_KINDS, PropValue
+from .models import ImportJob, Record
+from .query import _equals, _operand
+from .records import clean_list_values, clean_properties, create_record
+from .schema import TypeSchema, team_schema
+from .values import InvalidValue
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 250
+JOB_TTL = dt.timedelta(hours=24)
+
+
+def parse_import(type_schema: TypeSchema, body: dict) -> tuple[list, dict]:
+    objects = body.get("objects")
+    if not isinstance(objects, list):
+        raise bad_request("`objects` must be a list of {default, list} objects.", field="objects")
+    limit = settings.PRISM_SANDBOX["MAX_IMPORT_ROWS"]
+    if len(objects) > limit:
+        raise ApiError(413, "too_many_items", f"An import takes at most {limit:,} rows; got {len(objects):,}.")
+    raw_options = body.get("options") or {}
+    if not isinstance(raw_options, dict):
+        raise bad_request("`options` must be an object.", field="options")
+    options: dict[str, Any] = {"case_insensitive": bool(raw_options.get("caseInsensitive", False))}
+    dedupe_by = raw_options.get("dedupe_by")
+    if dedupe_by is not None:
+        prop = type_schema.get(dedupe_by) if isinstance(dedupe_by, str) else None
+        if prop is None or prop.system:
+            raise bad_request(f"`dedupe_by`: unknown property `{dedupe_by}`.", field="options.dedupe_by")
+        options["dedupe_by"] = dedupe_by
+    if raw_options.get("list_id") is not None:
+        try:
+            options["list_id"] = str(uuid.UUID(str(raw_options["list_id"])))
+        except ValueError:
+            raise bad_request("`list_id` must be a UUID.", field="options.list_id") from None
+    return objects, options
+
+
+def _dedupe_match(base_qs, type_schema: TypeSchema, slug: str, raw: Any, case_insensitive: bool) -> list[Record]:
+    prop = type_schema.get(slug)
+    operand = _operand(prop, raw, "=")
+    if prop.type in TEXT_KINDS and not case_insensitive:
+        # The indexed LOWER() comparison narrows, the exact one decides.
+        cond = _equals(prop, operand) & Exact(PropValue(slug), Value(operand))
+    else:
+        cond = _equals(prop, operand)
+    return list(base_qs.filter(deleted_at__isnull=True).filter(cond)[:2])
+
+
+def _error(code: str, message: str) -> dict:
+    return {"id": None, "created": False, "existing": False, "error": {"code": code, "message": message}}
+
+
+def apply_row(team_id, schema, object_type: str, row: Any, options: dict, writable) -> dict:
+    """Apply one import row; returns its result. Never raises for a bad row."""
+    if not isinstance(row, dict):
+        return _error("invalid_row", "Each row must be an object {default, list}.")
+    default = row.get("default") or {}
+    if not isinstance(default, dict):
+        return _error("invalid_row", "`default` must be an object of {slug: value}.")
+    body = {"default": default, "list": row.get("list")}
+    if options.get("list_id") and row.get("list") is None:
+        body = {"default": {}, "list": {options["list_id"]: default}}
+    try:
+        with transaction.atomic():
+            dedupe_by = options.get("dedupe_by")
+            base_qs = Record.objects.filter(team_id=team_id, object_type=object_type)
+            if dedupe_by and default.get(dedupe_by) is not None:
+                matches = _dedupe_match(base_qs, schema[object_type], dedupe_by, default[dedupe_by], options["case_insensitive"])
+                if len(matches) > 1:
+                    return _error("multiple_matches", f"Several records have {dedupe_by} = {default[dedupe_by]!r}.")
+                if matches:
+                    record = matches[0]
+                    writable(record)
+                    props = clean_properties(team_id, schema, object_type, body["default"], current=record.properties)
+                    lists = clean_list_values(team_id, schema, object_type, body["list"], record.list_values)
+                    if props != record.properties or lists != record.list_values:
+                        record.properties, record.list_values = props, lists
+                        record.revision += 1
+                        record.updated_at = timezone.now()
+                        record.save(update_fields=["properties", "list_values", "revision", "updated_at"])
+                    return {"id": str(record.id), "created": False, "existing": True, "error": None}
+            record = create_record(team_id, schema, object_type, body, source="import")
+            return {"id": str(record.id), "created": True, "existing": False, "error": None}
+    except ApiError as exc:
+        fields = exc.details.get("fields")
+        message = "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else exc.message
+        return _error(exc.code, message)
+    except InvalidValue as exc:
+        return _error("validation_error", str(exc))
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def snapshot(job: ImportJob) -> dict:
+    """The job as GET /imports/{jobId} shows it; results once it has finished."""
+    done = job.status != ImportJob.Status.PROCESSING
+    return {
+        "job_id": str(job.id),
+        "status": job.status,
+        "total": job.total,
+        "processed": job.processed,
+        "succeeded": job.succeeded,
+        "failed": job.failed,
+        "results": job.results if done else None,
+        "error": job.error,
+        "created_at": _iso(job.created_at),
+        "updated_at": _iso(job.updated_at),
+        "expires_at": _iso(job.expires_at),
+    }
+
+
+def run_sync(team_id, schema, object_type: str, objects: list, options: dict, writable) -> dict:
+    started = timezone.now()
+    results = [apply_row(team_id, schema, object_type, row, options, writable) for row in objects]
+    failed = sum(1 for r in results if r["error"])
+    return {
+        "job_id": None,
+        "status": ImportJob.Status.COMPLETE,
+        "total": len(objects),
+        "processed": len(objects),
+        "succeeded": len(objects) - failed,
+        "failed": failed,
+        "results": results,
+        "error": None,
+        "created_at": _iso(started),
+        "updated_at": _iso(timezone.now()),
+        "expires_at": None,
+    }
+
+
+def start_job(team_id, api_key, object_type: str, objects: list, options: dict) -> ImportJob:
+    now = timezone.now()
+    job = ImportJob.objects.create(
+        team_id=team_id,
+        api_key=api_key,
+        object_type=object_type,
+        total=len(objects),
+        objects_json=objects,
+        options=options,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + JOB_TTL,
+    )
+    transaction.on_commit(lambda: run_import.enqueue(str(job.id)))
+    return job
+
+
+def get_job(team_id, job_id: str) -> ImportJob:
+    try:
+        pk = uuid.UUID(job_id)
+    except ValueError:
+        raise not_found(f"No import job {job_id}.") from None
+    job = ImportJob.objects.filter(team_id=team_id, pk=pk, expires_at__gt=timezone.now()).defer("objects_json").first()
+    if job is None:
+        raise not_found(f"No import job {job_id}.")
+    return job
+
+
+@task()
+def run_import(job_id: str) -> None:
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.PROCESSING:
+        return  # already done: a task delivered twice does nothing twice
+    from .grants import access_checker
+
+    schema = team_schema(job.team_id)
+    writable = access_checker(job.api_key, "w")
+    rows = job.objects_json
+    results = list(job.results)
+    try:
+        for start in range(len(results), len(rows), CHUNK):
+            with transaction.atomic():
+                chunk = [apply_row(job.team_id, schema, job.object_type, row, job.options, writable) for row in rows[start : start + CHUNK]]
+                results.extend(chunk)
+                failed = sum(1 for r in chunk if r["error"])
+                job.processed += len(chunk)
+                job.failed += failed
+                job.succeeded += len(chunk) - failed
+                job.results = results
+                job.updated_at = timezone.now()
+                job.save(update_fields=["processed", "failed", "succeeded", "results", "updated_at"])
+        job.status = ImportJob.Status.COMPLETE
+        job.objects_json = []
+    except Exception as exc:  # a job-level failure is reported on the job, not lost
+        logger.exception("Import job %s failed", job_id)
+        job.status = ImportJob.Status.FAILED
+        job.error = {"code": "import_failed", "message": f"The import stopped: {exc.__class__.__name__}."}
+    job.updated_at = timezone.now()
+    job.save(update_fields=["status", "objects_json", "error", "updated_at"])
