@@ -6,6 +6,7 @@ as instants, text case-insensitively). Every order is made total by appending
 (keyset), so they do not drift when records are inserted meanwhile.
 """
 
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -321,11 +322,26 @@ def _operand(prop: Property, raw: Any, op: str):
         raise bad_request(f"Filter `{prop.slug}` {op}: {exc}", field=prop.slug) from None
 
 
+def _millisecond(value: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    # created_at/updated_at are stored to the microsecond but read to the
+    # millisecond: a value the API returned names that whole millisecond.
+    low = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return low, low + dt.timedelta(milliseconds=1)
+
+
+def _system_range(prop: Property, op: str, value: dt.datetime) -> Q:
+    low, high = _millisecond(value)
+    column = prop.slug
+    bounds = {"<": ("lt", low), "<=": ("lt", high), ">": ("gte", high), ">=": ("gte", low)}
+    lookup, bound = bounds[op]
+    return Q(**{f"{column}__{lookup}": bound})
+
+
 def _equals(prop: Property, value: Any) -> Q:
     if prop.slug == "id":
         return Q(id=value)
     if prop.system:
-        return Q(Exact(F(prop.slug), value))
+        return _system_range(prop, ">=", value) & _system_range(prop, "<=", value)
     if prop.type == "boolean":
         return Q(**{f"properties__{prop.slug}": value})
     if prop.type == "multiselect" or (prop.type == "reference" and prop.multiple):
@@ -368,13 +384,11 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
     if op in RANGE_OPS or op == "between":
         if not (prop.system or t in ORDERABLE):
             raise bad_request(f"`{op}` does not apply to {t} property `{slug}`.", field=slug)
-        expr = sort_expression(prop)
         if op == "between":
             if not isinstance(raw, list) or len(raw) != 2:
                 raise bad_request(f"`between` on `{slug}` needs [low, high].", field=slug)
-            low, high = (_text_cmp(prop, _operand(prop, v, op)) for v in raw)
-            return Q(GreaterThanOrEqual(expr, low)) & Q(LessThanOrEqual(expr, high))
-        return Q(RANGE_OPS[op](expr, _text_cmp(prop, _operand(prop, raw, op))))
+            return _range(prop, ">=", raw[0]) & _range(prop, "<=", raw[1])
+        return _range(prop, op, raw)
 
     # contains, not_contains, begins_with, ends_with
     if t == "multiselect" or (t == "reference" and prop.multiple):
@@ -395,6 +409,13 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
     if op == "not_contains":
         return ~Q(IContains(PropValue(slug), text)) | _is_null(prop)
     return Q(TEXT_MATCH_OPS[op](PropValue(slug), text))
+
+
+def _range(prop: Property, op: str, raw: Any) -> Q:
+    value = _operand(prop, raw, op)
+    if prop.system:
+        return _system_range(prop, op, value)
+    return Q(RANGE_OPS[op](sort_expression(prop), _text_cmp(prop, value)))
 
 
 def _text_cmp(prop: Property, value: Any) -> Any:
