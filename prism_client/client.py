@@ -12,17 +12,16 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Self
-from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from .errors import APIConnectionError, APIError, ConfigurationError, PrismError, Timeout, error_from_response
 from .object_types import OBJECT_TYPES, object_type
-from .resources import ImportService, PropertyService, RecordService
+from .resources import ImportService, PropertyService, RecordService, quote_segment
 from .retry import RetryPolicy, backoff_delay, is_replayable, parse_retry_after, should_retry
 
 logger = logging.getLogger("prism_client")
@@ -54,13 +53,19 @@ class Reply:
     data: object
 
 
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One failed attempt: the error to raise and what the retry decision needs."""
+
+    error: PrismError
+    status: int | None
+    headers: Mapping[str, str]
+    cause: BaseException | None
+    transient: bool = True
+
+
 def new_idempotency_key() -> str:
     return f"prism-client-{uuid.uuid4()}"
-
-
-def quote_segment(value: str) -> str:
-    """One path segment, with ``/`` and everything else reserved escaped."""
-    return quote(value, safe="")
 
 
 class PrismClient:
@@ -99,17 +104,13 @@ class PrismClient:
             raise ConfigurationError("no team id: pass team_id or set MICRO_TEAM_ID")
         self.base_url = base_url.rstrip("/")
         self.team_id = team_id
-        self.__api_key = api_key  # name-mangled: kept out of vars(), repr and logs
+        # Private and sent per request (not in session.headers), so neither repr,
+        # logs nor a printed session shows it.
+        self.__api_key = api_key
         self.timeout = timeout
         policy = retry_policy or RetryPolicy()
         if max_retries is not None:
-            policy = RetryPolicy(
-                max_retries=max_retries,
-                initial_delay=policy.initial_delay,
-                max_delay=policy.max_delay,
-                max_retry_after=policy.max_retry_after,
-                jitter=policy.jitter,
-            )
+            policy = replace(policy, max_retries=max_retries)
         self.retry_policy = policy
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
@@ -182,48 +183,57 @@ class PrismClient:
 
         retries_done = 0
         while True:
-            started = time.perf_counter()
-            try:
-                response = self._session.request(
-                    method, url, params=params, json=json, headers=sent, timeout=self.timeout
-                )
-            except requests.RequestException as exc:
-                error: PrismError = self._transport_error(exc)
-                status: int | None = None
-                headers_in: Mapping[str, str] = {}
-                cause: BaseException = exc
-                if not isinstance(exc, TRANSIENT_ERRORS):
-                    raise error from exc
-            else:
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                logger.debug("%s %s -> %d in %.0f ms (try %d)", method, path, response.status_code, elapsed_ms, retries_done + 1)
-                if response.status_code < 400:
-                    return Reply(response.status_code, _lower(response.headers), self._parse(response))
-                error = error_from_response(
-                    response.status_code,
-                    response.content,
-                    response.headers,
-                    reason=response.reason or "",
-                    secret=self.__api_key,
-                )
-                status, headers_in, cause = response.status_code, response.headers, error
-            retry_after = parse_retry_after(headers_in)
-            if not should_retry(
+            outcome = self._send_once(method, url, path, params, json, sent, retries_done)
+            if isinstance(outcome, Reply):
+                return outcome
+            retry_after = parse_retry_after(outcome.headers)
+            if not outcome.transient or not should_retry(
                 replayable=replayable,
                 retries_done=retries_done,
                 max_retries=self.retry_policy.max_retries,
-                status=status,
-                should_retry_header=headers_in.get("x-should-retry"),
+                status=outcome.status,
+                should_retry_header=outcome.headers.get("x-should-retry"),
                 retry_after=retry_after,
                 max_retry_after=self.retry_policy.max_retry_after,
             ):
-                if cause is error:
-                    raise error
-                raise error from cause
+                raise outcome.error from outcome.cause
             delay = backoff_delay(retries_done, self.retry_policy, retry_after=retry_after)
-            logger.info("retrying %s %s in %.2f s after %s", method, path, delay, status or type(error).__name__)
+            # The idempotency key is logged (never the API key) to trace replays.
+            logger.info(
+                "retrying %s %s in %.2f s (idempotency key %s) after: %s",
+                method,
+                path,
+                delay,
+                sent.get("Idempotency-Key", "-"),
+                outcome.error.message,
+            )
             self.sleep(delay)
             retries_done += 1
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: Params | None,
+        json: object,
+        headers: Mapping[str, str],
+        retries_done: int,
+    ) -> Reply | Failure:
+        started = time.perf_counter()
+        try:
+            response = self._session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            return Failure(self._transport_error(exc), None, {}, exc, transient=isinstance(exc, TRANSIENT_ERRORS))
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.debug("%s %s -> %d in %.0f ms (try %d)", method, path, response.status_code, elapsed_ms, retries_done + 1)
+        response_headers = _lower(response.headers)
+        if response.status_code < 400:
+            return Reply(response.status_code, response_headers, self._parse(response))
+        error = error_from_response(
+            response.status_code, response.content, response_headers, reason=response.reason or "", secret=self.__api_key
+        )
+        return Failure(error, response.status_code, response_headers, None)
 
     def _transport_error(self, exc: requests.RequestException) -> APIConnectionError:
         # The message names the server, never the request's headers.

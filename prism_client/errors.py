@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from .records import Record, as_mapping
+from .records import ImportJob, Record, as_mapping
 from .retry import parse_retry_after
 
 # Response headers worth keeping on an error; never request headers, which hold
@@ -42,7 +42,7 @@ class OperationNotSupported(PrismError):
 class ImportNotFinished(PrismError):
     """Waiting for an import gave up; ``job`` is the last snapshot seen."""
 
-    def __init__(self, message: str, job: object) -> None:
+    def __init__(self, message: str, job: ImportJob) -> None:
         super().__init__(message)
         self.job = job
 

@@ -192,9 +192,9 @@ class Query:
         for item in self.filters:
             if not isinstance(item, Filter):
                 raise InvalidQuery(f"filters: expected Filter values; got {type(item).__name__}")
-        for item in self.sort:
-            if not isinstance(item, Sort):
-                raise InvalidQuery(f"sort: expected Sort values; got {type(item).__name__}")
+        for sort in self.sort:
+            if not isinstance(sort, Sort):
+                raise InvalidQuery(f"sort: expected Sort values; got {type(sort).__name__}")
         if self.combinator not in ("AND", "OR"):
             raise InvalidQuery(f"combinator must be AND or OR; got {self.combinator!r}")
         if self.limit is not None and (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, cast
+from typing import Literal
 
 Access = Literal["r", "w", "a"]
 ACCESS_LEVELS: tuple[Access, ...] = ("r", "w", "a")
@@ -196,7 +196,7 @@ class ImportJob:
             job_id=_as_str(body.get("job_id")),
             # An unknown status is treated as still running: waiting is safe,
             # declaring an unfinished import done is not.
-            status=cast(ImportStatus, status) if status in ("complete", "failed") else "processing",
+            status=status if status in ("complete", "failed") else "processing",
             total=_as_int(body.get("total")),
             processed=_as_int(body.get("processed")),
             succeeded=_as_int(body.get("succeeded")),
@@ -297,7 +297,7 @@ class RecordPatch:
 def _check_access(value: object, where: str) -> Access:
     if value not in ACCESS_LEVELS:
         raise ValueError(f"grant {where}: access must be one of r, w, a; got {value!r}")
-    return cast(Access, value)
+    return value
 
 
 def _entries_from_wire(value: object) -> dict[str, Access]:
@@ -308,7 +308,7 @@ def _entries_from_wire(value: object) -> dict[str, Access]:
     for item in items:
         for key, access in as_mapping(item).items():
             if access in ACCESS_LEVELS:
-                entries[key] = cast(Access, access)
+                entries[key] = access
     return entries
 
 

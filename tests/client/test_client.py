@@ -1,0 +1,276 @@
+"""prism_client.client: configuration, the pooled session, keys and the retry loop.
+
+Transport failures here are real: a port nobody listens on (connection refused) and
+a socket that accepts but never answers (read timeout). Status-based retries wait
+for the sandbox's chaos switch; their decision is covered in test_retry.py.
+"""
+
+import functools
+import http.server
+import logging
+import re
+import socket
+import threading
+
+import pytest
+
+from prism_client import (
+    APIConnectionError,
+    APIError,
+    ConfigurationError,
+    NotFound,
+    PrismClient,
+    RetryPolicy,
+    Timeout,
+    Unauthorized,
+)
+from prism_client.client import DEFAULT_BASE_URL, new_idempotency_key
+
+SECRET = "sk_test_super_secret_value"
+
+
+@pytest.fixture
+def no_env(monkeypatch):
+    for name in ("MICRO_BASE_URL", "MICRO_API_KEY", "MICRO_TEAM_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def dead_client(port, **kwargs):
+    """A client for a port nobody listens on, recording its sleeps instead of sleeping."""
+    client = PrismClient(f"http://127.0.0.1:{port}", SECRET, "team-1", **kwargs)
+    client.slept = []
+    client.sleep = client.slept.append
+    return client
+
+
+# --- configuration ----------------------------------------------------------------
+
+
+def test_arguments_win_over_environment(monkeypatch):
+    monkeypatch.setenv("MICRO_BASE_URL", "http://env")
+    monkeypatch.setenv("MICRO_API_KEY", "env-key")
+    monkeypatch.setenv("MICRO_TEAM_ID", "env-team")
+    client = PrismClient("http://arg/", "arg-key", "arg-team")
+    assert (client.base_url, client.team_id) == ("http://arg", "arg-team")
+
+
+def test_environment_fallback(monkeypatch):
+    monkeypatch.setenv("MICRO_BASE_URL", "http://env/sandbox/")
+    monkeypatch.setenv("MICRO_API_KEY", "env-key")
+    monkeypatch.setenv("MICRO_TEAM_ID", "env-team")
+    client = PrismClient()
+    assert (client.base_url, client.team_id) == ("http://env/sandbox", "env-team")
+
+
+def test_default_base_url_is_the_real_api(no_env):
+    assert PrismClient(api_key="k", team_id="t").base_url == DEFAULT_BASE_URL
+
+
+def test_missing_key_is_a_configuration_error(no_env):
+    with pytest.raises(ConfigurationError, match="MICRO_API_KEY"):
+        PrismClient(team_id="t")
+
+
+def test_missing_team_is_a_configuration_error(no_env):
+    with pytest.raises(ConfigurationError, match="MICRO_TEAM_ID"):
+        PrismClient(api_key="k")
+
+
+def test_max_retries_overrides_the_policy():
+    client = PrismClient("http://x", "k", "t", max_retries=5, retry_policy=RetryPolicy(initial_delay=0.1))
+    assert (client.retry_policy.max_retries, client.retry_policy.initial_delay) == (5, 0.1)
+
+
+def test_default_retry_policy():
+    assert PrismClient("http://x", "k", "t").retry_policy.max_retries == 2
+
+
+def test_session_pools_connections_and_never_retries_by_itself():
+    client = PrismClient("http://x", "k", "t", pool_maxsize=7)
+    for scheme in ("http://x", "https://x"):
+        adapter = client._session.get_adapter(scheme)
+        assert adapter._pool_maxsize == 7
+        assert adapter.max_retries.total == 0
+
+
+def test_context_manager_closes_pooled_connections(sandbox):
+    with PrismClient(sandbox.base_url, sandbox.api_key, sandbox.team_id) as client:
+        client.contacts.count()
+        client.contacts.count()
+        pools = client._session.get_adapter(sandbox.base_url).poolmanager.pools
+        assert len(pools) == 1  # one keep-alive pool reused by both calls
+    assert len(pools) == 0
+
+
+def test_service_lookup_by_segment():
+    client = PrismClient("http://x", "k", "t")
+    assert client.service("deal") is client.deals
+
+
+def test_new_idempotency_keys_are_unique_and_valid():
+    one, two = new_idempotency_key(), new_idempotency_key()
+    assert one != two and 1 <= len(one) <= 255
+
+
+# --- the key stays secret -------------------------------------------------------------
+
+
+def test_key_not_in_repr():
+    client = PrismClient("http://x", SECRET, "t")
+    assert SECRET not in repr(client)
+    assert repr(client) == "PrismClient(base_url='http://x', team_id='t')"
+
+
+def test_key_not_in_session_headers():
+    client = PrismClient("http://x", SECRET, "t")
+    assert SECRET not in repr(client._session.headers)
+
+
+def test_key_not_in_connection_error_or_logs(unused_port, caplog):
+    client = dead_client(unused_port, max_retries=1)
+    with caplog.at_level(logging.DEBUG), pytest.raises(APIConnectionError) as info:
+        client.contacts.get("r1")
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    assert SECRET not in caplog.text
+
+
+def test_key_not_in_api_error_or_logs(sandbox, caplog):
+    with caplog.at_level(logging.DEBUG):
+        client = PrismClient(sandbox.base_url, SECRET, sandbox.team_id, max_retries=0)
+        with pytest.raises(Unauthorized) as info:
+            client.contacts.count()
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    assert SECRET not in repr(vars(info.value))
+    assert SECRET not in caplog.text
+
+
+def test_transport_error_message_is_scrubbed():
+    import requests
+
+    client = PrismClient("http://x", SECRET, "t")
+    error = client._transport_error(requests.ConnectionError(f"boom {SECRET}"))
+    assert SECRET not in str(error) and "***" in str(error)
+
+
+# --- retries on real transport failures --------------------------------------------
+
+
+def test_connection_errors_are_retried_with_backoff(unused_port):
+    client = dead_client(unused_port, retry_policy=RetryPolicy(max_retries=3, initial_delay=0.1, jitter=lambda: 1.0))
+    with pytest.raises(APIConnectionError) as info:
+        client.contacts.get("r1")
+    assert client.slept == [0.1, 0.2, 0.4]
+    assert info.value.__cause__ is not None  # the requests exception, kept with `from`
+
+
+def test_no_retry_with_max_retries_zero(unused_port):
+    client = dead_client(unused_port, max_retries=0)
+    with pytest.raises(APIConnectionError):
+        client.contacts.count()
+    assert client.slept == []
+
+
+def test_write_retries_reuse_one_generated_key(unused_port, caplog):
+    client = dead_client(unused_port, max_retries=2)
+    with caplog.at_level(logging.INFO, logger="prism_client"), pytest.raises(APIConnectionError) as info:
+        client.contacts.create({"first_name": "Ada"})
+    logged = re.findall(r"idempotency key (\S+)\)", caplog.text)
+    last_sent = info.value.__cause__.request.headers["Idempotency-Key"]
+    assert len(logged) == 2 and set(logged) == {last_sent}
+    assert last_sent.startswith("prism-client-")
+
+
+def test_callers_key_wins_and_is_reused(unused_port, caplog):
+    client = dead_client(unused_port, max_retries=1)
+    with caplog.at_level(logging.INFO, logger="prism_client"), pytest.raises(APIConnectionError) as info:
+        client.contacts.update("r1", {"first_name": "Ada"}, idempotency_key="mine-1", if_match='"1"')
+    assert re.findall(r"idempotency key (\S+)\)", caplog.text) == ["mine-1"]
+    sent = info.value.__cause__.request.headers
+    assert (sent["Idempotency-Key"], sent["If-Match"]) == ("mine-1", '"1"')
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "POST"])
+def test_every_write_method_gets_a_key(unused_port, method):
+    client = dead_client(unused_port, max_retries=0)
+    with pytest.raises(APIConnectionError) as info:
+        client.request(method, "contact/x", json={})
+    assert info.value.__cause__.request.headers["Idempotency-Key"].startswith("prism-client-")
+
+
+def test_reads_get_no_key_but_are_retried(unused_port):
+    client = dead_client(unused_port, max_retries=1)
+    with pytest.raises(APIConnectionError) as info:
+        client.contacts.query()
+    assert "Idempotency-Key" not in info.value.__cause__.request.headers
+    assert len(client.slept) == 1
+
+
+def test_api_key_header_is_sent(unused_port):
+    client = dead_client(unused_port, max_retries=0)
+    with pytest.raises(APIConnectionError) as info:
+        client.contacts.count()
+    request = info.value.__cause__.request
+    assert request.headers["x-api-key"] == SECRET
+    assert request.url == f"http://127.0.0.1:{unused_port}/v2/prism/team-1/contact/count"
+
+
+def test_malformed_url_is_not_retried():
+    client = PrismClient("http://[bad", "k", "t", max_retries=3)
+    client.sleep = pytest.fail
+    with pytest.raises(APIConnectionError):
+        client.contacts.count()
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
+
+
+def test_read_timeout_is_a_retried_timeout(silent_port):
+    client = dead_client(silent_port, max_retries=1, timeout=(1.0, 0.05))
+    with pytest.raises(Timeout, match="did not answer in time"):
+        client.contacts.count()
+    assert len(client.slept) == 1
+
+
+# --- a server that is not Prism -----------------------------------------------------
+
+
+@pytest.fixture
+def static_server(tmp_path):
+    """A plain file server: what a wrong MICRO_BASE_URL might point at."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_non_json_success_body_is_an_api_error(static_server):
+    root, url = static_server
+    (root / "v2/prism/t/contact").mkdir(parents=True)
+    (root / "v2/prism/t/contact/r1").write_text("<html>hello</html>")
+    client = PrismClient(url, "k", "t", max_retries=0)
+    with pytest.raises(APIError) as info:
+        client.contacts.get("r1")
+    assert (info.value.status, info.value.code) == (200, "invalid_response")
+
+
+def test_empty_success_body_is_none(static_server):
+    root, url = static_server
+    (root / "v2/prism/t").mkdir(parents=True)
+    (root / "v2/prism/t/empty").write_text("")
+    assert PrismClient(url, "k", "t").request("GET", "empty").data is None
+
+
+def test_foreign_html_404_is_not_found(static_server):
+    _, url = static_server
+    client = PrismClient(url, "k", "t", max_retries=0)
+    with pytest.raises(NotFound) as info:
+        client.contacts.properties()
+    assert info.value.code is None and info.value.message
