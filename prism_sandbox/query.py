@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import connection
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 from django.db.models.lookups import (
     Exact,
@@ -70,6 +70,7 @@ def _limits() -> tuple[int, int]:
 
 @dataclass
 class ParsedQuery:
+    object_type: str = ""
     select: list[str] | None = None
     filters: list[tuple[str, str, Any]] = field(default_factory=list)
     combinator: str = "AND"
@@ -85,7 +86,7 @@ class ParsedQuery:
 
     def fingerprint(self) -> str:
         """What a cursor is bound to: the same filters, sort and scope."""
-        data = [self.filters, self.combinator, self.sort, self.ids, self.sources, self.deleted, self.list_id]
+        data = [self.object_type, self.filters, self.combinator, self.sort, self.ids, self.sources, self.deleted, self.list_id]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
@@ -183,7 +184,7 @@ def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict
     if not isinstance(query, dict):
         raise bad_request("`query` must be an object.", field="query")
     default_limit, _ = _limits()
-    pq = ParsedQuery(limit=default_limit)
+    pq = ParsedQuery(object_type=object_type, limit=default_limit)
     pq.select = parse_select(schema, object_type, query.get("select"))
     pq.filters = _filter_items(query.get("filter"))
     combinator = query.get("combinator", "AND")
@@ -225,7 +226,7 @@ LIST_PARAMS = frozenset({"cursor", "deleted", "include_total", "limit", "list_id
 def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -> ParsedQuery:
     """GET list: the query-string sugar over the query endpoint."""
     default_limit, _ = _limits()
-    pq = ParsedQuery(limit=default_limit)
+    pq = ParsedQuery(object_type=object_type, limit=default_limit)
     if params.get("limit"):
         pq.limit = _as_limit(params["limit"], cap_silently=True)
     pq.cursor = params.get("cursor") or None
@@ -310,7 +311,21 @@ def sort_expression(prop: Property):
         return F(prop.slug)
     if prop.type in TEXT_KINDS:
         return Lower(PropValue(prop.slug))
+    if prop.type == "boolean":
+        return _boolean_as_number(prop.slug)
     return PropValue(prop.slug, numeric=prop.type in NUMBER_KINDS)
+
+
+def _boolean_as_number(slug: str) -> Case:
+    # The raw JSON value is an integer on SQLite but 'true'/'false' text on
+    # PostgreSQL, and neither compares with a cursor's value through a text field;
+    # 0/1 (NULL when absent) orders and compares the same everywhere.
+    return Case(
+        When(Q(**{f"properties__{slug}": True}), then=Value(1)),
+        When(Q(**{f"properties__{slug}": False}), then=Value(0)),
+        default=None,
+        output_field=IntegerField(),
+    )
 
 
 def _operand(prop: Property, raw: Any, op: str):
@@ -454,7 +469,7 @@ def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[Sort
         elif prop.system:
             keys.append(SortKey(slug, F(slug), desc, False, "datetime-column"))
         else:
-            kind = "number" if prop.type in NUMBER_KINDS else "text"
+            kind = "number" if prop.type in NUMBER_KINDS or prop.type == "boolean" else "text"
             keys.append(SortKey(f"_k{i}", sort_expression(prop), desc, True, kind))
         names.add(slug)
     # Ties break on created_at then id, in the first key's direction, which keeps

@@ -1,0 +1,207 @@
+"""Keyset cursors: exact has_more, every sort kind paged across ties and nulls,
+no drift under inserts, and cursors bound to their query."""
+
+import datetime as dt
+
+import pytest
+
+from .conftest import assert_error, create, ids_of, query, seed
+
+
+def walk(sandbox, object_type: str, body: dict, limit: int, **top) -> list[dict]:
+    """Every page of a query, following next_cursor; returns the pages' bodies."""
+    pages = [query(sandbox, object_type, {**body, "limit": limit}, **top).json()]
+    while pages[-1]["has_more"]:
+        assert pages[-1]["next_cursor"]
+        pages.append(query(sandbox, object_type, {**body, "cursor": pages[-1]["next_cursor"]}, **top).json())
+        assert len(pages) < 100
+    assert pages[-1]["next_cursor"] is None
+    return pages
+
+
+def flat(pages) -> list[str]:
+    return [row["id"] for page in pages for row in page["data"]]
+
+
+@pytest.mark.parametrize(("count", "sizes"), [(10, [5, 5]), (12, [5, 5, 2]), (4, [4]), (0, [0])])
+def test_has_more_is_exact(sandbox, count, sizes):
+    seed(sandbox, "contact", [{"score": i} for i in range(count)])
+    pages = walk(sandbox, "contact", {}, limit=5)
+    assert [len(p["data"]) for p in pages] == sizes
+    assert [p["has_more"] for p in pages] == [True] * (len(sizes) - 1) + [False]
+
+
+def test_walking_the_default_order_visits_every_record_once(sandbox):
+    records = seed(sandbox, "contact", [{"first_name": f"P{i}"} for i in range(23)])
+    assert flat(walk(sandbox, "contact", {}, limit=4)) == [str(r.id) for r in reversed(records)]
+
+
+# Values with ties and gaps (None = property absent) for each kind of sort key.
+SORT_CASES = {
+    "first_name": ["b", "A", None, "a", "B", None, "c", "a"],
+    "score": [3, None, 1.5, 3, -2, None, 10, 3],
+    "birthday": ["2000-01-01", None, "1999-12-31", "2000-01-01", None, "2010-05-05", "1990-01-01", "2000-01-01"],
+    "is_vip": [True, False, None, True, False, True, None, False],
+    "status": ["lead", "customer", None, "lead", "churned", "customer", None, "lead"],
+    "tags": [["vip"], None, ["partner", "vip"], ["vip"], None, ["newsletter"], ["vip"], None],
+}
+
+
+@pytest.mark.parametrize("slug", list(SORT_CASES))
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_paging_matches_one_big_page_for_every_sort_kind(sandbox, slug, direction):
+    seed(sandbox, "contact", [{slug: v} if v is not None else {} for v in SORT_CASES[slug]] * 2)
+    body = {"sort": [{slug: direction}]}
+    expected = ids_of(query(sandbox, "contact", {**body, "limit": 50}))
+    assert len(expected) == 16
+    for limit in (1, 3):
+        assert flat(walk(sandbox, "contact", body, limit=limit)) == expected
+
+
+@pytest.mark.parametrize(
+    "sort",
+    [
+        [{"status": "asc"}, {"score": "desc"}],
+        [{"score": "desc"}, {"first_name": "asc"}],
+        [{"is_vip": "desc"}, {"birthday": "asc"}, {"first_name": "desc"}],
+        [{"created_at": "asc"}],
+        [{"updated_at": "desc"}],
+        [{"id": "asc"}],
+        [{"first_name": "asc"}, {"id": "desc"}],
+    ],
+)
+def test_multi_key_sorts_page_without_gaps_or_repeats(sandbox, sort):
+    rows = [
+        {k: SORT_CASES[k][i] for k in SORT_CASES if SORT_CASES[k][i] is not None} for i in range(8)
+    ] * 3
+    seed(sandbox, "contact", rows)
+    body = {"sort": sort}
+    expected = ids_of(query(sandbox, "contact", {**body, "limit": 50}))
+    assert len(expected) == 24
+    assert flat(walk(sandbox, "contact", body, limit=5)) == expected
+
+
+def test_pages_do_not_drift_when_records_are_inserted_between_fetches(sandbox):
+    original = seed(sandbox, "contact", [{"score": i * 10} for i in range(10)])
+    first = query(sandbox, "contact", {"limit": 4}).json()
+    # newer records sort before the cursor in the default (newest first) order
+    for i in range(3):
+        create(sandbox, "contact", score=i)
+    rest = walk(sandbox, "contact", {"cursor": first["next_cursor"]}, limit=4)
+    seen = [row["id"] for row in first["data"]] + flat(rest)
+    assert seen == [str(r.id) for r in reversed(original)]
+
+
+def test_pages_sorted_by_a_property_do_not_drift_under_inserts(sandbox):
+    original = seed(sandbox, "contact", [{"score": i * 10} for i in range(10)])
+    body = {"sort": [{"score": "asc"}]}
+    first = query(sandbox, "contact", {**body, "limit": 4}).json()  # 0, 10, 20, 30
+    create(sandbox, "contact", score=5)  # before the cursor: not seen
+    create(sandbox, "contact", score=55)  # after it: seen in order
+    second = query(sandbox, "contact", {**body, "cursor": first["next_cursor"]}).json()
+    scores = [row["properties"]["score"] for row in second["data"]]
+    assert scores == [40, 50, 55, 60]
+    assert len(original) == 10
+
+
+def test_deleting_the_last_row_of_a_page_does_not_break_the_cursor(sandbox):
+    records = seed(sandbox, "contact", [{"score": i} for i in range(6)])
+    first = query(sandbox, "contact", {"limit": 3}).json()
+    sandbox.request("DELETE", f"contact/{first['data'][-1]['id']}")
+    second = query(sandbox, "contact", {"cursor": first["next_cursor"]}).json()
+    assert ids_of_rows(second) == [str(r.id) for r in reversed(records[:3])]
+
+
+def ids_of_rows(body) -> list[str]:
+    return [row["id"] for row in body["data"]]
+
+
+def test_cursor_fixes_the_limit_and_ignores_page(sandbox):
+    seed(sandbox, "contact", [{} for _ in range(10)])
+    first = query(sandbox, "contact", {"limit": 3}).json()
+    second = query(sandbox, "contact", {"cursor": first["next_cursor"], "limit": 7, "page": 3}).json()
+    assert len(second["data"]) == 3
+    assert set(ids_of_rows(second)).isdisjoint(ids_of_rows(first))
+
+
+def test_cursor_beside_query_works_and_query_cursor_wins(sandbox):
+    seed(sandbox, "contact", [{} for _ in range(6)])
+    first = query(sandbox, "contact", {"limit": 2}).json()
+    beside = query(sandbox, "contact", cursor=first["next_cursor"]).json()
+    inside = query(sandbox, "contact", {"cursor": first["next_cursor"]}).json()
+    assert ids_of_rows(beside) == ids_of_rows(inside)
+    assert len(beside["data"]) == 2 and set(ids_of_rows(beside)).isdisjoint(ids_of_rows(first))
+    won = query(sandbox, "contact", {"cursor": first["next_cursor"]}, cursor="garbage").json()
+    assert ids_of_rows(won) == ids_of_rows(inside)
+    assert_error(query(sandbox, "contact", {"cursor": "garbage"}, cursor=first["next_cursor"]), 400, "invalid_request")
+
+
+def test_include_total_stays_the_whole_count_on_later_pages(sandbox):
+    seed(sandbox, "contact", [{} for _ in range(7)])
+    first = query(sandbox, "contact", {"limit": 3}, include_total=True).json()
+    second = query(sandbox, "contact", {"cursor": first["next_cursor"]}, include_total=True).json()
+    assert first["total"] == second["total"] == 7
+
+
+def test_list_endpoint_cursors(sandbox):
+    records = seed(sandbox, "contact", [{"status": "lead", "score": i} for i in range(7)])
+    seen, params = [], {"status": "lead", "sort": "score", "limit": "3"}
+    page = sandbox.request("GET", "contact", params=params).json()
+    seen += ids_of_rows(page)
+    while page["has_more"]:
+        page = sandbox.request("GET", "contact", params={**params, "cursor": page["next_cursor"]}).json()
+        seen += ids_of_rows(page)
+    assert seen == [str(r.id) for r in records]
+    assert page["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"body": {"filter": [{"score": {">": "1"}}]}},
+        {"body": {"sort": [{"score": "asc"}]}},
+        {"body": {}, "top": {"deleted": True}},
+        {"body": {}, "top": {"id": ["1f0b4c39-7a55-4c39-9d3f-91e2c9b1a001"]}},
+        {"body": {}, "object_type": "organization"},
+    ],
+)
+def test_cursor_from_another_query_is_400(sandbox, other):
+    seed(sandbox, "contact", [{"score": i} for i in range(5)])
+    seed(sandbox, "organization", [{"name": f"O{i}"} for i in range(5)])
+    cursor = query(sandbox, "contact", {"limit": 2}).json()["next_cursor"]
+    response = query(sandbox, other.get("object_type", "contact"), {**other["body"], "cursor": cursor}, **other.get("top", {}))
+    assert_error(response, 400, "invalid_request")
+
+
+def test_cursor_from_the_list_endpoint_is_bound_to_its_filters(sandbox):
+    seed(sandbox, "contact", [{"status": "lead"} for _ in range(5)])
+    cursor = sandbox.request("GET", "contact", params={"limit": "2"}).json()["next_cursor"]
+    assert_error(sandbox.request("GET", "contact", params={"cursor": cursor, "status": "lead"}), 400, "invalid_request")
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "", "a" * 5000, "eyJmIjoiMSJ9:1abc:def", 12, ["x"], {"v": []}])
+def test_garbage_cursors_are_400(sandbox, cursor):
+    seed(sandbox, "contact", [{} for _ in range(3)])
+    response = query(sandbox, "contact", {"cursor": cursor})
+    if cursor == "":
+        assert response.status_code == 200  # empty means none
+        return
+    assert_error(response, 400, "invalid_request")
+    assert_error(sandbox.request("GET", "contact", params={"cursor": str(cursor)}), 400, "invalid_request")
+
+
+def test_tampered_cursor_is_400(sandbox):
+    seed(sandbox, "contact", [{} for _ in range(3)])
+    cursor = query(sandbox, "contact", {"limit": 1}).json()["next_cursor"]
+    flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
+    assert_error(query(sandbox, "contact", {"cursor": flipped}), 400, "invalid_request")
+
+
+def test_cursor_survives_records_with_equal_timestamps(sandbox):
+    same = dt.datetime(2025, 5, 5, tzinfo=dt.UTC)
+    seed(sandbox, "contact", [{} for _ in range(9)])
+    from prism_sandbox.models import Record
+
+    Record.objects.filter(team_id=sandbox.team_id).update(created_at=same)
+    expected = ids_of(query(sandbox, "contact", {"limit": 50}))
+    assert flat(walk(sandbox, "contact", {}, limit=2)) == expected
