@@ -32,9 +32,15 @@ def error_response(exc: ApiError, request_id: str) -> JsonResponse:
     )
     for name, value in exc.headers.items():
         response[name] = value
-    if 400 <= exc.status < 500 and exc.status not in (408, 429):
-        response["x-should-retry"] = "false"
     response["x-request-id"] = request_id
+    return mark_retry(response)
+
+
+def mark_retry(response: HttpResponse) -> HttpResponse:
+    # The official SDK retries 409 and 5xx unless told not to: every 4xx except
+    # 408 and 429 says so, replayed ones included.
+    if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+        response["x-should-retry"] = "false"
     return response
 
 
@@ -87,6 +93,7 @@ class ApiView(View):
     typed = True
 
     api_key: ApiKey
+    request_id: str
     team_id: uuid.UUID
     object_type: str
     schema: dict[str, TypeSchema]
@@ -95,8 +102,9 @@ class ApiView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         request_id = request.headers.get("x-request-id") or f"req_{uuid.uuid4().hex[:20]}"
         started = time.perf_counter()
+        self.request_id = request_id
         try:
-            response = self._dispatch(request, *args, **kwargs)
+            response = mark_retry(self._dispatch(request, *args, **kwargs))
         except ApiError as exc:
             response = error_response(exc, request_id)
         except Exception:  # never an HTML traceback from the API
@@ -134,12 +142,28 @@ class ApiView(View):
         key = request.headers.get("Idempotency-Key")
         if request.method in self.write_methods and key is not None:
             return run_idempotent(
-                self.api_key, key, request.method, request.get_full_path(), raw, lambda: handler(request, *args, **kwargs)
+                self.api_key,
+                key,
+                request.method,
+                request.get_full_path(),
+                raw,
+                lambda: self._answer(handler, request, *args, **kwargs),
             )
         if request.method in self.write_methods:
             with transaction.atomic():
                 return handler(request, *args, **kwargs)
         return handler(request, *args, **kwargs)
+
+    def _answer(self, handler, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The handler's response, or its error as a response: a key replays either.
+
+        The savepoint undoes whatever the handler wrote before it failed.
+        """
+        try:
+            with transaction.atomic():
+                return handler(request, *args, **kwargs)
+        except ApiError as exc:
+            return error_response(exc, self.request_id)
 
     @staticmethod
     def _read_body(request: HttpRequest) -> bytes:
