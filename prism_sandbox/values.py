@@ -27,7 +27,9 @@ def format_datetime(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat pads the year to four digits where strftime("%Y") does not, so
+    # years before 1000 keep the width that string comparison relies on.
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_datetime(raw: Any) -> dt.datetime:
@@ -45,7 +47,10 @@ def parse_datetime(raw: Any) -> dt.datetime:
             raise InvalidValue(f"{raw!r} is not an ISO 8601 datetime") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise InvalidValue(f"{raw!r} is outside the years 1 to 9999 in UTC") from None
 
 
 def parse_date(raw: Any) -> str:
