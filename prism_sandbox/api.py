@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -116,6 +117,9 @@ class ApiView(View):
         return response
 
     def _dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.typed and kwargs["object_type"] not in OBJECT_TYPES:
+            # an unknown type is an unknown route, whatever the method
+            raise not_found(f"Unknown object type `{kwargs['object_type']}`.")
         method = request.method.lower()
         handler = getattr(self, method, None) if method in self.http_method_names else None
         if handler is None or method == "options":
@@ -127,8 +131,6 @@ class ApiView(View):
         self.schema = team_schema(self.team_id)
         if self.typed:
             object_type = kwargs.pop("object_type")
-            if object_type not in OBJECT_TYPES:
-                raise not_found(f"Unknown object type `{object_type}`.")
             self.object_type = object_type
             if request.method in self.write_methods and not OBJECT_TYPES[object_type].writable:
                 raise ApiError(
@@ -178,11 +180,13 @@ class ApiView(View):
         if not raw.strip():
             return {}
         try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            data = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as exc:  # ValueError: also ints over Python's digit limit
             raise bad_request(f"Malformed JSON body: {exc}") from None
         if not isinstance(data, dict):
             raise bad_request("The JSON body must be an object.")
+        if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(data):
+            raise bad_request("Malformed JSON body: a \\u escape names half a UTF-16 surrogate pair.")
         return data
 
     # helpers for subclasses
@@ -205,6 +209,25 @@ def json_response(data: Any, status: int = 200, etag: str | None = None, **heade
     return response
 
 
+def _refuse_constant(name: str) -> None:
+    # NaN and Infinity are Python's extension, not JSON.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    # A lone surrogate cannot be stored as UTF-8 or sent back; escaped pairs (emoji)
+    # decode to one character and are fine.
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+@csrf_exempt  # an API 404, not a form: POSTs to unknown routes get JSON too
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     return error_response(ApiError(404, "not_found", f"No endpoint at {request.path}."), f"req_{uuid.uuid4().hex[:20]}")
 

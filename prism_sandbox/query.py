@@ -61,6 +61,7 @@ PRESENCE_OPS = {"exists": True, "is_not_null": True, "not_exists": False, "is_nu
 TEXT_MATCH_OPS = {"contains": IContains, "begins_with": IStartsWith, "ends_with": IEndsWith}
 ORDERABLE = TEXT_KINDS | NUMBER_KINDS | {"date", "datetime"}
 CURSOR_SALT = "prism-sandbox.cursor"
+MAX_PAGE = 2**31 - 1
 
 
 def _limits() -> tuple[int, int]:
@@ -107,7 +108,7 @@ def _as_limit(value: Any, *, cap_silently: bool) -> int:
         raise bad_request("`limit` must be a whole number.", field="limit")
     try:
         limit = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 parses as infinity
         raise bad_request("`limit` must be a whole number.", field="limit") from None
     if isinstance(value, float) and not value.is_integer():
         raise bad_request("`limit` must be a whole number.", field="limit")
@@ -198,6 +199,9 @@ def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict
         page = query["page"]
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
             raise bad_request("`page` must be a whole number ≥ 1.", field="page")
+        if page > MAX_PAGE:
+            # The database's OFFSET is a 64-bit integer; no team has this many pages.
+            raise bad_request(f"`page` may be at most {MAX_PAGE}.", field="page")
         pq.page = page
     cursor = query.get("cursor") or body.get("cursor")
     if cursor is not None and not isinstance(cursor, str):
