@@ -1,9 +1,18 @@
 """Routes of the embedded Prism API, mounted under /sandbox/ (so /sandbox/v2/prism/...)."""
 
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
+from django.urls.converters import PathConverter
 
 from . import views
 from .api import not_found_view
+
+
+class LookupValueConverter(PathConverter):
+    # A lookup value is any text, newlines included (`path` stops at a newline).
+    regex = r"[\s\S]+"
+
+
+register_converter(LookupValueConverter, "lookup_value")
 
 T = "v2/prism/<str:team_id>"
 O = T + "/<str:object_type>"
@@ -14,9 +23,9 @@ urlpatterns = [
     path(f"{O}/properties", views.TypePropertiesView.as_view()),
     path(f"{O}/query", views.QueryView.as_view()),
     path(f"{O}/count", views.CountView.as_view()),
-    path(f"{O}/by/<str:slug>/<path:value>", views.LookupView.as_view()),
+    path(f"{O}/by/<str:slug>/<lookup_value:value>", views.LookupView.as_view()),
     path(f"{O}/<str:record_id>", views.RecordView.as_view()),
     path(f"{O}/<str:record_id>/duplicate", views.DuplicateView.as_view()),
     path(f"{O}/<str:record_id>/restore", views.RestoreView.as_view()),
-    re_path(r"^.*$", not_found_view),
+    re_path(r"(?s)^.*$", not_found_view),  # (?s): paths with a newline get JSON too
 ]
