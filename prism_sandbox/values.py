@@ -56,8 +56,13 @@ def parse_datetime(raw: Any) -> dt.datetime:
 def parse_date(raw: Any) -> str:
     if not isinstance(raw, str):
         raise InvalidValue("expected a date string (YYYY-MM-DD)")
+    text = raw.strip()
     try:
-        return dt.date.fromisoformat(raw.strip()[:10] if "T" in raw else raw.strip()).isoformat()
+        if "T" in text:
+            # A full datetime names its own calendar day; anything else after a
+            # date is not a date.
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+        return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise InvalidValue(f"{raw!r} is not a date (YYYY-MM-DD)") from None
 

@@ -43,6 +43,8 @@ def option_id(sandbox, object_type: str, slug: str, option: str) -> str:
         ("birthday", "2024-13-01"),
         ("birthday", "yesterday"),
         ("birthday", 20240101),
+        ("birthday", "2024-01-01Tgarbage"),
+        ("birthday", "2024-01-01 and more"),
         ("email", "not-an-email"),
         ("phone", "call me"),
         ("status", "prospect"),  # an option of another property
@@ -245,3 +247,11 @@ def test_list_values_are_validated_with_their_list_in_the_field_name(sandbox):
 def test_body_of_the_wrong_shape_is_400(sandbox, body):
     assert_error(sandbox.request("POST", "contact", json=body), 400, "invalid_request")
     assert count(sandbox) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("2024-01-31", "2024-01-31"), ("2024-01-31T23:30:00-05:00", "2024-01-31"), ("2024-01-31T00:00:00Z", "2024-01-31")],
+)
+def test_dates_keep_the_calendar_day_written(sandbox, raw, stored):
+    assert create(sandbox, "contact", birthday=raw)["default"]["birthday"] == stored
