@@ -44,6 +44,11 @@ SORT_CASES = {
     "is_vip": [True, False, None, True, False, True, None, False],
     "status": ["lead", "customer", None, "lead", "churned", "customer", None, "lead"],
     "tags": [["vip"], None, ["partner", "vip"], ["vip"], None, ["newsletter"], ["vip"], None],
+    "organization": [
+        "3f1e0c7a-0000-4000-8000-000000000002", None, "3f1e0c7a-0000-4000-8000-000000000001",
+        "3f1e0c7a-0000-4000-8000-000000000002", "ffffffff-0000-4000-8000-000000000000", None,
+        "00000000-0000-4000-8000-000000000009", "3f1e0c7a-0000-4000-8000-000000000001",
+    ],
 }
 
 
@@ -205,3 +210,24 @@ def test_cursor_survives_records_with_equal_timestamps(sandbox):
     Record.objects.filter(team_id=sandbox.team_id).update(created_at=same)
     expected = ids_of(query(sandbox, "contact", {"limit": 50}))
     assert flat(walk(sandbox, "contact", {}, limit=2)) == expected
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_paging_events_by_a_datetime_property(sandbox, direction):
+    values = ["2025-01-02T10:00:00.000Z", None, "2024-12-31T23:59:59.999Z", "2025-01-02T10:00:00.000Z", "0999-01-01T00:00:00.000Z"]
+    seed(sandbox, "event", [{"title": "E", "starts_at": v} if v else {"title": "E"} for v in values] * 2)
+    body = {"sort": [{"starts_at": direction}]}
+    expected = ids_of(query(sandbox, "event", {**body, "limit": 50}))
+    assert flat(walk(sandbox, "event", body, limit=3)) == expected
+    starts = [r["properties"].get("starts_at") for r in query(sandbox, "event", {**body, "limit": 50}).json()["data"]]
+    present = [v for v in starts if v]
+    assert present == sorted(present, reverse=direction == "desc")
+
+
+def test_next_cursor_after_a_numbered_page_continues_from_it(sandbox):
+    seed(sandbox, "contact", [{"score": i} for i in range(9)])
+    body = {"sort": [{"score": "asc"}], "limit": 3}
+    second = query(sandbox, "contact", {**body, "page": 2}).json()
+    third = query(sandbox, "contact", {**body, "page": 3}).json()
+    after = query(sandbox, "contact", {"sort": body["sort"], "cursor": second["next_cursor"]}).json()
+    assert ids_of_rows(after) == ids_of_rows(third)

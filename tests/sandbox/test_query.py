@@ -343,3 +343,16 @@ def test_default_limit_is_25(sandbox):
 )
 def test_bad_query_bodies_are_400(sandbox, body):
     assert_error(query(sandbox, "contact", body), 400, "invalid_request")
+
+
+def test_query_list_id_merges_that_lists_values(sandbox):
+    list_id, other = str(uuid.uuid4()), str(uuid.uuid4())
+    made = sandbox.request(
+        "POST", "contact", json={"default": {"title": "CEO", "score": 1}, "list": {list_id: {"title": "Chair"}, other: {"score": 7}}}
+    ).json()
+    rows = query(sandbox, "contact", {"list_id": list_id, "select": ["title", "score"]}).json()["data"]
+    assert rows == [{"id": made["id"], "properties": {"title": "Chair", "score": 1}, "is_user_object": False, "source": ["api"]}]
+    plain = query(sandbox, "contact", {"select": ["title", "score"]}).json()["data"][0]["properties"]
+    assert plain == {"title": "CEO", "score": 1}
+    patched = sandbox.request("PATCH", f"contact/{made['id']}", json={"list": {list_id: {"title": None}}}).json()
+    assert patched["list"] == {list_id: {}, other: {"score": 7}}
