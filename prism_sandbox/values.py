@@ -110,9 +110,17 @@ def option_slug(prop: Property, raw: Any) -> str:
         raise InvalidValue("expected an option slug or option id")
     if raw in prop.option_slugs:
         return raw
-    if raw in prop.option_ids:
-        return prop.option_ids[raw]
+    if _canonical_uuid(raw) in prop.option_ids:
+        return prop.option_ids[_canonical_uuid(raw)]
     raise InvalidValue(f"unknown option {raw!r}; allowed: {', '.join(sorted(prop.option_slugs))}")
+
+
+def _canonical_uuid(raw: str) -> str | None:
+    # UUIDs are case-insensitive on input; option ids are stored lower-case.
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return None
 
 
 def _text(raw: Any, limit: int) -> str:

@@ -117,3 +117,21 @@ def test_concurrent_patches_with_one_etag_let_exactly_one_through(sandbox):
     final = sandbox.request("GET", f"contact/{rid}")
     assert final.headers["ETag"] != tag
     assert final.json()["default"]["score"] == statuses.index(200) + 1
+
+
+def test_concurrent_upserts_of_a_new_value_create_one_record(sandbox):
+    def upsert(n: int) -> int:
+        with requests.Session() as session:
+            response = session.put(
+                sandbox.url("contact/by/email/race@upsert.test"),
+                json={"default": {"score": n}},
+                headers={"x-api-key": sandbox.api_key},
+                timeout=30,
+            )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(upsert, range(6)))
+    assert sorted(statuses) == [200] * 5 + [201]
+    assert sandbox.request("GET", "contact/count").json() == {"total": 1}
+    assert sandbox.request("GET", "contact/by/email/race@upsert.test").status_code == 200

@@ -255,3 +255,11 @@ def test_body_of_the_wrong_shape_is_400(sandbox, body):
 )
 def test_dates_keep_the_calendar_day_written(sandbox, raw, stored):
     assert create(sandbox, "contact", birthday=raw)["default"]["birthday"] == stored
+
+
+def test_option_uuids_are_case_insensitive(sandbox):
+    customer = option_id(sandbox, "contact", "status", "customer")
+    made = create(sandbox, "contact", status=customer.upper(), tags=[option_id(sandbox, "contact", "tags", "vip").upper()])
+    assert (made["default"]["status"], made["default"]["tags"]) == ("customer", ["vip"])
+    found = sandbox.request("POST", "contact/query", json={"query": {"filter": [{"status": {"=": customer.upper()}}]}})
+    assert [r["id"] for r in found.json()["data"]] == [made["id"]]
