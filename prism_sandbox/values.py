@@ -110,8 +110,9 @@ def option_slug(prop: Property, raw: Any) -> str:
         raise InvalidValue("expected an option slug or option id")
     if raw in prop.option_slugs:
         return raw
-    if _canonical_uuid(raw) in prop.option_ids:
-        return prop.option_ids[_canonical_uuid(raw)]
+    option_id = _canonical_uuid(raw)
+    if option_id in prop.option_ids:
+        return prop.option_ids[option_id]
     raise InvalidValue(f"unknown option {raw!r}; allowed: {', '.join(sorted(prop.option_slugs))}")
 
 
