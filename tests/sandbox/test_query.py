@@ -356,3 +356,47 @@ def test_query_list_id_merges_that_lists_values(sandbox):
     assert plain == {"title": "CEO", "score": 1}
     patched = sandbox.request("PATCH", f"contact/{made['id']}", json={"list": {list_id: {"title": None}}}).json()
     assert patched["list"] == {list_id: {}, other: {"score": 7}}
+
+
+@pytest.fixture
+def colleagues(sandbox):
+    """A multiple reference (contact → contacts), added the way an admin would add one."""
+    from prism_sandbox.models import PropertyDefinition
+    from prism_sandbox.schema import clear_schema_cache
+
+    PropertyDefinition.objects.create(
+        team_id=sandbox.team_id, object_type="contact", slug="colleagues", name="Colleagues",
+        type="reference", target="contact", multiple=True, position=99,
+    )
+    clear_schema_cache()
+    yield "colleagues"
+    clear_schema_cache()
+
+
+def test_multiple_references_write_read_filter_and_select(sandbox, colleagues):
+    ada = create(sandbox, "contact", first_name="Ada")
+    bo = create(sandbox, "contact", first_name="Bo")
+    cy = create(sandbox, "contact", first_name="Cy", colleagues=[ada["id"], bo["id"].upper(), ada["id"]])
+    di = create(sandbox, "contact", first_name="Di", colleagues=bo["id"])
+    assert cy["default"]["colleagues"] == [{"id": ada["id"], "properties": {}}, {"id": bo["id"], "properties": {}}]
+    assert di["default"]["colleagues"] == [{"id": bo["id"], "properties": {}}]
+
+    def names(flt):
+        rows = query(sandbox, "contact", {"filter": [flt], "select": ["first_name"]}).json()["data"]
+        return sorted(r["properties"]["first_name"] for r in rows)
+
+    assert names({"colleagues": {"=": bo["id"]}}) == ["Cy", "Di"]
+    assert names({"colleagues": {"contains": [ada["id"], bo["id"]]}}) == ["Cy"]
+    assert names({"colleagues": {"in": [ada["id"]]}}) == ["Cy"]
+    assert names({"colleagues": {"is_null": True}}) == ["Ada", "Bo"]
+    assert names({"colleagues": {"not_contains": [ada["id"]]}}) == ["Ada", "Bo", "Di"]
+
+    row = query(sandbox, "contact", {"select": ["colleagues.first_name"]}, id=cy["id"]).json()["data"][0]
+    assert row["properties"]["colleagues"] == [
+        {"id": ada["id"], "properties": {"first_name": "Ada"}},
+        {"id": bo["id"], "properties": {"first_name": "Bo"}},
+    ]
+    bad = sandbox.request("POST", "contact", json={"default": {"colleagues": [ada["id"], str(uuid.uuid4())]}})
+    assert list(assert_error(bad, 422, "validation_error")["details"]["fields"]) == ["colleagues"]
+    cleared = sandbox.request("PATCH", f"contact/{cy['id']}", json={"default": {"colleagues": []}}).json()
+    assert "colleagues" not in cleared["default"]
