@@ -193,20 +193,12 @@ def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict
         raise bad_request("`combinator` must be AND or OR.", field="combinator")
     pq.combinator = combinator.upper()
     pq.sort = _parse_sort_items(query.get("sort"))
-    if "limit" in query and query["limit"] is not None:
-        pq.limit = _as_limit(query["limit"], cap_silently=False)
-    if query.get("page") is not None:
-        page = query["page"]
-        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-            raise bad_request("`page` must be a whole number ≥ 1.", field="page")
-        if page > MAX_PAGE:
-            # The database's OFFSET is a 64-bit integer; no team has this many pages.
-            raise bad_request(f"`page` may be at most {MAX_PAGE}.", field="page")
-        pq.page = page
     cursor = query.get("cursor") or body.get("cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise bad_request("`cursor` must be a string.", field="cursor")
     pq.cursor = cursor or None
+    if not pq.cursor:  # with a cursor, limit and page come from it and are ignored here
+        _parse_page(query, pq)
     if query.get("list_id") is not None:
         pq.list_id = _as_uuid(query["list_id"], "list_id")
     if body.get("id") is not None:
@@ -222,6 +214,19 @@ def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict
     _check_filters(schema[object_type], pq.filters)
     _check_sort(schema[object_type], pq.sort)
     return pq
+
+
+def _parse_page(query: dict, pq: ParsedQuery) -> None:
+    if query.get("limit") is not None:
+        pq.limit = _as_limit(query["limit"], cap_silently=False)
+    if query.get("page") is not None:
+        page = query["page"]
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise bad_request("`page` must be a whole number ≥ 1.", field="page")
+        if page > MAX_PAGE:
+            # The database's OFFSET is a 64-bit integer; no team has this many pages.
+            raise bad_request(f"`page` may be at most {MAX_PAGE}.", field="page")
+        pq.page = page
 
 
 LIST_PARAMS = frozenset({"cursor", "deleted", "include_total", "limit", "list_id", "select", "sort"})
