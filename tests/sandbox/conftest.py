@@ -1,11 +1,13 @@
 """Helpers for the sandbox acceptance tests: records made over HTTP, events made in
 the database (events are read-only over the API), and the contract's error checks."""
 
+import datetime as dt
 import uuid
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from prism_sandbox.models import Record
 
@@ -60,10 +62,6 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 def seed(sandbox, object_type: str, rows: list[dict], start=None) -> list[Record]:
     """Many records at once, straight to the table, one second apart (oldest first)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     start = start or timezone.now() - dt.timedelta(days=1)
     team = uuid.UUID(sandbox.team_id)
     records = [

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from prism_sandbox.models import Record
+
 from .conftest import assert_error, create, ids_of, query, seed
 
 
@@ -207,8 +209,6 @@ def test_tampered_cursor_is_400(sandbox):
 def test_cursor_survives_records_with_equal_timestamps(sandbox):
     same = dt.datetime(2025, 5, 5, tzinfo=dt.UTC)
     seed(sandbox, "contact", [{} for _ in range(9)])
-    from prism_sandbox.models import Record
-
     Record.objects.filter(team_id=sandbox.team_id).update(created_at=same)
     expected = ids_of(query(sandbox, "contact", {"limit": 50}))
     assert flat(walk(sandbox, "contact", {}, limit=2)) == expected

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from prism_sandbox import api
 from prism_sandbox.models import ApiKey, PropertyDefinition, Record, Team
+from tests.conftest import make_team
 
 from .conftest import assert_error, create
 
@@ -163,8 +164,6 @@ def test_unknown_key_is_401(sandbox, key):
 
 
 def test_key_on_another_teams_path_is_403_and_does_nothing(sandbox):
-    from tests.conftest import make_team
-
     other_team, other_key = make_team()
     mine = create(sandbox, "contact", first_name="Mine")
     theirs = requests.Session()

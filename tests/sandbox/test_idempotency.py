@@ -126,7 +126,7 @@ def test_concurrent_requests_with_one_key_create_one_record(sandbox):
     assert count(sandbox) == 1
     created = [r for r in responses if r.status_code == 201]
     assert created
-    assert {r.json()["id"] for r in created} == {Record.objects.get(team_id=sandbox.team_id).id.__str__()}
+    assert {r.json()["id"] for r in created} == {str(Record.objects.get(team_id=sandbox.team_id).id)}
     for r in responses:
         if r.status_code != 201:
             assert_error(r, 409, "idempotency_key_in_use")

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from prism_sandbox.models import Record
+from prism_sandbox.models import PropertyDefinition, Record
+from prism_sandbox.schema import clear_schema_cache
 
 from .conftest import assert_error, create, ids_of, make_event, query, seed
 
@@ -361,9 +362,6 @@ def test_query_list_id_merges_that_lists_values(sandbox):
 @pytest.fixture
 def colleagues(sandbox):
     """A multiple reference (contact → contacts), added the way an admin would add one."""
-    from prism_sandbox.models import PropertyDefinition
-    from prism_sandbox.schema import clear_schema_cache
-
     PropertyDefinition.objects.create(
         team_id=sandbox.team_id, object_type="contact", slug="colleagues", name="Colleagues",
         type="reference", target="contact", multiple=True, position=99,

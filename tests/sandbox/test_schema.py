@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from prism_sandbox.object_types import OBJECT_TYPES
+from tests.conftest import make_team
 
 from .conftest import assert_error
 
@@ -80,8 +81,6 @@ def test_all_properties_is_every_type_keyed_by_segment(sandbox):
 
 
 def test_option_ids_are_stable_and_per_team(sandbox):
-    from tests.conftest import make_team
-
     def status_ids(base, team, key):
         url = f"{base}/v2/prism/{team}/contact/properties"
         props = sandbox.session.get(url, headers={"x-api-key": key}).json()["data"]

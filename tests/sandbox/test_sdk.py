@@ -13,6 +13,8 @@ from micro_so import (
     UnprocessableEntityError,
 )
 
+from tests.conftest import make_team
+
 from .conftest import make_event
 
 # resource name → (segment, properties to create with, a unique lookup slug, a patch)
@@ -145,8 +147,6 @@ def test_sdk_auth_errors(sandbox):
     bad = Micro(api_key="sk_nope", base_url=sandbox.base_url, team_id=sandbox.team_id, max_retries=0)
     with pytest.raises(AuthenticationError):
         bad.prism.objects.contacts.count()
-    from tests.conftest import make_team
-
     other_team, _ = make_team()
     with pytest.raises(PermissionDeniedError):
         sandbox.sdk().prism.objects.contacts.count(team_id=other_team)
