@@ -17,9 +17,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .errors import ApiError, bad_request, not_found
+from .grants import access_checker, readable
 from .idempotency import run_idempotent
 from .models import ApiKey, Record, hash_key
 from .object_types import OBJECT_TYPES
+from .records import get_live
 from .schema import TypeSchema, create_key, provision_team, team_schema
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ class ApiView(View):
     write_methods: frozenset[str] = WRITE_METHODS
     #: whether the view takes an {objectType} path segment
     typed = True
+    #: whether its writes change records (refused on read-only types)
+    changes_records = True
 
     api_key: ApiKey
     request_id: str
@@ -132,7 +136,7 @@ class ApiView(View):
         if self.typed:
             object_type = kwargs.pop("object_type")
             self.object_type = object_type
-            if request.method in self.write_methods and not OBJECT_TYPES[object_type].writable:
+            if request.method in self.write_methods and self.changes_records and not OBJECT_TYPES[object_type].writable:
                 raise ApiError(
                     405,
                     "method_not_allowed",
@@ -197,7 +201,17 @@ class ApiView(View):
 
     def records(self):
         """This team's records of the view's type that the key may read."""
-        return Record.objects.filter(team_id=self.team_id, object_type=self.object_type)
+        queryset = Record.objects.filter(team_id=self.team_id, object_type=self.object_type)
+        return readable(queryset, self.api_key) if OBJECT_TYPES[self.object_type].has_grant else queryset
+
+    def checker(self, need: str):
+        return access_checker(self.api_key, need)
+
+    def load(self, record_id: str, need: str, *, lock: bool = False, deleted: bool = False) -> Record:
+        """One record of the view's type, if the key has `need` (r, w or a) on it."""
+        record = get_live(self.team_id, self.object_type, record_id, lock=lock, deleted=deleted)
+        self.checker(need)(record)
+        return record
 
 
 def json_response(data: Any, status: int = 200, etag: str | None = None, **headers: str) -> JsonResponse:

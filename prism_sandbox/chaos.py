@@ -15,6 +15,7 @@ the server runs with `configure(...)` — tests in the same process use that.
 
 import hashlib
 import random
+import socket
 import threading
 import time
 from collections import deque
@@ -97,11 +98,25 @@ def _error(status: int, code: str, message: str, retry_after: int | None = None)
     return response
 
 
-def _dropped(response: HttpResponse) -> StreamingHttpResponse:
+def _socket_of(request: HttpRequest) -> socket.socket | None:
+    # Django's development server (runserver, live_server) hands the socket's
+    # buffered reader to the app as wsgi.input; other servers may not.
+    stream = request.environ.get("wsgi.input")
+    reader = getattr(getattr(stream, "_read", None), "__self__", stream)  # unwrap LimitedStream
+    raw = getattr(reader, "raw", None)
+    sock = getattr(raw, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _dropped(request: HttpRequest, response: HttpResponse) -> StreamingHttpResponse:
+    """Send part of the response, then cut the connection."""
     body = response.content if not response.streaming else b""
+    sock = _socket_of(request)
 
     def cut_short():
         yield body[: max(1, len(body) // 3)]
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
         raise ConnectionAbortedError("sandbox chaos: connection dropped")
 
     dropped = StreamingHttpResponse(cut_short(), status=response.status_code, content_type=response.get("Content-Type"))
@@ -131,7 +146,7 @@ class ChaosMiddleware:
             return _error(chaos.error_status, "service_unavailable", "Injected by sandbox chaos: try again.")
         response = self.get_response(request)
         if chaos.drop_rate and _roll() < chaos.drop_rate:
-            return _dropped(response)
+            return _dropped(request, response)
         return response
 
 

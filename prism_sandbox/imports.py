@@ -25,12 +25,13 @@ from .models import ImportJob, Record
 from .query import _equals, _operand
 from .records import clean_list_values, clean_properties, create_record
 from .schema import TypeSchema, team_schema
-from .values import InvalidValue
+from .values import InvalidValue, format_datetime
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 250
 JOB_TTL = dt.timedelta(hours=24)
+STALLED_AFTER = dt.timedelta(seconds=60)
 
 
 def parse_import(type_schema: TypeSchema, body: dict) -> tuple[list, dict]:
@@ -113,7 +114,7 @@ def apply_row(team_id, schema, object_type: str, row: Any, options: dict, writab
 
 
 def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return format_datetime(value) if value else None
 
 
 def snapshot(job: ImportJob) -> dict:
@@ -178,37 +179,60 @@ def get_job(team_id, job_id: str) -> ImportJob:
     job = ImportJob.objects.filter(team_id=team_id, pk=pk, expires_at__gt=timezone.now()).defer("objects_json").first()
     if job is None:
         raise not_found(f"No import job {job_id}.")
+    resume_if_stalled(job)
     return job
+
+
+def resume_if_stalled(job: ImportJob) -> None:
+    """A worker that died mid-job leaves it 'processing' forever: enqueue it again.
+
+    The task resumes after the last committed chunk, so no row is applied twice.
+    """
+    cutoff = timezone.now() - STALLED_AFTER
+    if job.status != ImportJob.Status.PROCESSING or job.updated_at > cutoff:
+        return
+    bumped = ImportJob.objects.filter(pk=job.pk, updated_at=job.updated_at).update(updated_at=timezone.now())
+    if bumped:  # one poller re-enqueues, not every one
+        logger.warning("Import job %s stalled; enqueued again.", job.pk)
+        run_import.enqueue(str(job.pk))
 
 
 @task()
 def run_import(job_id: str) -> None:
-    job = ImportJob.objects.get(pk=job_id)
-    if job.status != ImportJob.Status.PROCESSING:
-        return  # already done: a task delivered twice does nothing twice
+    """Work through a job chunk by chunk; safe to run twice (a stalled job re-enqueued)."""
     from .grants import access_checker
 
+    job = ImportJob.objects.select_related("api_key").get(pk=job_id)
+    if job.status != ImportJob.Status.PROCESSING:
+        return
     schema = team_schema(job.team_id)
     writable = access_checker(job.api_key, "w")
     rows = job.objects_json
-    results = list(job.results)
     try:
-        for start in range(len(results), len(rows), CHUNK):
+        while True:
             with transaction.atomic():
+                # Re-read under lock: another run of this job may have moved on.
+                current = ImportJob.objects.select_for_update().defer("objects_json").get(pk=job_id)
+                if current.status != ImportJob.Status.PROCESSING:
+                    return
+                start = current.processed
+                if start >= len(rows):
+                    break
                 chunk = [apply_row(job.team_id, schema, job.object_type, row, job.options, writable) for row in rows[start : start + CHUNK]]
-                results.extend(chunk)
                 failed = sum(1 for r in chunk if r["error"])
-                job.processed += len(chunk)
-                job.failed += failed
-                job.succeeded += len(chunk) - failed
-                job.results = results
-                job.updated_at = timezone.now()
-                job.save(update_fields=["processed", "failed", "succeeded", "results", "updated_at"])
-        job.status = ImportJob.Status.COMPLETE
-        job.objects_json = []
+                current.results = [*current.results, *chunk]
+                current.processed += len(chunk)
+                current.failed += failed
+                current.succeeded += len(chunk) - failed
+                current.updated_at = timezone.now()
+                current.save(update_fields=["processed", "failed", "succeeded", "results", "updated_at"])
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.COMPLETE, objects_json=[], updated_at=timezone.now()
+        )
     except Exception as exc:  # a job-level failure is reported on the job, not lost
         logger.exception("Import job %s failed", job_id)
-        job.status = ImportJob.Status.FAILED
-        job.error = {"code": "import_failed", "message": f"The import stopped: {exc.__class__.__name__}."}
-    job.updated_at = timezone.now()
-    job.save(update_fields=["status", "objects_json", "error", "updated_at"])
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            error={"code": "import_failed", "message": f"The import stopped: {exc.__class__.__name__}."},
+            updated_at=timezone.now(),
+        )

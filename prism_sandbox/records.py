@@ -341,7 +341,7 @@ def value_from_path(prop: Property, value: str) -> Any:
     return value
 
 
-def upsert(team_id, schema, base_qs, object_type: str, slug: str, value: str, body: dict) -> tuple[Record, bool]:
+def upsert(team_id, schema, base_qs, object_type: str, slug: str, value: str, body: dict, check) -> tuple[Record, bool]:
     type_schema = schema[object_type]
     with transaction.atomic():
         matches = find_matches(base_qs, type_schema, slug, value)
@@ -349,6 +349,7 @@ def upsert(team_id, schema, base_qs, object_type: str, slug: str, value: str, bo
             raise ApiError(409, "multiple_matches", f"Several {object_type} records have {slug} = {value!r}; patch by id.")
         if matches:
             record = Record.objects.select_for_update().get(pk=matches[0].pk)
+            check(record)
             return patch_record(team_id, schema, record, body), False
         prop = lookup_property(type_schema, slug)
         default = dict(body.get("default") or {}) if isinstance(body.get("default"), dict) else body.get("default")

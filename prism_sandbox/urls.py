@@ -1,6 +1,6 @@
 """Routes of the embedded Prism API, mounted under /sandbox/ (so /sandbox/v2/prism/...)."""
 
-from django.urls import path, re_path, register_converter
+from django.urls import path, register_converter
 from django.urls.converters import PathConverter
 
 from . import views
@@ -14,18 +14,32 @@ class LookupValueConverter(PathConverter):
 
 register_converter(LookupValueConverter, "lookup_value")
 
+
+class AnythingConverter(PathConverter):
+    # Newlines included, so that no path under /sandbox/ gets Django's HTML 404; a
+    # character class (not a (?s) flag) keeps the pattern reversible for reverse().
+    regex = r"[\s\S]*"
+
+
+register_converter(AnythingConverter, "anything")
+
 T = "v2/prism/<str:team_id>"
 O = T + "/<str:object_type>"
 
 urlpatterns = [
     path(f"{T}/properties", views.AllPropertiesView.as_view()),
+    path(f"{T}/imports/<str:job_id>", views.ImportJobView.as_view()),
     path(f"{O}", views.CollectionView.as_view()),
     path(f"{O}/properties", views.TypePropertiesView.as_view()),
     path(f"{O}/query", views.QueryView.as_view()),
     path(f"{O}/count", views.CountView.as_view()),
+    path(f"{O}/import", views.ImportView.as_view()),
+    path(f"{O}/batch/update", views.BatchUpdateView.as_view()),
+    path(f"{O}/batch/delete", views.BatchDeleteView.as_view()),
     path(f"{O}/by/<str:slug>/<lookup_value:value>", views.LookupView.as_view()),
     path(f"{O}/<str:record_id>", views.RecordView.as_view()),
     path(f"{O}/<str:record_id>/duplicate", views.DuplicateView.as_view()),
     path(f"{O}/<str:record_id>/restore", views.RestoreView.as_view()),
-    re_path(r"(?s)^.*$", not_found_view),  # (?s): paths with a newline get JSON too
+    path(f"{O}/<str:record_id>/grant", views.GrantView.as_view()),
+    path("<anything:rest>", not_found_view),
 ]

@@ -1,10 +1,14 @@
 """The Prism endpoints (API_CONTRACT.md), one small view per route."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
+from . import batch, grants, imports
 from . import records as ops
 from .api import ApiView, json_response
 from .errors import ApiError, not_found
+from .object_types import OBJECT_TYPES
 from .query import parse_list_params, parse_query_body, parse_select, page_of
 from .records import Expander, read_shape, row_shapes, select_tree
 
@@ -57,17 +61,17 @@ class RecordView(RecordReadMixin, ApiView):
     def get(self, request: HttpRequest, record_id: str) -> HttpResponse:
         select = parse_select(self.schema, self.object_type, request.GET.get("select"))
         deleted = request.GET.get("deleted", "").lower() == "true"
-        record = ops.get_live(self.team_id, self.object_type, record_id, deleted=deleted)
+        record = self.load(record_id, "r", deleted=deleted)
         return self.respond_record(record, select=select)
 
     def patch(self, request: HttpRequest, record_id: str) -> HttpResponse:
-        record = ops.get_live(self.team_id, self.object_type, record_id, lock=True)
+        record = self.load(record_id, "w", lock=True)
         ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema))
         record = ops.patch_record(self.team_id, self.schema, record, self.body)
         return self.respond_record(record)
 
     def delete(self, request: HttpRequest, record_id: str) -> HttpResponse:
-        record = ops.get_live(self.team_id, self.object_type, record_id, lock=True)
+        record = self.load(record_id, "w", lock=True)
         ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema))
         ops.soft_delete(record)
         response = HttpResponse(status=204)
@@ -77,13 +81,13 @@ class RecordView(RecordReadMixin, ApiView):
 
 class DuplicateView(RecordReadMixin, ApiView):
     def post(self, request: HttpRequest, record_id: str) -> HttpResponse:
-        record = ops.get_live(self.team_id, self.object_type, record_id)
+        record = self.load(record_id, "r")
         return self.respond_record(ops.duplicate(record), status=201)
 
 
 class RestoreView(RecordReadMixin, ApiView):
     def post(self, request: HttpRequest, record_id: str) -> HttpResponse:
-        record = ops.get_live(self.team_id, self.object_type, record_id, lock=True, deleted=True)
+        record = self.load(record_id, "w", lock=True, deleted=True)
         return self.respond_record(ops.restore(record))
 
 
@@ -99,7 +103,9 @@ class LookupView(RecordReadMixin, ApiView):
         return self.respond_record(matches[0])
 
     def put(self, request: HttpRequest, slug: str, value: str) -> HttpResponse:
-        record, created = ops.upsert(self.team_id, self.schema, self.records(), self.object_type, slug, value, self.body)
+        record, created = ops.upsert(
+            self.team_id, self.schema, self.records(), self.object_type, slug, value, self.body, self.checker("w")
+        )
         return self.respond_record(record, status=201 if created else 200)
 
 
@@ -122,3 +128,60 @@ def _properties(type_schema, term: str | None) -> list[dict]:
         needle = term.lower()
         props = [p for p in props if needle in p["slug"].lower() or needle in p["name"].lower()]
     return props
+
+
+class ImportView(ApiView):
+    """POST /{t}/import: sync up to SYNC_IMPORT_LIMIT rows, else a background job."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        objects, options = imports.parse_import(self.type_schema, self.body)
+        if len(objects) <= settings.PRISM_SANDBOX["SYNC_IMPORT_LIMIT"]:
+            result = imports.run_sync(self.team_id, self.schema, self.object_type, objects, options, self.checker("w"))
+            return json_response(result)
+        job = imports.start_job(self.team_id, self.api_key, self.object_type, objects, options)
+        location = f"/v2/prism/{self.team_id}/imports/{job.id}"
+        return json_response(imports.snapshot(job), status=202, Location=location)
+
+
+class ImportJobView(ApiView):
+    typed = False
+
+    def get(self, request: HttpRequest, job_id: str) -> HttpResponse:
+        return json_response(imports.snapshot(imports.get_job(self.team_id, job_id)))
+
+
+class BatchUpdateView(ApiView):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        items = batch.check_size(self.body.get("items"), "items")
+        result = batch.batch_update(self.team_id, self.schema, self.records(), self.object_type, items, self.checker("w"))
+        return json_response(result)
+
+
+class BatchDeleteView(ApiView):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        ids = batch.check_size(self.body.get("ids"), "ids")
+        result = batch.batch_delete(self.team_id, self.schema, self.records(), self.object_type, ids, self.checker("w"))
+        return json_response(result)
+
+
+class GrantView(ApiView):
+    """GET/PUT /{t}/{id}/grant, on the types that have grants (events too: grants are not record writes)."""
+
+    changes_records = False  # so events, read-only otherwise, take grant changes
+
+    def _record(self, record_id: str, need: str):
+        if not OBJECT_TYPES[self.object_type].has_grant:
+            raise not_found(f"{self.object_type} records have no grants.")
+        return self.load(record_id, need, lock=need == "a")
+
+    def get(self, request: HttpRequest, record_id: str) -> HttpResponse:
+        record = self._record(record_id, "r")
+        return json_response(record.grant or grants.open_grant(self.team_id), etag=record.etag)
+
+    def put(self, request: HttpRequest, record_id: str) -> HttpResponse:
+        record = self._record(record_id, "a")
+        record.grant = grants.clean_grant(self.team_id, self.body)
+        record.revision += 1
+        record.updated_at = timezone.now()
+        record.save(update_fields=["grant", "revision", "updated_at"])
+        return json_response(record.grant, etag=record.etag)

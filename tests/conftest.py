@@ -54,3 +54,35 @@ def sandbox(live_server, transactional_db) -> Iterator[Sandbox]:
     box = Sandbox(base_url=f"{live_server.url}/sandbox", team_id=team_id, api_key=raw)
     yield box
     box.session.close()
+
+
+@pytest.fixture(scope="session")
+def task_worker(django_db_setup, django_db_blocker):
+    """A real `manage.py db_worker` process running Django tasks against the test database."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(__file__).resolve().parent.parent
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings_test",
+        "DATABASE_URL": f"sqlite:///{db['NAME']}" if db["ENGINE"].endswith("sqlite3") else os.environ["DATABASE_URL"],
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
