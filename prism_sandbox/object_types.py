@@ -49,6 +49,9 @@ PROPERTY_TYPES = frozenset(
 SYSTEM_PROPERTIES = (
     {"slug": "created_at", "name": "Created at", "type": "datetime", "read_only": True},
     {"slug": "updated_at", "name": "Updated at", "type": "datetime", "read_only": True},
+    # Set only on soft-deleted records (seen with deleted=true): the trash is
+    # `deleted=true` plus `deleted_at is_not_null`.
+    {"slug": "deleted_at", "name": "Deleted at", "type": "datetime", "read_only": True},
 )
 
 

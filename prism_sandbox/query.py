@@ -376,6 +376,8 @@ def _equals(prop: Property, value: Any) -> Q:
 
 
 def _is_null(prop: Property) -> Q:
+    if prop.slug == "deleted_at":
+        return Q(deleted_at__isnull=True)
     if prop.system or prop.slug == "id":
         return Q(pk__isnull=True)  # never null
     return Q(IsNull(PropValue(prop.slug), True))
@@ -476,7 +478,7 @@ def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[Sort
         if slug == "id":
             keys.append(SortKey("id", F("id"), desc, False, "uuid"))
         elif prop.system:
-            keys.append(SortKey(slug, F(slug), desc, False, "datetime-column"))
+            keys.append(SortKey(slug, F(slug), desc, slug == "deleted_at", "datetime-column"))
         else:
             kind = "number" if prop.type in NUMBER_KINDS or prop.type == "boolean" else "text"
             keys.append(SortKey(f"_k{i}", sort_expression(prop), desc, True, kind))

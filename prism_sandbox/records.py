@@ -83,7 +83,7 @@ class Expander:
     def render(self, object_type: str, record: Record, tree: SelectTree | None) -> dict[str, Any]:
         type_schema = self.schema[object_type]
         props = self.props_of(record)
-        slugs = tree.keys() if tree is not None else [*props.keys(), "created_at", "updated_at"]
+        slugs = tree.keys() if tree is not None else [*props.keys(), "created_at", "updated_at", "deleted_at"]
         out: dict[str, Any] = {}
         for slug in slugs:
             if slug == "id":
@@ -92,7 +92,9 @@ class Expander:
             if prop is None:
                 continue
             if prop.system:
-                out[slug] = format_datetime(getattr(record, slug))
+                when = getattr(record, slug)
+                if when is not None or tree is not None:
+                    out[slug] = format_datetime(when) if when is not None else None
                 continue
             value = props.get(slug)
             if prop.type == "reference" and value is not None:
