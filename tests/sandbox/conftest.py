@@ -2,7 +2,9 @@
 the database (events are read-only over the API), and the contract's error checks."""
 
 import datetime as dt
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +15,20 @@ from prism_sandbox.models import Record
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
-    # Other suites run in this tree at the same time; with one shared SQLite test
-    # file, each run's setup would delete the other's database.
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # Several test runs share this tree at the same time; with one SQLite test file,
+    # each run's setup would delete the others' database. One file per process.
+    names = []
     for db in settings.DATABASES.values():
         test = db.setdefault("TEST", {})
         name = test.get("NAME")
         if name and db["ENGINE"].endswith("sqlite3"):
-            test["NAME"] = name.replace(".sqlite3", "_sandbox.sqlite3")
+            test["NAME"] = name.replace(".sqlite3", f"_sandbox_{os.getpid()}.sqlite3")
+            names.append(Path(test["NAME"]))
+    yield
+    for name in names:  # the WAL files Django's teardown leaves beside the database
+        for leftover in (name.with_name(name.name + "-shm"), name.with_name(name.name + "-wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def create(sandbox, object_type: str, key: str | None = None, headers=None, **props: Any) -> dict:
