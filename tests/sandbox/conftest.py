@@ -2,33 +2,12 @@
 the database (events are read-only over the API), and the contract's error checks."""
 
 import datetime as dt
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
-import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from prism_sandbox.models import Record
-
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    # Several test runs share this tree at the same time; with one SQLite test file,
-    # each run's setup would delete the others' database. One file per process.
-    names = []
-    for db in settings.DATABASES.values():
-        test = db.setdefault("TEST", {})
-        name = test.get("NAME")
-        if name and db["ENGINE"].endswith("sqlite3"):
-            test["NAME"] = name.replace(".sqlite3", f"_sandbox_{os.getpid()}.sqlite3")
-            names.append(Path(test["NAME"]))
-    yield
-    for name in names:  # the WAL files Django's teardown leaves beside the database
-        for leftover in (name.with_name(name.name + "-shm"), name.with_name(name.name + "-wal")):
-            leftover.unlink(missing_ok=True)
 
 
 def create(sandbox, object_type: str, key: str | None = None, headers=None, **props: Any) -> dict:
@@ -83,3 +62,10 @@ def seed(sandbox, object_type: str, rows: list[dict], start=None) -> list[Record
         for i, props in enumerate(rows)
     ]
     return Record.objects.bulk_create(records)
+
+
+def sdk_as(sandbox, key: str):
+    """The official micro-so SDK with another key (a member's), no retries."""
+    from micro_so import Micro
+
+    return Micro(api_key=key, base_url=sandbox.base_url, team_id=sandbox.team_id, max_retries=0)
