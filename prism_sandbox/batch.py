@@ -32,7 +32,7 @@ def _item_id(raw: Any) -> str | None:
         return None
 
 
-def _run(items: list, apply: Callable[[Any], dict]) -> dict:
+def _run(items: list, apply: Callable[[Any], dict], raw_id: Callable[[Any], Any]) -> dict:
     results = []
     for item in items:
         try:
@@ -41,7 +41,7 @@ def _run(items: list, apply: Callable[[Any], dict]) -> dict:
         except ApiError as exc:
             fields = exc.details.get("fields")
             message = exc.message + (" " + "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else "")
-            item_id = item.get("id") if isinstance(item, dict) else item
+            item_id = raw_id(item)
             results.append(
                 {
                     "id": item_id if isinstance(item_id, str) else None,
@@ -75,7 +75,7 @@ def batch_update(team_id, schema, base_qs, object_type: str, items: list, check)
         record = patch_record(team_id, schema, record, item)
         return {"id": str(record.id), "status": "ok", "error": None, "record": read_shape(record, expander)}
 
-    return _run(items, apply)
+    return _run(items, apply, lambda item: item.get("id") if isinstance(item, dict) else None)
 
 
 def batch_delete(team_id, schema, base_qs, object_type: str, ids: list, check) -> dict:
@@ -86,4 +86,4 @@ def batch_delete(team_id, schema, base_qs, object_type: str, ids: list, check) -
         soft_delete(record)
         return {"id": str(record.id), "status": "ok", "error": None, "record": read_shape(record, expander)}
 
-    return _run(ids, apply)
+    return _run(ids, apply, lambda raw_id: raw_id)
