@@ -1,15 +1,35 @@
 """Shared fixtures: a provisioned sandbox team served over real HTTP by live_server."""
 
+import os
 import secrets
 import uuid
+from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 import requests
+from django.conf import settings
 
 from prism_sandbox.models import ApiKey
 from prism_sandbox.schema import create_key, provision_team
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # Several test runs share this tree at the same time; with one SQLite test file,
+    # each run's setup would delete the others' database. One file per process.
+    names = []
+    for db in settings.DATABASES.values():
+        test = db.setdefault("TEST", {})
+        name = test.get("NAME")
+        if name and db["ENGINE"].endswith("sqlite3"):
+            test["NAME"] = name.replace(".sqlite3", f"_{os.getpid()}.sqlite3")
+            names.append(Path(test["NAME"]))
+    yield
+    for name in names:  # the WAL files Django's teardown leaves beside the database
+        for leftover in (name.with_name(name.name + "-shm"), name.with_name(name.name + "-wal")):
+            leftover.unlink(missing_ok=True)
 
 
 @dataclass

@@ -1,0 +1,144 @@
+"""Property values as HTML, by type. Everything goes through format_html: always escaped."""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from prism_client import PropertyDefinition
+
+from .prism import TypeSchema, parse_api_datetime
+
+CLIP_AT = 80
+EMPTY = mark_safe('<span class="empty" aria-label="empty">—</span>')
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: a slug or a dot path through references, with its final property."""
+
+    path: str
+    label: str
+    prop: PropertyDefinition | None
+    target: str | None  # object type of the record the value belongs to, for dot paths
+    sortable: bool
+
+
+def column(path: str, segment: str, schemas: dict[str, TypeSchema]) -> Column:
+    parts = path.split(".")
+    current = schemas[segment]
+    labels = []
+    prop = None
+    owner = segment
+    for i, part in enumerate(parts):
+        prop = current.get(part)
+        if prop is None:
+            return Column(path, path, None, None, False)
+        labels.append(prop.name)
+        if i < len(parts) - 1 and prop.target and prop.target in schemas:
+            owner = prop.target
+            current = schemas[prop.target]
+    return Column(path, " › ".join(labels), prop, owner if len(parts) > 1 else None, len(parts) == 1)
+
+
+def lookup(properties: Mapping[str, object], path: str) -> tuple[object, str | None]:
+    """The value at a dot path, and the id of the record it was read from (dot paths only)."""
+    value: object = properties
+    owner_id = None
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(value, list):  # a multi-reference: follow the first
+            value = value[0] if value else None
+        if not isinstance(value, Mapping):
+            return None, owner_id
+        value = value.get(part)
+        if i < len(parts) - 1:
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if isinstance(value, Mapping):
+                owner_id = str(value.get("id")) if value.get("id") else owner_id
+                value = value.get("properties") or {}
+    return value, owner_id
+
+
+def record_url(segment: str, record_id: str) -> str:
+    return reverse("record-detail", args=[segment, record_id])
+
+
+def reference_label(ref: Mapping[str, object], target: str | None, schemas: dict[str, TypeSchema]) -> str:
+    props = ref.get("properties") or {}
+    if target and target in schemas and isinstance(props, Mapping):
+        title = props.get(schemas[target].title_slug)
+        if title:
+            return str(title)
+    return f"{str(ref.get('id', ''))[:8]}…"
+
+
+def _chip(prop: PropertyDefinition, slug: object) -> SafeString:
+    option = next((o for o in prop.options if o.slug == slug), None)
+    name = option.name if option else str(slug)
+    color = option.color if option and option.color else "gray"
+    return format_html('<span class="chip chip-{}">{}</span>', color, name)
+
+
+def format_value(value: object, prop: PropertyDefinition | None, schemas: dict[str, TypeSchema], *, full: bool = False) -> SafeString:
+    """One value as HTML; `full` (detail pages) does not clip long text."""
+    if value is None or value == "" or value == []:
+        return EMPTY
+    t = prop.type if prop else "text"
+    if t == "reference" and prop is not None:
+        refs = value if isinstance(value, list) else [value]
+        links = [
+            (record_url(prop.target, str(r.get("id"))), reference_label(r, prop.target, schemas))
+            if prop.target
+            else ("", reference_label(r, None, schemas))
+            for r in refs
+            if isinstance(r, Mapping)
+        ]
+        return format_html_join(", ", '<a href="{}">{}</a>', links)
+    if t == "select" and prop is not None:
+        return _chip(prop, value)
+    if t == "multiselect" and prop is not None:
+        items = value if isinstance(value, list) else [value]
+        return format_html_join(" ", "{}", ((_chip(prop, v),) for v in items))
+    if t == "boolean":
+        return format_html('<span class="bool bool-{}">{}</span>', "yes" if value else "no", "Yes" if value else "No")
+    if t == "number" and isinstance(value, (int, float)):
+        decimals = 0 if float(value).is_integer() else 2
+        return format_html('<span class="num">{}</span>', number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True))
+    if t == "date" and isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return format_html("{}", value)
+        return format_html('<time datetime="{}">{}</time>', value, date_format(day, "M j, Y"))
+    if t == "datetime":
+        when = parse_api_datetime(value)
+        if when is None:
+            return format_html("{}", value)
+        return format_html('<time datetime="{}">{}</time>', value, date_format(when, "M j, Y, H:i") + " UTC")
+    if t == "email":
+        return format_html('<a href="mailto:{}">{}</a>', value, value)
+    if t == "url" and isinstance(value, str) and value.startswith(("http://", "https://")):
+        return format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', value, value)
+    if t == "phone":
+        return format_html('<a href="tel:{}">{}</a>', str(value).replace(" ", ""), value)
+    text = value if isinstance(value, str) else str(value)
+    if not full and (len(text) > CLIP_AT or "\n" in text):
+        # Clipped in the table; the whole text shows on hover (title) and on focus.
+        return format_html('<span class="clip" tabindex="0" title="{}">{}</span>', text, text)
+    if full and "\n" in text:
+        return format_html('<span class="multiline">{}</span>', text)
+    return format_html("{}", text)
+
+
+def cell(properties: Mapping[str, object], col: Column, schemas: dict[str, TypeSchema]) -> SafeString:
+    value, owner_id = lookup(properties, col.path)
+    html = format_value(value, col.prop, schemas)
+    if col.target and owner_id and col.prop is not None and col.prop.type != "reference" and html is not EMPTY:
+        return format_html('<a href="{}">{}</a>', record_url(col.target, owner_id), html)
+    return html

@@ -1,0 +1,18 @@
+from django.conf import settings
+
+from prism_client import OBJECT_TYPES
+
+from .models import SavedView
+
+
+def navigation(request) -> dict:
+    """The sidebar: object types and the saved views this person can open."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    views = SavedView.objects.visible_to(request.user).select_related("owner")
+    return {
+        "nav_types": OBJECT_TYPES,
+        "nav_saved_views": views,
+        "team_id": settings.MICRO_TEAM_ID,
+        "using_sandbox": settings.MICRO_BASE_URL.rstrip("/").endswith("/sandbox"),
+    }

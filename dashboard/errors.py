@@ -1,0 +1,64 @@
+"""Prism failures as sentences a person can act on: one mapping, used everywhere."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_htmx.http import reswap, retarget
+
+from prism_client import (
+    APIConnectionError,
+    Forbidden,
+    NotFound,
+    PrismError,
+    RateLimited,
+    ServerError,
+    Timeout,
+    Unauthorized,
+)
+
+
+def describe(exc: PrismError) -> str:
+    if isinstance(exc, Timeout):
+        return "The Prism API took too long to answer. Try again in a moment."
+    if isinstance(exc, APIConnectionError):
+        return "The Prism API cannot be reached right now. Check the connection, then try again."
+    if isinstance(exc, Unauthorized):
+        return "The Prism API did not accept the dashboard's API key. An administrator needs to check MICRO_API_KEY."
+    if isinstance(exc, Forbidden):
+        return "The Prism API does not allow this with the dashboard's key."
+    if isinstance(exc, NotFound):
+        return "That record does not exist, or it was deleted."
+    if isinstance(exc, RateLimited):
+        wait = f" about {int(exc.retry_after)} seconds" if getattr(exc, "retry_after", None) else " a moment"
+        return f"The Prism API is busy (too many requests). Try again in{wait}."
+    if isinstance(exc, ServerError):
+        return "The Prism API had a problem answering. Try again in a moment."
+    message = getattr(exc, "message", None) or str(exc)
+    return f"The Prism API refused the request: {message}"
+
+
+def status_for(exc: PrismError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Forbidden):
+        return 403
+    return 503
+
+
+class PrismErrorMiddleware:
+    """Any PrismError a view lets through becomes a page (or an htmx banner) with a sentence."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not isinstance(exc, PrismError):
+            return None
+        context = {"error": describe(exc), "retry_url": request.get_full_path()}
+        if getattr(request, "htmx", False):
+            # htmx does not swap error statuses: answer 200 and put the banner in place.
+            response = render(request, "partials/error_banner.html", context)
+            return reswap(retarget(response, "#messages"), "innerHTML")
+        return render(request, "error.html", context, status=status_for(exc))

@@ -1,0 +1,50 @@
+"""The home page: record counts, deals by stage and the latest changes made here."""
+
+from prism_client import OBJECT_TYPES, PrismError, Query
+
+from . import prism
+from .models import AuditEntry
+
+LATEST_CHANGES = 10
+
+
+def counts() -> list[dict]:
+    out = []
+    for t in OBJECT_TYPES:
+        try:
+            total: int | None = prism.client().service(t.segment).count()
+            error = None
+        except PrismError as exc:
+            total, error = None, exc
+        out.append({"type": t, "total": total, "error": error})
+    return out
+
+
+def deals_by_stage() -> list[dict]:
+    """One count per stage option (include_total, limit 1): a handful of small calls."""
+    stage = prism.schema("deal").get("stage")
+    if stage is None or not stage.options:
+        return []
+    service = prism.client().service("deal")
+    bars = []
+    for option in stage.options:
+        page = service.query(Query(select=("stage",), limit=1, include_total=True).where("stage", "=", option.slug))
+        bars.append({"slug": option.slug, "label": option.name, "color": option.color or "gray", "total": page.total or 0})
+    biggest = max((b["total"] for b in bars), default=0) or 1
+    for bar in bars:
+        bar["percent"] = round(100 * bar["total"] / biggest)
+    return bars
+
+
+def overview(user) -> dict:
+    try:
+        chart = deals_by_stage()
+        chart_error = None
+    except PrismError as exc:
+        chart, chart_error = [], exc
+    return {
+        "counts": counts(),
+        "chart": chart,
+        "chart_error": chart_error,
+        "latest_changes": AuditEntry.objects.select_related("user")[:LATEST_CHANGES],
+    }

@@ -1,0 +1,366 @@
+"""A record table's state lives in its URL: parse it, check it, turn it into a Query.
+
+Parameter names are constants. Bad values fall back to defaults (a wrong page
+size, an unknown column or sort key) instead of failing the page; filter rows
+with bad values are kept, flagged with a sentence, and left out of the query.
+"""
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+
+from prism_client import Filter, InvalidQuery, PropertyDefinition, Query, Sort
+
+from .operators import Input, operator
+from .prism import TypeSchema
+
+COLUMNS_VAR = "cols"
+COLUMN_VAR = "col"
+SORT_VAR = "sort"
+SIZE_VAR = "size"
+CURSOR_VAR = "cursor"
+TRAIL_VAR = "trail"
+TOTAL_VAR = "total"
+TRASH_VAR = "trash"
+SEARCH_VAR = "q"
+JOIN_VAR = "join"
+ROW_PROPERTY, ROW_OPERATOR, ROW_VALUE = "f", "o", "v"  # f0, o0, v0 (v repeats for several values)
+
+PAGE_SIZES = (10, 25, 50)
+DEFAULT_SIZE = 25
+MAX_COLUMNS = 12
+MAX_ROWS = 10
+DEFAULT_COLUMN_COUNT = 5
+TRUE = ("1", "true", "on", "yes")
+
+
+@dataclass(frozen=True)
+class FilterRow:
+    slug: str
+    op: str
+    values: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.slug and self.op)
+
+
+@dataclass(frozen=True)
+class ListState:
+    columns: tuple[str, ...]
+    sort: tuple[str, ...] = ()
+    size: int = DEFAULT_SIZE
+    cursor: str | None = None
+    trail: tuple[str, ...] = ()
+    total: bool = False
+    trash: bool = False
+    search: str = ""
+    join: str = "AND"
+    rows: tuple[FilterRow, ...] = ()
+    notices: tuple[str, ...] = field(default=(), compare=False)
+
+    # --- links -----------------------------------------------------------------------
+
+    def params(self, *, with_position: bool = True) -> list[tuple[str, str]]:
+        """The state as query parameters (cursor and trail only with_position)."""
+        out: list[tuple[str, str]] = [(COLUMNS_VAR, ",".join(self.columns))]
+        if self.sort:
+            out.append((SORT_VAR, ",".join(self.sort)))
+        if self.size != DEFAULT_SIZE:
+            out.append((SIZE_VAR, str(self.size)))
+        if self.total:
+            out.append((TOTAL_VAR, "1"))
+        if self.trash:
+            out.append((TRASH_VAR, "1"))
+        if self.search:
+            out.append((SEARCH_VAR, self.search))
+        if self.join == "OR":
+            out.append((JOIN_VAR, "or"))
+        for i, row in enumerate(self.rows):
+            out += [(f"{ROW_PROPERTY}{i}", row.slug), (f"{ROW_OPERATOR}{i}", row.op)]
+            out += [(f"{ROW_VALUE}{i}", v) for v in row.values]
+        if with_position and self.cursor:
+            out.append((CURSOR_VAR, self.cursor))
+            out.append((TRAIL_VAR, ",".join(self.trail)))
+        return out
+
+    def query_string(self, **changes) -> str:
+        """The URL query for this state with `changes`; any change but paging starts at page 1."""
+        state = replace(self, **changes)
+        if set(changes) - {CURSOR_VAR, TRAIL_VAR}:
+            state = replace(state, cursor=None, trail=())
+        return "?" + urlencode(state.params())
+
+    def next_page(self, next_cursor: str) -> str:
+        return self.query_string(cursor=next_cursor, trail=(*self.trail, self.cursor or ""))
+
+    def previous_page(self) -> str | None:
+        if not self.cursor:
+            return None
+        return self.query_string(cursor=self.trail[-1] if self.trail else None, trail=self.trail[:-1])
+
+    def sort_link(self, slug: str, *, add: bool) -> str:
+        """Click: sort by slug (again: flip it). Shift-click (add): add or flip it as another key."""
+        current = {s.lstrip("-"): s for s in self.sort}
+        flipped = slug if current.get(slug) == f"-{slug}" else (f"-{slug}" if slug in current else slug)
+        if add:
+            keys = [flipped if s.lstrip("-") == slug else s for s in self.sort]
+            if slug not in current:
+                keys.append(slug)
+            return self.query_string(sort=tuple(keys))
+        primary = self.sort[0].lstrip("-") if self.sort else None
+        return self.query_string(sort=(flipped if primary == slug else slug,))
+
+    def sort_direction(self, slug: str) -> tuple[str | None, int | None]:
+        """('asc'|'desc'|None, position from 1) for a header."""
+        for i, key in enumerate(self.sort):
+            if key.lstrip("-") == slug:
+                return ("desc" if key.startswith("-") else "asc"), i + 1
+        return None, None
+
+    @property
+    def active_rows(self) -> tuple[FilterRow, ...]:
+        return tuple(r for r in self.rows if r.complete and not r.error)
+
+    @property
+    def page_number(self) -> int:
+        return len(self.trail) + 1 if self.cursor else 1
+
+
+# --- parsing ----------------------------------------------------------------------------
+
+
+def _columns_known(schemas: dict[str, TypeSchema], schema: TypeSchema, path: str) -> bool:
+    parts = path.split(".")
+    current = schema
+    for i, part in enumerate(parts):
+        prop = current.get(part)
+        if prop is None or len(parts) > 3:
+            return False
+        if i < len(parts) - 1:
+            if prop.type != "reference" or not prop.target or prop.target not in schemas:
+                return False
+            current = schemas[prop.target]
+    return True
+
+
+def default_columns(schema: TypeSchema) -> tuple[str, ...]:
+    props = [p.slug for p in schema.user_properties if p.type not in ("long_text",)]
+    return tuple(props[:DEFAULT_COLUMN_COUNT]) or (schema.title_slug,)
+
+
+def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema]) -> ListState:
+    notices: list[str] = []
+    # The column picker's checkboxes (col=…) win over the compact cols=a,b form.
+    picked = params.getlist(COLUMN_VAR)
+    raw_cols = [c.strip() for c in (picked or params.get(COLUMNS_VAR, "").split(",")) if c.strip()]
+    columns = tuple(dict.fromkeys(c for c in raw_cols if _columns_known(schemas, schema, c)))[:MAX_COLUMNS]
+    if len(columns) < len(raw_cols):
+        notices.append("Some columns are not part of this table and were left out.")
+    columns = columns or default_columns(schema)
+
+    sort = []
+    for key in params.get(SORT_VAR, "").split(","):
+        slug = key.strip().lstrip("-")
+        # Bad sort entries are skipped, as in Django's admin; references can't sort.
+        if slug and (schema.get(slug) or slug == "id") and "." not in slug and slug not in [s.lstrip("-") for s in sort]:
+            sort.append(key.strip())
+    try:
+        size = int(params.get(SIZE_VAR, DEFAULT_SIZE))
+    except ValueError:
+        size = DEFAULT_SIZE
+    if size not in PAGE_SIZES:
+        size = DEFAULT_SIZE
+    cursor = params.get(CURSOR_VAR) or None
+    trail = tuple(params.get(TRAIL_VAR, "").split(",")) if cursor and params.get(TRAIL_VAR) is not None else ()
+    rows = parse_rows(params, schema)
+    join = "OR" if params.get(JOIN_VAR, "").lower() == "or" else "AND"
+    search = params.get(SEARCH_VAR, "").strip()[:200]
+    trash = params.get(TRASH_VAR, "").lower() in TRUE
+    if search and join == "OR" and rows:
+        notices.append("Quick search works with filters joined by “all”; it is not applied to “any”.")
+    if trash and join == "OR" and rows:
+        notices.append("In the trash, filters are joined by “all”.")
+    return ListState(
+        columns=columns,
+        sort=tuple(sort),
+        size=size,
+        cursor=cursor,
+        trail=trail,
+        total=params.get(TOTAL_VAR, "").lower() in TRUE,
+        trash=trash,
+        search=search,
+        join=join,
+        rows=rows,
+        notices=tuple(notices),
+    )
+
+
+def parse_rows(params: QueryDict, schema: TypeSchema) -> tuple[FilterRow, ...]:
+    rows = []
+    for i in range(MAX_ROWS):
+        key = f"{ROW_PROPERTY}{i}"
+        if key not in params:
+            continue
+        slug = params.get(key, "")
+        op = params.get(f"{ROW_OPERATOR}{i}", "")
+        values = tuple(v for v in params.getlist(f"{ROW_VALUE}{i}"))
+        rows.append(check_row(FilterRow(slug, op, values), schema))
+    return tuple(rows)
+
+
+# --- checking values by type ------------------------------------------------------------------
+
+
+class BadValue(ValueError):
+    pass
+
+
+def _number(text: str) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadValue(f"“{text}” is not a number.") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise BadValue(f"“{text}” is not a number.")
+    return text.strip()
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise BadValue(f"“{text}” is not a date (YYYY-MM-DD).") from None
+
+
+def _datetime(text: str) -> str:
+    raw = text.strip()
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadValue(f"“{text}” is not a date and time.") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)  # the picker's local time is taken as UTC
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _option(prop: PropertyDefinition, text: str) -> str:
+    slugs = {o.slug for o in prop.options}
+    if slugs and text not in slugs:
+        raise BadValue(f"“{text}” is not an option of {prop.name}.")
+    return text
+
+
+def _boolean(text: str) -> str:
+    if text.lower() not in ("true", "false"):
+        raise BadValue("Choose yes or no.")
+    return text.lower()
+
+
+def _reference(text: str) -> str:
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise BadValue(f"“{text}” is not a record id.") from None
+
+
+def clean_value(prop: PropertyDefinition, text: str) -> str:
+    """The wire form of one typed filter value; raises BadValue with a sentence."""
+    t = prop.type
+    if t == "number":
+        return _number(text)
+    if t == "date":
+        return _date(text)
+    if t == "datetime":
+        return _datetime(text)
+    if t in ("select", "multiselect"):
+        return _option(prop, text)
+    if t == "boolean":
+        return _boolean(text)
+    if t == "reference":
+        return _reference(text)
+    return text
+
+
+SPLIT_RE = re.compile(r"[\n,]")
+
+
+def check_row(row: FilterRow, schema: TypeSchema) -> FilterRow:
+    """The row with its values in wire form, or with an error sentence."""
+    if not row.slug:
+        return row
+    prop = schema.get(row.slug)
+    if prop is None:
+        return replace(row, error="Choose a property.")
+    spec = operator(prop.type, row.op)
+    if spec is None:
+        return replace(row, op="", error=None)  # incomplete: pick an operator
+    values = tuple(v for v in row.values if v.strip())
+    try:
+        if spec.input is Input.NONE:
+            return replace(row, values=())
+        if spec.input is Input.MANY and len(values) == 1 and prop.type not in ("select", "multiselect"):
+            values = tuple(v.strip() for v in SPLIT_RE.split(values[0]) if v.strip())
+        if not values:
+            return replace(row, values=(), error=None)  # incomplete: waiting for a value
+        if spec.input is Input.TWO and len(values) != 2:
+            raise BadValue("Give both ends of the range.")
+        if spec.input is Input.ONE:
+            values = values[:1]
+        return replace(row, values=tuple(clean_value(prop, v) for v in values), error=None)
+    except BadValue as exc:
+        return replace(row, error=str(exc))
+
+
+def row_filter(row: FilterRow, schema: TypeSchema) -> Filter | None:
+    """The API filter for a complete, valid row (None while incomplete)."""
+    if not row.complete or row.error:
+        return None
+    prop = schema.get(row.slug)
+    spec = operator(prop.type, row.op) if prop else None
+    if spec is None:
+        return None
+    if spec.input is Input.NONE:
+        return Filter(row.slug, row.op, True)
+    if not row.values:
+        return None
+    if spec.input is Input.ONE:
+        value: object = row.values[0]
+        if prop.type == "boolean":
+            value = row.values[0] == "true"
+        return Filter(row.slug, row.op, value)
+    return Filter(row.slug, row.op, list(row.values))
+
+
+def to_query(state: ListState, schema: TypeSchema) -> Query:
+    filters = [f for f in (row_filter(r, schema) for r in state.rows) if f is not None]
+    # One flat filter list with one combinator: the search and the trash narrow the
+    # results, so they only combine with "all" (parse() tells the person).
+    combinator = "OR" if state.join == "OR" and not state.trash else "AND"
+    if state.search and not (combinator == "OR" and filters):
+        filters.append(Filter(schema.title_slug, "contains", state.search))
+    if state.trash:
+        filters.append(Filter("deleted_at", "is_not_null", True))
+    select = tuple(dict.fromkeys((*state.columns, schema.title_slug)))
+    try:
+        return Query(
+            select=select,
+            filters=tuple(filters),
+            combinator=combinator if len(filters) > 1 else "AND",
+            sort=tuple(Sort.parse(s) for s in state.sort),
+            limit=state.size,
+            include_total=state.total,
+            deleted=state.trash,
+        )
+    except InvalidQuery:
+        return Query(select=select, limit=state.size, include_total=state.total, deleted=state.trash)
+
+
+def export_params(state: ListState) -> str:
+    return urlencode(state.params(with_position=False))
+

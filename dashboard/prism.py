@@ -1,0 +1,179 @@
+"""The dashboard's one connection to the Prism API, and the property schema it caches.
+
+Every API call goes through prism_client over HTTP, to the embedded sandbox or the
+real API alike. The schema comes from the properties endpoint, cached per team for
+a short time; where that endpoint is missing (the real API need not have it),
+property types are inferred from sampled rows.
+"""
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from prism_client import OBJECT_TYPES, NotFound, PrismClient, PropertyDefinition, Query
+
+SCHEMA_TTL = 300
+SAMPLE_ROWS = 25
+# The property that names a record, per type (quick search, link labels).
+TITLE_SLUGS = {
+    "contact": ("first_name", "last_name"),
+    "organization": ("name",),
+    "identity": ("name",),
+    "deal": ("name",),
+    "action": ("title",),
+    "document": ("title",),
+    "event": ("title",),
+}
+SYSTEM_SLUGS = ("created_at", "updated_at", "deleted_at")
+
+_lock = threading.Lock()
+_client: PrismClient | None = None
+
+
+def client() -> PrismClient:
+    """The process-wide client (one pooled session), built from MICRO_* settings."""
+    global _client
+    with _lock:
+        if _client is None:
+            _client = PrismClient(
+                base_url=settings.MICRO_BASE_URL,
+                api_key=settings.MICRO_API_KEY or None,
+                team_id=settings.MICRO_TEAM_ID or None,
+                timeout=(3.05, 15),
+                max_retries=2,
+                user_agent="prism-dashboard",
+            )
+        return _client
+
+
+@receiver(setting_changed)
+def _reset(setting: str, **kwargs) -> None:
+    global _client
+    if setting.startswith("MICRO_"):
+        with _lock:
+            if _client is not None:
+                _client.close()
+            _client = None
+
+
+@dataclass(frozen=True)
+class TypeSchema:
+    """One object type's properties, in display order, plus how it is named."""
+
+    segment: str
+    properties: tuple[PropertyDefinition, ...]
+    inferred: bool = False
+    by_slug: dict[str, PropertyDefinition] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_slug.update({p.slug: p for p in self.properties})
+
+    def get(self, slug: str) -> PropertyDefinition | None:
+        return self.by_slug.get(slug)
+
+    @property
+    def title_slug(self) -> str:
+        for slug in TITLE_SLUGS.get(self.segment, ()):
+            if slug in self.by_slug:
+                return slug
+        texts = [p.slug for p in self.properties if p.type == "text"]
+        return texts[0] if texts else "id"
+
+    @property
+    def user_properties(self) -> tuple[PropertyDefinition, ...]:
+        return tuple(p for p in self.properties if p.slug not in SYSTEM_SLUGS)
+
+
+def _cache_key() -> str:
+    return f"prism-schema:{settings.MICRO_BASE_URL}:{settings.MICRO_TEAM_ID}"
+
+
+def schemas() -> dict[str, TypeSchema]:
+    """Every object type's schema: one cached API call (or sampling where unavailable)."""
+    key = _cache_key()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        raw = client().properties.list_all()
+        result = {t.segment: TypeSchema(t.segment, tuple(raw.get(t.segment, ()))) for t in OBJECT_TYPES}
+    except NotFound:
+        result = {t.segment: infer_schema(t.segment) for t in OBJECT_TYPES}
+    cache.set(key, result, SCHEMA_TTL)
+    return result
+
+
+def schema(segment: str) -> TypeSchema:
+    return schemas()[segment]
+
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def infer_type(values: list[object]) -> tuple[str, bool]:
+    """A property type from sample values: (type, multiple)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return "text", False
+    first = present[0]
+    if isinstance(first, bool):
+        return "boolean", False
+    if isinstance(first, (int, float)):
+        return "number", False
+    if isinstance(first, dict) and "id" in first:
+        return "reference", False
+    if isinstance(first, list):
+        if first and isinstance(first[0], dict):
+            return "reference", True
+        return "multiselect", False
+    texts = [str(v) for v in present]
+    if all(DATE_RE.match(t) for t in texts):
+        return "date", False
+    if all(DATETIME_RE.match(t) for t in texts):
+        return "datetime", False
+    if all(EMAIL_RE.match(t) for t in texts):
+        return "email", False
+    if all(t.startswith(("http://", "https://")) for t in texts):
+        return "url", False
+    if any(len(t) > 200 or "\n" in t for t in texts):
+        return "long_text", False
+    return "text", False
+
+
+def infer_schema(segment: str) -> TypeSchema:
+    page = client().service(segment).query(Query(limit=SAMPLE_ROWS))
+    slugs: dict[str, list[object]] = {}
+    for row in page.rows:
+        for slug, value in row.properties.items():
+            slugs.setdefault(slug, []).append(value)
+    props = []
+    for slug, values in slugs.items():
+        ptype, multiple = infer_type(values)
+        props.append(
+            PropertyDefinition(
+                slug=slug,
+                name=slug.replace("_", " ").capitalize(),
+                type=ptype,
+                multiple=multiple,
+                read_only=slug in SYSTEM_SLUGS,
+            )
+        )
+    return TypeSchema(segment, tuple(props), inferred=True)
+
+
+def parse_api_datetime(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

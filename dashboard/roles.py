@@ -1,0 +1,32 @@
+"""Roles are Django groups; each role is the set of dashboard permissions it holds."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    VIEWER = "Viewer"
+    EDITOR = "Editor"
+    ADMIN = "Admin"
+
+    @property
+    def codenames(self) -> tuple[str, ...]:
+        match self:
+            case Role.VIEWER:
+                return ("view_records",)
+            case Role.EDITOR:
+                return ("view_records", "change_records", "bulk_change_records", "import_records")
+            case Role.ADMIN:
+                return (
+                    "view_records",
+                    "change_records",
+                    "bulk_change_records",
+                    "import_records",
+                    "manage_grants",
+                    "view_audit",
+                    "manage_directory",
+                )
+
+
+def perm(codename: str) -> str:
+    """The full permission name for has_perm(), e.g. perm("change_records")."""
+    return f"dashboard.{codename}"

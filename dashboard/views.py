@@ -1,0 +1,227 @@
+"""Pages: parse the request, call a service, render. Logic lives in the modules beside this."""
+
+import json
+import shlex
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from prism_client import OBJECT_TYPES_BY_SEGMENT, ObjectType
+
+from . import home as home_service
+from . import list_state, prism
+from .cells import column, format_value
+from .exporting import start_export
+from .filter_builder import filter_rows_context
+from .forms import SavedViewForm
+from .models import SavedView
+
+
+def object_type_or_404(segment: str) -> ObjectType:
+    try:
+        return OBJECT_TYPES_BY_SEGMENT[segment]
+    except KeyError:
+        raise Http404(f"No object type {segment!r}.") from None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", home_service.overview(request.user))
+
+
+class RecordTable:
+    """Everything one table page shows, from the URL state: one API call."""
+
+    def __init__(self, request: HttpRequest, segment: str) -> None:
+        self.object_type = object_type_or_404(segment)
+        self.schemas = prism.schemas()
+        self.schema = self.schemas[segment]
+        self.state = list_state.parse(request.GET, self.schema, self.schemas)
+        self.query = list_state.to_query(self.state, self.schema)
+        self.columns = [column(c, segment, self.schemas) for c in self.state.columns]
+
+    def context(self) -> dict:
+        service = prism.client().service(self.object_type.segment)
+        page = service.query(self.query, cursor=self.state.cursor)
+        body = self.query.to_wire(self.state.cursor)
+        return {
+            "object_type": self.object_type,
+            "schema": self.schema,
+            "state": self.state,
+            "columns": self.columns,
+            "page": page,
+            "rows": page.rows,
+            "next_url": self.state.next_page(page.next_cursor) if page.has_more and page.next_cursor else None,
+            "previous_url": self.state.previous_page(),
+            "request_body": json.dumps(body, indent=2),
+            "curl": curl_command(self.object_type.segment, body),
+            "page_sizes": list_state.PAGE_SIZES,
+            "export_query": list_state.export_params(self.state),
+            "column_choices": column_choices(self.object_type.segment, self.schemas, self.state.columns),
+            "schemas": self.schemas,
+            "add_row_url": self.add_row_url(),
+            **filter_rows_context(self.state, self.schema),
+        }
+
+
+    def add_row_url(self) -> str:
+        # Without JavaScript, "Add filter" is a link to the same table with one more row.
+        index = max((int(k[1:]) for k, _ in self.state.params() if k[0] == "f" and k[1:].isdigit()), default=-1) + 1
+        return f"{self.state.query_string()}&f{index}="
+
+
+def curl_command(segment: str, body: dict) -> str:
+    url = f"{settings.MICRO_BASE_URL}/v2/prism/{settings.MICRO_TEAM_ID}/{segment}/query"
+    return (
+        f"curl -X POST {shlex.quote(url)} \\\n"
+        f"  -H 'Content-Type: application/json' \\\n"
+        f'  -H "x-api-key: $MICRO_API_KEY" \\\n'
+        f"  -d {shlex.quote(json.dumps(body))}"
+    )
+
+
+def column_choices(segment: str, schemas: dict, current: tuple[str, ...]) -> list[dict]:
+    """Properties of the type, and one hop into each reference (organization.name…)."""
+    groups = [{"label": OBJECT_TYPES_BY_SEGMENT[segment].label, "items": [(p.slug, p.name) for p in schemas[segment].properties]}]
+    for prop in schemas[segment].properties:
+        if prop.type == "reference" and prop.target in schemas:
+            items = [(f"{prop.slug}.{p.slug}", f"{prop.name} › {p.name}") for p in schemas[prop.target].properties]
+            groups.append({"label": prop.name, "items": items})
+    offered = {path for g in groups for path, _ in g["items"]}
+    deeper = [(path, column(path, segment, schemas).label) for path in current if path not in offered]
+    if deeper:  # two hops deep (attendee.contact.first_name): shown so they stay picked
+        groups.append({"label": "Other columns", "items": deeper})
+    return groups
+
+
+class RecordListView(View):
+    template_name = "records/list.html"
+
+    def get(self, request: HttpRequest, segment: str) -> HttpResponse:
+        table = RecordTable(request, segment)
+        context = {**table.context(), "current_view": current_view(request, segment)}
+        partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+        template = f"{self.template_name}#results" if partial else self.template_name
+        return TemplateResponse(request, template, context)
+
+
+def current_view(request: HttpRequest, segment: str) -> SavedView | None:
+    """The saved view this table was opened from, if this person may edit it."""
+    pk = request.GET.get("view", "")
+    if not pk.isdigit():
+        return None
+    return SavedView.objects.filter(pk=int(pk), owner=request.user, object_type=segment).first()
+
+
+def filter_row(request: HttpRequest, segment: str) -> HttpResponse:
+    """One filter row, re-rendered when its property or operator changes (htmx)."""
+    object_type_or_404(segment)
+    schema = prism.schema(segment)
+    try:
+        index = max(0, min(int(request.GET.get("i", "0")), list_state.MAX_ROWS - 1))
+    except ValueError:
+        index = 0
+    row = list_state.check_row(
+        list_state.FilterRow(
+            request.GET.get(f"f{index}", ""), request.GET.get(f"o{index}", ""), tuple(request.GET.getlist(f"v{index}"))
+        ),
+        schema,
+    )
+    state = list_state.ListState(columns=(), rows=(row,))
+    context = filter_rows_context(state, schema, first_index=index)
+    return render(
+        request,
+        "records/list.html#filter_row",
+        {"object_type": object_type_or_404(segment), "item": context["filter_rows"][0], "filter_properties": context["filter_properties"]},
+    )
+
+
+def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
+    object_type = object_type_or_404(segment)
+    schemas = prism.schemas()
+    schema = schemas[segment]
+    select = [p.slug for p in schema.properties]
+    select += [
+        f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas
+    ]
+    record = prism.client().service(segment).get(record_id, select=select)
+    fields = [
+        {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
+        for p in schema.user_properties
+    ]
+    system = [
+        {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
+        for p in schema.properties
+        if p.slug in prism.SYSTEM_SLUGS and record.default.get(p.slug)
+    ]
+    title = record.default.get(schema.title_slug) or record.id
+    return render(
+        request,
+        "records/detail.html",
+        {"object_type": object_type, "record": record, "title": title, "fields": fields, "system": system, "etag": record.etag},
+    )
+
+
+def export_csv(request: HttpRequest, segment: str) -> StreamingHttpResponse:
+    """The current view as CSV, every page followed through the cursor, streamed."""
+    table = RecordTable(request, segment)
+    total, lines = start_export(prism.client().service(segment), table.query, table.columns)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{segment}-export.csv"'
+    if total is not None:
+        response["X-Total-Count"] = str(total)  # the progress bar's denominator
+    return response
+
+
+@require_POST
+def saved_view_create(request: HttpRequest, segment: str) -> HttpResponse:
+    object_type_or_404(segment)
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(f"{request.POST.get('next') or '/'}")
+    view, created = SavedView.objects.update_or_create(
+        owner=request.user,
+        object_type=segment,
+        name=form.cleaned_data["name"],
+        defaults={"query_string": form.cleaned_data["query_string"], "shared": form.cleaned_data["shared"]},
+    )
+    messages.success(request, f"Saved the view “{view.name}”." if created else f"Updated the view “{view.name}”.")
+    return redirect(view_url(view))
+
+
+def view_url(view: SavedView) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('record-list', args=[view.object_type])}?{view.query_string}&view={view.pk}"
+
+
+def saved_view_open(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView.objects.visible_to(request.user), pk=pk)
+    return redirect(view_url(view))
+
+
+@require_POST
+def saved_view_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk, owner=request.user)
+    action = request.POST.get("action")
+    if action == "delete":
+        view.delete()
+        messages.success(request, f"Deleted the view “{view.name}”.")
+        return redirect("record-list", view.object_type)
+    form = SavedViewForm(request.POST, instance_name=view.name)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(view_url(view))
+    view.name = form.cleaned_data["name"]
+    view.shared = form.cleaned_data["shared"]
+    if action == "update":
+        view.query_string = form.cleaned_data["query_string"]
+    view.save()
+    messages.success(request, f"Saved the view “{view.name}”.")
+    return redirect(view_url(view))
+

@@ -1,0 +1,120 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  function tableForm() { return document.getElementById("table-form"); }
+  function changed(form) { form.dispatchEvent(new Event("change", { bubbles: true })); }
+
+  // Shift-click on a column header adds it as another sort key.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-add-sort]");
+    if (link && event.shiftKey) {
+      event.preventDefault();
+      var url = link.getAttribute("data-add-sort");
+      if (window.htmx) {
+        htmx.ajax("GET", url, { target: "#results", swap: "outerHTML" }).then(function () {
+          history.pushState({}, "", url);
+        });
+      } else {
+        window.location.href = url;
+      }
+    }
+  });
+
+  // Sort links inside the table swap only the table, like the rest of the controls.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("#results th a[href]");
+    if (!link || event.shiftKey || event.ctrlKey || event.metaKey || !window.htmx) return;
+    event.preventDefault();
+    var url = link.getAttribute("href");
+    htmx.ajax("GET", url, { target: "#results", swap: "outerHTML" }).then(function () {
+      history.pushState({}, "", url);
+      syncForm(url);
+    });
+  });
+
+  // Keep the controls' hidden sort in step with the URL the table shows.
+  function syncForm(url) {
+    var form = tableForm();
+    if (!form) return;
+    var sort = new URL(url, window.location.href).searchParams.get("sort");
+    var input = form.querySelector("input[name=sort]");
+    if (sort) {
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "sort";
+        form.appendChild(input);
+      }
+      input.value = sort;
+    } else if (input) {
+      input.remove();
+    }
+  }
+
+  // Add and remove filter rows.
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-add-row]");
+    if (add) {
+      event.preventDefault();
+      var index = parseInt(add.getAttribute("data-next-index"), 10) || 0;
+      var template = document.getElementById("filter-row-template");
+      var html = template.innerHTML.replace(/__i__/g, String(index));
+      var holder = document.createElement("div");
+      holder.innerHTML = html.trim();
+      var row = holder.firstElementChild;
+      document.getElementById("filter-rows").appendChild(row);
+      add.setAttribute("data-next-index", String(index + 1));
+      if (window.htmx) htmx.process(row);
+      row.querySelector("select").focus();
+      return;
+    }
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) {
+      event.preventDefault();
+      var form = tableForm();
+      remove.closest(".filter-row").remove();
+      if (form) changed(form);
+    }
+  });
+
+  // After a row is re-rendered (property or operator changed), refresh the table.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.classList && event.target.classList.contains("filter-row")) {
+      var form = tableForm();
+      if (form) changed(form);
+    }
+  });
+
+  // CSV export with a progress bar: stream the download and count its lines.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-export]");
+    if (!link || !window.fetch || !window.ReadableStream) return;
+    event.preventDefault();
+    var bar = link.parentElement.querySelector(".export-progress");
+    fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("export failed");
+      var total = parseInt(response.headers.get("X-Total-Count") || "0", 10);
+      var reader = response.body.getReader();
+      var chunks = [], lines = 0;
+      if (bar) { bar.hidden = false; bar.max = Math.max(total, 1); bar.value = 0; }
+      function pump() {
+        return reader.read().then(function (step) {
+          if (step.done) return;
+          chunks.push(step.value);
+          for (var i = 0; i < step.value.length; i++) if (step.value[i] === 10) lines++;
+          if (bar) bar.value = Math.min(lines - 1, bar.max);
+          return pump();
+        });
+      }
+      return pump().then(function () {
+        var blob = new Blob(chunks, { type: "text/csv" });
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = link.getAttribute("download") || "export.csv";
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); if (bar) bar.hidden = true; }, 1000);
+      });
+    }).catch(function () { window.location.href = link.href; });
+  });
+})();
