@@ -25,6 +25,18 @@ def open_grant(team_id) -> dict:
     return {"team_id": {str(team_id): "a"}, "user_id": [], "team_group_id": []}
 
 
+def _is_level(value: Any) -> bool:
+    return isinstance(value, str) and value in LEVELS
+
+
+def _canonical(ident: str) -> str:
+    """A UUID in its lower-case form (keys store theirs so); any other id as given."""
+    try:
+        return str(uuid.UUID(ident))
+    except ValueError:
+        return ident
+
+
 def clean_grant(team_id, body: Any) -> dict:
     """Validate a PUT body; returns the grant to store (422 on anything malformed)."""
     errors: dict[str, str] = {}
@@ -33,20 +45,24 @@ def clean_grant(team_id, body: Any) -> dict:
     for key in body:
         if key not in ("team_id", "user_id", "team_group_id"):
             errors[str(key)] = "Unknown grant field; use team_id, user_id and team_group_id."
-    team_entry = body.get("team_id") or {}
+    team_entry = body.get("team_id")
+    if team_entry is None:
+        team_entry = {}
     grant: dict[str, Any] = {"team_id": {}, "user_id": [], "team_group_id": []}
     if not isinstance(team_entry, dict) or len(team_entry) > 1:
         errors["team_id"] = "team_id must be an object with at most one entry {teamId: level}."
     elif team_entry:
         ((tid, level),) = team_entry.items()
-        if tid != str(team_id):
+        if _canonical(tid) != str(team_id):
             errors["team_id"] = "team_id must name this team."
-        elif level not in LEVELS:
+        elif not _is_level(level):
             errors["team_id"] = f"Unknown level {level!r}; use r, w or a."
         else:
-            grant["team_id"] = {tid: level}
+            grant["team_id"] = {str(team_id): level}
     for name in ("user_id", "team_group_id"):
-        entries = body.get(name) or []
+        entries = body.get(name)
+        if entries is None:
+            entries = []
         if not isinstance(entries, list) or len(entries) > MAX_ENTRIES:
             errors[name] = f"{name} must be a list of at most {MAX_ENTRIES} {{id: level}} objects."
             continue
@@ -59,7 +75,9 @@ def clean_grant(team_id, body: Any) -> dict:
             ((ident, level),) = entry.items()
             if not isinstance(ident, str) or not ident.strip() or len(ident) > 128:
                 errors[where] = "Ids are non-empty strings of at most 128 characters."
-            elif level not in LEVELS:
+                continue
+            ident = _canonical(ident)  # a key's user and group ids are stored lower-case
+            if not _is_level(level):
                 errors[where] = f"Unknown level {level!r}; use r, w or a."
             elif ident in seen:
                 errors[where] = f"{ident} is listed twice."
