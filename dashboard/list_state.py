@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
-from prism_client import Filter, InvalidQuery, PropertyDefinition, Query, Sort
+from prism_client import Filter, PropertyDefinition, Query, Sort
 
 from .operators import Input, operator
 from .prism import TypeSchema
@@ -347,18 +347,15 @@ def to_query(state: ListState, schema: TypeSchema) -> Query:
     if state.trash:
         filters.append(Filter("deleted_at", "is_not_null", True))
     select = tuple(dict.fromkeys((*state.columns, schema.title_slug)))
-    try:
-        return Query(
-            select=select,
-            filters=tuple(filters),
-            combinator=combinator if len(filters) > 1 else "AND",
-            sort=tuple(Sort.parse(s) for s in state.sort),
-            limit=state.size,
-            include_total=state.total,
-            deleted=state.trash,
-        )
-    except InvalidQuery:
-        return Query(select=select, limit=state.size, include_total=state.total, deleted=state.trash)
+    return Query(
+        select=select,
+        filters=tuple(filters),
+        combinator=combinator if len(filters) > 1 else "AND",
+        sort=tuple(Sort.parse(s) for s in state.sort),
+        limit=state.size,
+        include_total=state.total,
+        deleted=state.trash,
+    )
 
 
 def export_params(state: ListState) -> str:

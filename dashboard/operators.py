@@ -54,7 +54,7 @@ TIME_OPS = (EQ, NE, BEFORE, AFTER, ON_OR_BEFORE, ON_OR_AFTER, BETWEEN, *PRESENCE
 OPTION_OPS = (EQ, NE, IN, NOT_IN, *PRESENCE)
 MULTI_OPS = (
     _spec("contains", "has all of", Input.MANY),
-    _spec("not_contains", "lacks all of", Input.MANY),
+    _spec("not_contains", "lacks"),
     _spec("=", "has"),
     *PRESENCE,
 )

@@ -45,8 +45,8 @@ def client() -> PrismClient:
                 base_url=settings.MICRO_BASE_URL,
                 api_key=settings.MICRO_API_KEY or None,
                 team_id=settings.MICRO_TEAM_ID or None,
-                timeout=(3.05, 15),
-                max_retries=2,
+                timeout=(3.05, settings.PRISM_TIMEOUT),
+                max_retries=settings.PRISM_MAX_RETRIES,
                 user_agent="prism-dashboard",
             )
         return _client
@@ -55,7 +55,7 @@ def client() -> PrismClient:
 @receiver(setting_changed)
 def _reset(setting: str, **kwargs) -> None:
     global _client
-    if setting.startswith("MICRO_"):
+    if setting.startswith(("MICRO_", "PRISM_TIMEOUT", "PRISM_MAX_RETRIES")):
         with _lock:
             if _client is not None:
                 _client.close()

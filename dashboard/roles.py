@@ -30,3 +30,13 @@ class Role(StrEnum):
 def perm(codename: str) -> str:
     """The full permission name for has_perm(), e.g. perm("change_records")."""
     return f"dashboard.{codename}"
+
+
+def sync_groups() -> None:
+    """Make the role groups hold exactly their permissions (the migration's job; tests
+    that flush the database call it again)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="dashboard", codename__in=role.codenames))

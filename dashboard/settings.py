@@ -31,6 +31,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox")
 MICRO_API_KEY = env.str("MICRO_API_KEY", default="")
 MICRO_TEAM_ID = env.str("MICRO_TEAM_ID", default="")
+# How long the dashboard waits for the API (read timeout, seconds) and how often it retries.
+PRISM_TIMEOUT = env.float("PRISM_TIMEOUT", default=15.0)
+PRISM_MAX_RETRIES = env.int("PRISM_MAX_RETRIES", default=2)
 
 # The embedded sandbox is mounted under /sandbox/ unless switched off (production
 # deployments point MICRO_BASE_URL at the real API and turn this off).

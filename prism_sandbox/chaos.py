@@ -11,6 +11,9 @@ the server runs with `configure(...)` — tests in the same process use that.
 - drop_rate: that share of requests are processed, then the connection is cut
   mid-response: the client sees a broken connection although the write happened,
   which is what idempotency keys are for
+
+Tests in the same process can also read which API requests arrived
+(`request_log()`, `clear_request_log()`), e.g. to count the calls one page makes.
 """
 
 import hashlib
@@ -50,7 +53,9 @@ class Chaos:
 
 
 _lock = threading.Lock()
-_state = {"chaos": Chaos(), "rng": random.Random()}
+# None until first read: then from settings. Building a middleware chain (each test
+# Client builds one) must not reset what configure() set.
+_state: dict = {"chaos": None, "rng": random.Random()}
 
 
 def _from_settings() -> Chaos:
@@ -69,6 +74,8 @@ def configure(**changes) -> Chaos:
 
 
 def current() -> Chaos:
+    if _state["chaos"] is None:
+        load_settings()
     return _state["chaos"]
 
 
@@ -124,14 +131,28 @@ def _dropped(request: HttpRequest, response: HttpResponse) -> StreamingHttpRespo
     return dropped
 
 
+# --- request log, for tests in the same process ------------------------------------------
+
+_requests: deque[tuple[str, str]] = deque(maxlen=10_000)
+
+
+def request_log() -> list[tuple[str, str]]:
+    """(method, path) of every API request since the last clear, oldest first."""
+    return list(_requests)
+
+
+def clear_request_log() -> None:
+    _requests.clear()
+
+
 class ChaosMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
-        load_settings()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
+        _requests.append((request.method, request.path))
         limited = rate_limited(request)
         if limited is not None:
             return limited

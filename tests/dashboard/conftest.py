@@ -1,0 +1,42 @@
+"""Dashboard tests talk to a real sandbox over HTTP (live_server), never to mocks."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.management import call_command
+
+from dashboard.roles import Role, sync_groups
+from prism_sandbox import chaos
+
+
+@pytest.fixture
+def prism(sandbox, settings):
+    """The dashboard pointed at this test's sandbox team, with demo records in it."""
+    settings.MICRO_BASE_URL = sandbox.base_url
+    settings.MICRO_API_KEY = sandbox.api_key
+    settings.MICRO_TEAM_ID = sandbox.team_id
+    settings.PRISM_MAX_RETRIES = 0
+    cache.clear()
+    call_command("seed_demo", "--team", sandbox.team_id, "--size", "60", stdout=open("/dev/null", "w"))
+    yield sandbox
+    chaos.configure()
+    cache.clear()
+
+
+def login(client, role: Role):
+    sync_groups()  # transactional tests flush the groups the migration made
+    user = get_user_model().objects.create_user(username=role.value.lower(), password="pw-for-tests-only")
+    user.groups.set([Group.objects.get(name=role.value)])
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, prism):
+    return login(client, Role.VIEWER)
+
+
+@pytest.fixture
+def admin_client(client, prism):
+    return login(client, Role.ADMIN)
