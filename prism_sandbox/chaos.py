@@ -30,6 +30,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 API_PREFIX = "/sandbox/v2/"
+INJECTED_CODES = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,17 @@ def _socket_of(request: HttpRequest) -> socket.socket | None:
 
 
 def _dropped(request: HttpRequest, response: HttpResponse) -> StreamingHttpResponse:
-    """Send part of the response, then cut the connection."""
+    """Send part of the response, then cut the connection.
+
+    With no body to cut short (204, empty), the connection goes before the headers:
+    otherwise the client would take the bodiless answer for a whole one.
+    """
     body = response.content if not response.streaming else b""
     sock = _socket_of(request)
 
     def cut_short():
-        yield body[: max(1, len(body) // 3)]
+        if body:
+            yield body[: max(1, len(body) // 3)]
         if sock is not None:
             sock.shutdown(socket.SHUT_RDWR)
         raise ConnectionAbortedError("sandbox chaos: connection dropped")
@@ -164,7 +170,8 @@ class ChaosMiddleware:
         if chaos.error_rate and _roll() < chaos.error_rate:
             if chaos.error_status == 429:
                 return _error(429, "rate_limited", "Injected by sandbox chaos: slow down.", chaos.retry_after)
-            return _error(chaos.error_status, "service_unavailable", "Injected by sandbox chaos: try again.")
+            code = INJECTED_CODES[chaos.error_status]
+            return _error(chaos.error_status, code, "Injected by sandbox chaos: try again.")
         response = self.get_response(request)
         if chaos.drop_rate and _roll() < chaos.drop_rate:
             return _dropped(request, response)
