@@ -29,7 +29,6 @@ logger = logging.getLogger("prism_client")
 DEFAULT_BASE_URL = "https://developers.micro.so"
 # (connect, read) seconds: fail fast on a dead host, allow slow queries.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
-DEFAULT_MAX_RETRIES = 2
 DEFAULT_POOL_SIZE = 10
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT"})
@@ -61,6 +60,7 @@ class Failure:
     status: int | None
     headers: Mapping[str, str]
     cause: BaseException | None
+    # False for transport errors that would fail the same way again.
     transient: bool = True
 
 

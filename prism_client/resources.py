@@ -232,6 +232,7 @@ class RecordService:
         idempotency_key: str | None = None,
         wait: bool = False,
         on_progress: ProgressCallback | None = None,
+        wait_timeout: float = 600.0,
     ) -> ImportJob:
         """Create many records from property mappings (slug -> value).
 
@@ -254,7 +255,7 @@ class RecordService:
         if on_progress is not None:
             on_progress(job)
         if wait and not job.finished:
-            return self._client.imports.wait(job, on_progress=on_progress)
+            return self._client.imports.wait(job, on_progress=on_progress, timeout=wait_timeout)
         return job
 
     def batch_update(self, items: Sequence[RecordPatch], *, idempotency_key: str | None = None) -> BatchResult:

@@ -1,8 +1,8 @@
 """prism_client.client: configuration, the pooled session, keys and the retry loop.
 
-Transport failures here are real: a port nobody listens on (connection refused) and
-a socket that accepts but never answers (read timeout). Status-based retries wait
-for the sandbox's chaos switch; their decision is covered in test_retry.py.
+Failures here are real: a port nobody listens on (connection refused), a socket that
+accepts but never answers (read timeout), and the sandbox's chaos switch (injected
+5xx/429 and connections cut after the write happened).
 """
 
 import functools
@@ -20,7 +20,9 @@ from prism_client import (
     ConfigurationError,
     NotFound,
     PrismClient,
+    RateLimited,
     RetryPolicy,
+    ServerError,
     Timeout,
     Unauthorized,
 )
@@ -274,3 +276,83 @@ def test_foreign_html_404_is_not_found(static_server):
     with pytest.raises(NotFound) as info:
         client.contacts.properties()
     assert info.value.code is None and info.value.message
+
+
+# --- retries against the sandbox's chaos switch (real injected faults) ---------------
+
+
+@pytest.fixture
+def chaos(sandbox):
+    """The sandbox's fault injection, switched off again after the test."""
+    from prism_sandbox import chaos as sandbox_chaos
+
+    yield sandbox_chaos.configure
+    sandbox_chaos.configure()
+
+
+def chaos_client(sandbox, **policy):
+    """A sandbox client that records its backoff sleeps instead of sleeping."""
+    client = PrismClient(
+        sandbox.base_url, sandbox.api_key, sandbox.team_id, timeout=(5.0, 10.0), retry_policy=RetryPolicy(**policy)
+    )
+    client.slept = []
+    client.sleep = client.slept.append
+    return client
+
+
+def test_chaos_30_percent_503s_every_call_succeeds_once(sandbox, chaos):
+    client = chaos_client(sandbox, max_retries=8, initial_delay=0.001)
+    chaos(error_rate=0.3, error_status=503, seed=7)
+    made = [client.contacts.create({"first_name": f"N{i}"}) for i in range(40)]
+    got = [client.contacts.get(r.id) for r in made]
+    assert client.slept  # faults were injected and retried
+    chaos()
+    assert [g.default["first_name"] for g in got] == [f"N{i}" for i in range(40)]
+    assert client.contacts.count() == 40  # no write happened twice
+
+
+def test_chaos_dropped_connections_replay_writes_by_idempotency_key(sandbox, chaos):
+    client = chaos_client(sandbox, max_retries=8, initial_delay=0.001)
+    chaos(drop_rate=0.3, seed=11)
+    made = [client.contacts.create({"first_name": f"D{i}"}) for i in range(30)]
+    chaos()
+    assert client.slept  # some writes happened, lost their response and were resent
+    assert len({r.id for r in made}) == 30
+    assert client.contacts.count() == 30
+
+
+def test_chaos_429_honours_retry_after(sandbox, chaos):
+    client = chaos_client(sandbox, max_retries=2, initial_delay=0.001)
+    chaos(error_rate=1.0, error_status=429, retry_after=3)
+    with pytest.raises(RateLimited) as info:
+        client.contacts.count()
+    assert client.slept == [3.0, 3.0]
+    assert info.value.retry_after == 3.0 and info.value.code == "rate_limited"
+
+
+def test_chaos_persistent_5xx_gives_up_after_max_retries(sandbox, chaos):
+    client = chaos_client(sandbox, max_retries=3, initial_delay=0.5, max_delay=1.0, jitter=lambda: 1.0)
+    chaos(error_rate=1.0, error_status=500)
+    with pytest.raises(ServerError) as info:
+        client.contacts.create({"first_name": "Never"})
+    assert client.slept == [0.5, 1.0, 1.0]
+    assert info.value.status == 500
+
+
+def test_rate_limit_above_the_cap_is_not_waited_for(sandbox, settings):
+    settings.PRISM_SANDBOX = {**settings.PRISM_SANDBOX, "RATE_LIMIT": (2, 120)}
+    client = chaos_client(sandbox, max_retries=3, max_retry_after=10)
+    client.contacts.count()
+    client.contacts.count()
+    with pytest.raises(RateLimited) as info:
+        client.contacts.count()
+    assert client.slept == []
+    assert info.value.retry_after > 10
+
+
+def test_should_retry_false_on_client_errors_stops_retries(sandbox):
+    client = chaos_client(sandbox, max_retries=3)
+    with pytest.raises(NotFound) as info:
+        client.contacts.get("00000000-0000-4000-8000-000000000000")
+    assert info.value.headers["x-should-retry"] == "false"
+    assert client.slept == []

@@ -12,6 +12,7 @@ import pytest
 from prism_client import (
     Conflict,
     Filter,
+    Forbidden,
     Grant,
     ImportJob,
     ImportNotFinished,
@@ -277,7 +278,9 @@ def test_list_select_sort_limit_total_and_cursor(prism, people):
 
 
 def test_list_limit_is_capped_silently(prism):
-    assert len(prism.contacts.list(limit=500).rows) == 0
+    prism.contacts.import_([{"first_name": f"L{i}"} for i in range(60)])
+    page = prism.contacts.list(limit=500)
+    assert len(page.rows) == 50 and page.has_more
 
 
 @pytest.mark.parametrize(
@@ -368,21 +371,65 @@ def test_import_dedupe_by(prism):
     assert prism.contacts.get(existing.id).default["last_name"] == "Lovelace"
 
 
+@pytest.fixture
+def import_worker(settings):
+    """Run the sandbox's background import tasks inline, as a worker would."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.mark.usefixtures("import_worker")
 def test_import_async_waits_with_progress(prism):
     seen = []
-    job = prism.contacts.import_([{"first_name": f"A{i}"} for i in range(150)], wait=True, on_progress=seen.append)
+    rows = [{"first_name": f"A{i}"} for i in range(150)]
+    job = prism.contacts.import_(rows, wait=True, on_progress=seen.append, wait_timeout=60)
     assert seen[0].status == "processing" and seen[0].job_id
     assert job.status == "complete" and job.succeeded == 150 and len(job.results) == 150
     assert seen[-1] == job
     assert prism.contacts.count() == 150
 
 
+@pytest.mark.usefixtures("import_worker")
 def test_imports_wait_and_get(prism):
     started = prism.contacts.import_([{"first_name": f"B{i}"} for i in range(120)])
     assert started.status == "processing" and started.job_id
-    done = prism.imports.wait(started, poll_interval=0.05)
+    done = prism.imports.wait(started, poll_interval=0.05, timeout=60)
     assert done.finished and done.succeeded == 120
     assert prism.imports.get(started.job_id).status == "complete"
+
+
+@pytest.fixture
+def no_import_worker(settings):
+    """Background import tasks are queued and never run: jobs stay processing."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.mark.usefixtures("no_import_worker")
+def test_wait_polls_until_timeout_reporting_progress(prism):
+    started = prism.contacts.import_([{"first_name": f"W{i}"} for i in range(101)])
+    seen = []
+    with pytest.raises(ImportNotFinished) as info:
+        prism.imports.wait(started, on_progress=seen.append, timeout=0.3, poll_interval=0.02, max_poll_interval=0.05)
+    assert len(seen) >= 2 and all(job.status == "processing" for job in seen)
+    assert info.value.job.job_id == started.job_id
+
+
+def test_list_values_create_update_and_read_in_list_scope(prism):
+    list_id = str(uuid.uuid4())
+    created = prism.contacts.create({"first_name": "Ada", "status": "lead"}, list_values={list_id: {"status": "customer"}})
+    assert created.list[list_id]["status"] == "customer"
+    updated = prism.contacts.update(created.id, list_values={list_id: {"score": 5}})
+    assert updated.list[list_id]["score"] == 5
+    row = prism.contacts.query(Query(select=("status", "score"), list_id=list_id, ids=(created.id,))).rows[0]
+    assert row.properties == {"status": "customer", "score": 5}
+    assert prism.contacts.get(created.id).default["status"] == "lead"
+
+
+def test_import_into_a_list(prism):
+    list_id = str(uuid.uuid4())
+    job = prism.contacts.import_([{"first_name": "Ada"}], list_id=list_id)
+    # Where the values land is the server's choice; read in that list's scope they show.
+    row = prism.contacts.query(Query(select=("first_name",), list_id=list_id, ids=(job.results[0].id,))).rows[0]
+    assert row.properties["first_name"] == "Ada"
 
 
 # --- live: batches ----------------------------------------------------------------------
@@ -423,20 +470,32 @@ def test_batch_delete_and_chunked(prism):
 
 def test_grant_put_and_get(prism, sandbox):
     deal = prism.deals.create({"name": "Big deal", "amount": 1000, "stage": "prospect"})
-    assert prism.deals.get_grant(deal.id) == Grant()
-    grant = Grant(team={sandbox.team_id: "r"}, users={"user-1": "w", "user-2": "a"}, groups={"g-1": "r"})
+    assert isinstance(prism.deals.get_grant(deal.id), Grant)  # what "no grant" reads as is the server's choice
+    user_1, user_2, group = (str(uuid.uuid4()) for _ in range(3))
+    grant = Grant(team={sandbox.team_id: "r"}, users={user_1: "w", user_2: "a"}, groups={group: "r"})
     assert prism.deals.put_grant(deal.id, grant) == grant
     assert prism.deals.get_grant(deal.id) == grant
 
 
 def test_grant_is_enforced_for_member_keys(prism, sandbox):
+    owner_id, outsider_id = str(uuid.uuid4()), str(uuid.uuid4())
     deal = prism.deals.create({"name": "Secret"})
-    prism.deals.put_grant(deal.id, Grant(users={"owner": "a"}))
-    outsider = PrismClient(sandbox.base_url, sandbox.make_key(user_id="outsider"), sandbox.team_id, max_retries=0)
+    prism.deals.put_grant(deal.id, Grant(users={owner_id: "a"}))
+    outsider = PrismClient(sandbox.base_url, sandbox.make_key(user_id=outsider_id), sandbox.team_id, max_retries=0)
     with pytest.raises(NotFound):
         outsider.deals.get(deal.id)
-    owner = PrismClient(sandbox.base_url, sandbox.make_key(user_id="owner"), sandbox.team_id, max_retries=0)
+    owner = PrismClient(sandbox.base_url, sandbox.make_key(user_id=owner_id), sandbox.team_id, max_retries=0)
     assert owner.deals.get(deal.id).default["name"] == "Secret"
+
+
+def test_grant_read_only_member_gets_forbidden_on_write(prism, sandbox):
+    reader_id = str(uuid.uuid4())
+    deal = prism.deals.create({"name": "Look, don't touch"})
+    prism.deals.put_grant(deal.id, Grant(users={reader_id: "r"}))
+    reader = PrismClient(sandbox.base_url, sandbox.make_key(user_id=reader_id), sandbox.team_id, max_retries=0)
+    assert reader.deals.get(deal.id).id == deal.id
+    with pytest.raises(Forbidden):
+        reader.deals.update(deal.id, {"amount": 1})
 
 
 # --- live: events are read-only ---------------------------------------------------------
@@ -451,6 +510,8 @@ def test_event_reads(prism):
         prism.events.get(str(uuid.uuid4()))
     with pytest.raises(NotFound):
         prism.events.find("title", "Standup")
+    with pytest.raises(NotFound):
+        prism.events.get_grant(str(uuid.uuid4()))
 
 
 # --- live: schema -----------------------------------------------------------------------
