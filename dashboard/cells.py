@@ -14,7 +14,8 @@ from prism_client import PropertyDefinition
 from .prism import TypeSchema, parse_api_datetime
 
 CLIP_AT = 80
-EMPTY = mark_safe('<span class="empty" aria-label="empty">—</span>')
+# aria-label on a plain span is ignored by screen readers: hide the dash, say "empty".
+EMPTY = mark_safe('<span class="empty"><span aria-hidden="true">—</span><span class="visually-hidden">empty</span></span>')
 
 
 @dataclass(frozen=True)

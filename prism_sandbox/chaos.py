@@ -13,7 +13,7 @@ the server runs with `configure(...)` — tests in the same process use that.
   which is what idempotency keys are for
 
 Tests in the same process can also read which API requests arrived
-(`request_log()`, `clear_request_log()`), e.g. to count the calls one page makes.
+(`request_log()`, `clear_request_log()`: method, path and status), e.g. to count the calls one page makes.
 """
 
 import hashlib
@@ -23,6 +23,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, fields, replace
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -139,11 +140,17 @@ def _dropped(request: HttpRequest, response: HttpResponse) -> StreamingHttpRespo
 
 # --- request log, for tests in the same process ------------------------------------------
 
-_requests: deque[tuple[str, str]] = deque(maxlen=10_000)
+class LoggedRequest(NamedTuple):
+    method: str
+    path: str
+    status: int
 
 
-def request_log() -> list[tuple[str, str]]:
-    """(method, path) of every API request since the last clear, oldest first."""
+_requests: deque[LoggedRequest] = deque(maxlen=10_000)
+
+
+def request_log() -> list[LoggedRequest]:
+    """(method, path, status) of every API request since the last clear, oldest first."""
     return list(_requests)
 
 
@@ -158,7 +165,11 @@ class ChaosMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        _requests.append((request.method, request.path))
+        response = self.api_response(request)
+        _requests.append(LoggedRequest(request.method, request.path, response.status_code))
+        return response
+
+    def api_response(self, request: HttpRequest) -> HttpResponse:
         limited = rate_limited(request)
         if limited is not None:
             return limited

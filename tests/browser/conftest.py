@@ -1,0 +1,173 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (sync API) against live_server.
+
+The dashboard is pointed at a provisioned sandbox team (the `sandbox` fixture) over
+real HTTP, the team is seeded with demo records, and one user per role signs in
+through the real login form.
+"""
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.core.management import call_command
+
+from dashboard.roles import Role
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures
+# make between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct-horse-battery-staple"
+SEED_CONTACTS = 120
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Keep each phase's report on the item, so fixtures can tell a failed test.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is not installed: scripts/test installs Debian's chromium package (as root).")
+    browser = playwright_driver.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@dataclass
+class Dashboard:
+    """The dashboard under live_server, pointed at a seeded sandbox team."""
+
+    url: str
+    sandbox: object
+    users: dict[Role, object] = field(default_factory=dict)
+    password: str = PASSWORD
+
+    def api_rows(self, segment: str, query: dict, **body) -> list[dict]:
+        """Every row the API returns for a query body, following the cursor."""
+        rows: list[dict] = []
+        cursor = None
+        while True:
+            payload = {"query": query, **body, **({"cursor": cursor} if cursor else {})}
+            response = self.sandbox.request("POST", f"{segment}/query", json=payload)
+            assert response.status_code == 200, response.text
+            data = response.json()
+            rows += data["data"]
+            if not data["has_more"]:
+                return rows
+            cursor = data["next_cursor"]
+
+
+@pytest.fixture
+def dashboard(sandbox, settings, live_server) -> Dashboard:
+    settings.MICRO_BASE_URL = sandbox.base_url
+    settings.MICRO_API_KEY = sandbox.api_key
+    settings.MICRO_TEAM_ID = sandbox.team_id
+    cache.clear()  # the schema cache starts cold for this team
+    call_command("seed_demo", "--team", sandbox.team_id, "--size", str(SEED_CONTACTS), stdout=open(os.devnull, "w"))
+    board = Dashboard(url=live_server.url, sandbox=sandbox)
+    User = get_user_model()
+    for role in Role:
+        user = User.objects.create_user(role.value.lower(), f"{role.value.lower()}@example.com", PASSWORD)
+        user.groups.set([role_group(role)])
+        board.users[role] = user
+    yield board
+    cache.clear()
+
+
+def role_group(role: Role) -> Group:
+    """The role's group. The data migration made it, but transactional tests flush
+    tables after each test (permissions come back through post_migrate; groups don't)."""
+    group, created = Group.objects.get_or_create(name=role.value)
+    if created:
+        group.permissions.set(Permission.objects.filter(content_type__app_label="dashboard", codename__in=role.codenames))
+    return group
+
+
+def sign_in(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str = "") -> None:
+    """Sign in through the real login form and wait for the landing page."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{dashboard.url}/accounts/login/{'?next=' + next_path if next_path else ''}")
+    page.get_by_label("Username").fill(role.value.lower())
+    page.get_by_label("Password").fill(dashboard.password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+@dataclass
+class PageProblems:
+    """JavaScript errors and console errors (CSP violations among them) a page ran into."""
+
+    errors: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+def _artifact_name(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:120]
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def anonymous_page(browser, request, page_problems) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: page_problems.errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: msg.type == "error" and page_problems.errors.append(f"console: {msg.text}"))
+    yield page
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{_artifact_name(request.node.nodeid)}.png"), full_page=True)
+    context.close()
+    if call is not None and call.passed:
+        assert page_problems.unexpected() == [], "The page logged errors"
+
+
+@pytest.fixture
+def page(anonymous_page, dashboard) -> object:
+    """A browser page signed in as the Viewer user."""
+    sign_in(anonymous_page, dashboard, Role.VIEWER)
+    return anonymous_page

@@ -1,0 +1,74 @@
+"""Signing in, and every page behind the login."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.roles import Role
+
+from .conftest import sign_in
+
+
+def test_wrong_password_shows_an_error_and_stays_signed_out(anonymous_page, dashboard):
+    page = anonymous_page
+    page.goto(f"{dashboard.url}/accounts/login/")
+    page.get_by_label("Username").fill("viewer")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("correct username and password")
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def test_right_password_lands_on_home(anonymous_page, dashboard):
+    page = anonymous_page
+    sign_in(page, dashboard, Role.EDITOR)
+
+    expect(page).to_have_url(f"{dashboard.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+    expect(page.get_by_role("banner")).to_contain_text("editor")
+    expect(page.get_by_role("banner")).to_contain_text("Editor")
+    # Record counts come from the API: the seeded contacts are there.
+    expect(page.locator(".count-card", has_text="Contacts").locator(".count")).to_have_text("120")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/records/contact/",
+        "/records/contact/export.csv",
+        "/records/deal/filter-row/?i=0&f0=name",
+        "/records/contact/00000000-0000-4000-8000-000000000000/",
+        "/views/1/",
+    ],
+)
+def test_every_page_is_behind_the_login(anonymous_page, dashboard, path):
+    page = anonymous_page
+    response = page.goto(f"{dashboard.url}{path}")
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    assert response.ok
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Object types and saved views")).to_have_count(0)
+
+
+def test_sign_in_returns_to_the_page_asked_for(anonymous_page, dashboard):
+    page = anonymous_page
+    page.goto(f"{dashboard.url}/records/deal/?sort=-amount")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Username").fill("viewer")
+    page.get_by_label("Password").fill(dashboard.password)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.wait_for_url(re.compile(r"/records/deal/\?sort=-amount$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deals")
+
+
+def test_sign_out(page, dashboard):
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/$"))
+    page.goto(f"{dashboard.url}/records/contact/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
