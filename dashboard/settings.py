@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "dashboard",
 ]
@@ -91,6 +92,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render with the project's templates (templates/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import editor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,7 +11,18 @@ urlpatterns = [
     path("records/<str:segment>/filter-row/", views.filter_row, name="filter-row"),
     path("records/<str:segment>/export.csv", views.export_csv, name="record-export"),
     path("records/<str:segment>/views/", views.saved_view_create, name="saved-view-create"),
+    path("records/<str:segment>/new/", editor_views.RecordCreateView.as_view(), name="record-create"),
+    path("records/<str:segment>/options/", editor_views.reference_options, name="reference-options"),
     path("records/<str:segment>/<str:record_id>/", views.record_detail, name="record-detail"),
+    path("records/<str:segment>/<str:record_id>/edit/", editor_views.RecordEditView.as_view(), name="record-edit"),
+    path("records/<str:segment>/<str:record_id>/resolve/", editor_views.ConflictResolveView.as_view(), name="record-resolve"),
+    path("records/<str:segment>/<str:record_id>/delete/", editor_views.record_delete, name="record-delete"),
+    path("records/<str:segment>/<str:record_id>/restore/", editor_views.record_restore, name="record-restore"),
+    path("records/<str:segment>/<str:record_id>/duplicate/", editor_views.record_duplicate, name="record-duplicate"),
+    path("records/<str:segment>/<str:record_id>/history/", editor_views.record_history, name="record-history"),
+    path("lookup/", editor_views.lookup, name="lookup"),
+    path("lookup/create/", editor_views.lookup_create, name="lookup-create"),
+    path("audit/", editor_views.audit_log, name="audit"),
     path("views/<int:pk>/", views.saved_view_open, name="saved-view"),
     path("views/<int:pk>/edit/", views.saved_view_edit, name="saved-view-edit"),
     path("admin/", admin.site.urls),

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from prism_client import OBJECT_TYPES_BY_SEGMENT, ObjectType
+from prism_client import OBJECT_TYPES_BY_SEGMENT, NotFound, ObjectType, Query, Record
 
 from . import home as home_service
 from . import list_state, prism
@@ -140,6 +140,18 @@ def filter_row(request: HttpRequest, segment: str) -> HttpResponse:
     )
 
 
+def read_record(segment: str, record_id: str, select: list[str]) -> Record:
+    """A live record by id, or one in the trash (which only a query with deleted=true sees)."""
+    service = prism.client().service(segment)
+    try:
+        return service.get(record_id, select=select)
+    except NotFound:
+        page = service.query(Query(select=tuple(select), ids=(record_id,), deleted=True, limit=1))
+        if not page.rows:
+            raise
+        return Record(id=page.rows[0].id, default=page.rows[0].properties, etag=None)
+
+
 def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     object_type = object_type_or_404(segment)
     schemas = prism.schemas()
@@ -148,7 +160,7 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     select += [
         f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas
     ]
-    record = prism.client().service(segment).get(record_id, select=select)
+    record = read_record(segment, record_id, select)
     fields = [
         {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
         for p in schema.user_properties

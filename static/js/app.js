@@ -118,3 +118,44 @@
     }).catch(function () { window.location.href = link.href; });
   });
 })();
+
+// Reference pickers: choosing a suggestion fills the hidden id and the search box.
+(function () {
+  "use strict";
+  function pick(option) {
+    var picker = option.closest("[data-reference-picker]");
+    picker.querySelector("[data-reference-id]").value = option.getAttribute("data-id");
+    var search = picker.querySelector("[data-reference-search]");
+    search.value = option.getAttribute("data-label");
+    search.setAttribute("aria-expanded", "false");
+    option.parentElement.innerHTML = "";
+    search.focus();
+  }
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-reference-option]");
+    if (option) pick(option);
+  });
+  document.addEventListener("keydown", function (event) {
+    var option = event.target.closest("[data-reference-option]");
+    var search = event.target.closest("[data-reference-search]");
+    if (search && event.key === "ArrowDown") {
+      var first = search.closest("[data-reference-picker]").querySelector("[data-reference-option]");
+      if (first) { event.preventDefault(); first.focus(); }
+    } else if (option && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault(); pick(option);
+    } else if (option && event.key === "ArrowDown" && option.nextElementSibling) {
+      event.preventDefault(); option.nextElementSibling.focus();
+    } else if (option && event.key === "ArrowUp") {
+      event.preventDefault();
+      (option.previousElementSibling || option.closest("[data-reference-picker]").querySelector("[data-reference-search]")).focus();
+    }
+  });
+  // Typing clears a previously picked id: the text is looked up again on save.
+  document.addEventListener("input", function (event) {
+    var search = event.target.closest("[data-reference-search]");
+    if (search) {
+      search.closest("[data-reference-picker]").querySelector("[data-reference-id]").value = "";
+      search.setAttribute("aria-expanded", "true");
+    }
+  });
+})();

@@ -1,0 +1,46 @@
+"""Every write made through the dashboard leaves an AuditEntry: who, what, before, after, outcome."""
+
+from typing import Any
+
+from prism_client import APIError, PrismError
+
+from .models import AuditEntry
+
+
+def log(
+    user,
+    action: str,
+    object_type: str,
+    record_id: str = "",
+    *,
+    record_repr: str = "",
+    before: Any = None,
+    after: Any = None,
+    outcome: str = AuditEntry.Outcome.OK,
+    error: PrismError | None = None,
+    message: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        username=getattr(user, "username", "") or "",
+        action=action,
+        object_type=object_type,
+        record_id=record_id or "",
+        record_repr=str(record_repr or "")[:200],
+        before=before,
+        after=after,
+        outcome=outcome,
+        message=message or (str(getattr(error, "message", "") or error) if error else ""),
+        request_id=(error.request_id or "") if isinstance(error, APIError) else "",
+    )
+
+
+def last_change_by_others(object_type: str, record_id: str, user, since) -> AuditEntry | None:
+    """The newest successful write to a record by someone else since a moment, if we made it."""
+    return (
+        AuditEntry.objects.filter(
+            object_type=object_type, record_id=record_id, outcome=AuditEntry.Outcome.OK, created_at__gt=since
+        )
+        .exclude(user=user)
+        .first()
+    )
