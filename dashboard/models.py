@@ -1,5 +1,7 @@
 """The dashboard's own data: roles' permissions, saved table views and the audit trail."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -90,3 +92,103 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.get_action_display().lower()} {self.object_type} {self.record_repr or self.record_id}"
+
+
+class DirectoryEntry(models.Model):
+    """A name for a Prism user or team group id, kept by Admins (grants show names, not ids)."""
+
+    class Kind(models.TextChoices):
+        USER = "user", "User"
+        GROUP = "group", "Team group"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    external_id = models.CharField("Prism id", max_length=128)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "external_id"], name="directory_unique_id")]
+        verbose_name_plural = "directory entries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BulkJob(models.Model):
+    """One bulk action over selected records or all records matching a table's filters."""
+
+    class Action(models.TextChoices):
+        SET = "set", "Set a property"
+        DELETE = "delete", "Delete"
+        RESTORE = "restore", "Restore"
+        GRANT = "grant", "Apply permissions"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        COMPLETE = "complete", "Finished"
+        FAILED = "failed", "Stopped"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    object_type = models.CharField(max_length=20)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    params = models.JSONField(default=dict, help_text="The property and value, or the grant.")
+    ids = models.JSONField(default=list, blank=True, help_text="Selected record ids (empty with a query).")
+    query = models.JSONField(null=True, blank=True, help_text="For 'all matching': the table's query body.")
+    description = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True, help_text="[{id, error}] for each record that failed.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} on {self.object_type} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else (100 if self.status == "complete" else 0)
+
+
+class ImportRun(models.Model):
+    """A CSV import through the wizard: the file, its column mapping, the API jobs and the results."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Being prepared"
+        RUNNING = "running", "Importing"
+        COMPLETE = "complete", "Finished"
+        FAILED = "failed", "Stopped"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    object_type = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255, blank=True)
+    csv_text = models.TextField(help_text="The uploaded file, decoded.")
+    headers = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    mapping = models.JSONField(default=dict, help_text="{column: property slug} (unmapped columns are left out).")
+    dedupe_by = models.CharField(max_length=63, blank=True)
+    case_insensitive = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    job_ids = models.JSONField(default=list, blank=True, help_text="The API's import jobs, one per chunk of rows.")
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    results = models.JSONField(default=list, blank=True, help_text="One result per CSV row, in order.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename or 'pasted CSV'} into {self.object_type}"
