@@ -5,52 +5,22 @@
   function tableForm() { return document.getElementById("table-form"); }
   function changed(form) { form.dispatchEvent(new Event("change", { bubbles: true })); }
 
-  // Shift-click on a column header adds it as another sort key.
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest("a[data-add-sort]");
-    if (link && event.shiftKey) {
-      event.preventDefault();
-      var url = link.getAttribute("data-add-sort");
-      if (window.htmx) {
-        htmx.ajax("GET", url, { target: "#results", swap: "outerHTML" }).then(function () {
-          history.pushState({}, "", url);
-        });
-      } else {
-        window.location.href = url;
-      }
-    }
-  });
-
-  // Sort links inside the table swap only the table, like the rest of the controls.
+  // Column headers swap only the table, like the rest of the controls, and push the
+  // URL through htmx so back/forward restore it. Shift-click adds the column as
+  // another sort key. (The form's hidden cols/sort inputs live in #results, so they
+  // follow every swap.)
   document.addEventListener("click", function (event) {
     var link = event.target.closest("#results th a[href]");
-    if (!link || event.shiftKey || event.ctrlKey || event.metaKey || !window.htmx) return;
+    if (!link || event.ctrlKey || event.metaKey || event.altKey) return;
+    var url = event.shiftKey ? link.getAttribute("data-add-sort") : link.getAttribute("href");
+    if (!url) return;
     event.preventDefault();
-    var url = link.getAttribute("href");
-    htmx.ajax("GET", url, { target: "#results", swap: "outerHTML" }).then(function () {
-      history.pushState({}, "", url);
-      syncForm(url);
-    });
-  });
-
-  // Keep the controls' hidden sort in step with the URL the table shows.
-  function syncForm(url) {
-    var form = tableForm();
-    if (!form) return;
-    var sort = new URL(url, window.location.href).searchParams.get("sort");
-    var input = form.querySelector("input[name=sort]");
-    if (sort) {
-      if (!input) {
-        input = document.createElement("input");
-        input.type = "hidden";
-        input.name = "sort";
-        form.appendChild(input);
-      }
-      input.value = sort;
-    } else if (input) {
-      input.remove();
+    if (window.htmx) {
+      htmx.ajax("GET", url, { target: "#results", swap: "outerHTML", push: "true" });
+    } else {
+      window.location.href = url;
     }
-  }
+  });
 
   // Add and remove filter rows.
   document.addEventListener("click", function (event) {

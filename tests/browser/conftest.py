@@ -20,6 +20,8 @@ from django.core.management import call_command
 
 from dashboard.roles import Role
 
+pytest.register_assert_rewrite("tests.browser.tables")
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures
 # make between browser steps are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
