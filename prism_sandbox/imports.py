@@ -12,20 +12,19 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Value
-from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.tasks import task
 from django.utils import timezone
 
 from .errors import ApiError, bad_request, not_found
-from .expressions import NUMBER_KINDS, TEXT_KINDS, PropValue
+from .expressions import TEXT_KINDS, PropValue
 from .models import ImportJob, Record
 from .query import _equals, _operand
-from .records import clean_list_values, clean_properties, create_record
+from .records import clean_list_values, clean_properties, live_reference_ids
 from .schema import TypeSchema, team_schema
-from .values import InvalidValue, format_datetime
+from .values import InvalidValue, clean_write_value, format_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -74,19 +73,74 @@ def _error(code: str, message: str) -> dict:
     return {"id": None, "created": False, "existing": False, "error": {"code": code, "message": message}}
 
 
-def apply_row(team_id, schema, object_type: str, row: Any, options: dict, writable) -> dict:
-    """Apply one import row; returns its result. Never raises for a bad row."""
+def _error_of(exc: ApiError | InvalidValue) -> dict:
+    if isinstance(exc, InvalidValue):
+        return _error("validation_error", str(exc))
+    fields = exc.details.get("fields")
+    message = "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else exc.message
+    return _error(exc.code, message)
+
+
+def _row_body(row: Any, options: dict) -> dict:
+    """The row as a record write {default, list}; ApiError if it is not one."""
     if not isinstance(row, dict):
-        return _error("invalid_row", "Each row must be an object {default, list}.")
+        raise ApiError(400, "invalid_row", "Each row must be an object {default, list}.")
     default = row.get("default") or {}
     if not isinstance(default, dict):
-        return _error("invalid_row", "`default` must be an object of {slug: value}.")
-    body = {"default": default, "list": row.get("list")}
+        raise ApiError(400, "invalid_row", "`default` must be an object of {slug: value}.")
     if options.get("list_id") and row.get("list") is None:
-        body = {"default": {}, "list": {options["list_id"]: default}}
+        return {"default": {}, "list": {options["list_id"]: default}}
+    return {"default": default, "list": row.get("list")}
+
+
+class LiveReferences:
+    """Which referenced ids exist, looked up once for a whole chunk of rows.
+
+    Passed to clean_properties as `live_ids`; ids it was not asked about beforehand
+    (list values) are looked up when met.
+    """
+
+    BATCH = 500  # ids per query, well under SQLite's parameter limit
+
+    def __init__(self, team_id) -> None:
+        self.team_id = team_id
+        self.known: dict[str, dict[str, bool]] = {}
+
+    def prefetch(self, type_schema: TypeSchema, rows: list) -> None:
+        wanted: dict[str, set[str]] = {}
+        for row in rows:
+            default = row.get("default") if isinstance(row, dict) else None
+            if not isinstance(default, dict):
+                continue
+            for slug, raw in default.items():
+                prop = type_schema.get(slug) if isinstance(slug, str) else None
+                if prop is None or prop.type != "reference" or prop.read_only or raw is None:
+                    continue
+                try:
+                    value = clean_write_value(prop, raw)
+                except InvalidValue:
+                    continue
+                wanted.setdefault(prop.target, set()).update(value if isinstance(value, list) else [value])
+        for target, ids in wanted.items():
+            self(self.team_id, target, ids)
+
+    def __call__(self, team_id, target: str, ids) -> set[str]:
+        known = self.known.setdefault(target, {})
+        missing = [i for i in ids if i not in known]
+        for start in range(0, len(missing), self.BATCH):
+            batch = missing[start : start + self.BATCH]
+            live = live_reference_ids(team_id, target, batch)
+            known.update({i: i in live for i in batch})
+        return {i for i in ids if known[i]}
+
+
+def apply_row(team_id, schema, object_type: str, row: Any, options: dict, writable, live_ids=None) -> dict:
+    """Apply one import row in its own savepoint; returns its result. Never raises for a bad row."""
     try:
+        body = _row_body(row, options)
         with transaction.atomic():
             dedupe_by = options.get("dedupe_by")
+            default = row.get("default") or {}  # dedupe reads the row's values, wherever they go
             base_qs = Record.objects.filter(team_id=team_id, object_type=object_type)
             if dedupe_by and default.get(dedupe_by) is not None:
                 matches = _dedupe_match(base_qs, schema[object_type], dedupe_by, default[dedupe_by], options["case_insensitive"])
@@ -95,7 +149,9 @@ def apply_row(team_id, schema, object_type: str, row: Any, options: dict, writab
                 if matches:
                     record = matches[0]
                     writable(record)
-                    props = clean_properties(team_id, schema, object_type, body["default"], current=record.properties)
+                    props = clean_properties(
+                        team_id, schema, object_type, body["default"], current=record.properties, live_ids=live_ids
+                    )
                     lists = clean_list_values(team_id, schema, object_type, body["list"], record.list_values)
                     if props != record.properties or lists != record.list_values:
                         record.properties, record.list_values = props, lists
@@ -103,14 +159,64 @@ def apply_row(team_id, schema, object_type: str, row: Any, options: dict, writab
                         record.updated_at = timezone.now()
                         record.save(update_fields=["properties", "list_values", "revision", "updated_at"])
                     return {"id": str(record.id), "created": False, "existing": True, "error": None}
-            record = create_record(team_id, schema, object_type, body, source="import")
+            record = _new_record(team_id, schema, object_type, body, live_ids)
+            record.save(force_insert=True)
             return {"id": str(record.id), "created": True, "existing": False, "error": None}
-    except ApiError as exc:
-        fields = exc.details.get("fields")
-        message = "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else exc.message
-        return _error(exc.code, message)
-    except InvalidValue as exc:
-        return _error("validation_error", str(exc))
+    except (ApiError, InvalidValue) as exc:
+        return _error_of(exc)
+
+
+def _new_record(team_id, schema, object_type: str, body: dict, live_ids) -> Record:
+    """A validated, unsaved record for a create row (what create_record would insert)."""
+    props = clean_properties(team_id, schema, object_type, body["default"], live_ids=live_ids)
+    lists = clean_list_values(team_id, schema, object_type, body["list"])
+    now = timezone.now()
+    return Record(
+        team_id=team_id,
+        object_type=object_type,
+        properties=props,
+        list_values=lists,
+        source="import",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def apply_rows(team_id, schema, object_type: str, rows: list, options: dict, writable) -> list[dict]:
+    """Apply rows in input order; one result per row, a bad row failing alone.
+
+    References are checked with one query per target type for all the rows. Without
+    dedupe_by, rows are validated in Python and the valid ones go in with one bulk
+    INSERT. With dedupe_by each row is applied in turn (in its own savepoint), so a
+    row can match the record an earlier row created.
+    """
+    live_ids = LiveReferences(team_id)
+    live_ids.prefetch(schema[object_type], rows)
+    if options.get("dedupe_by"):
+        return [apply_row(team_id, schema, object_type, row, options, writable, live_ids) for row in rows]
+    results: list[dict] = []
+    pending: list[tuple[int, Record]] = []
+    for row in rows:
+        try:
+            record = _new_record(team_id, schema, object_type, _row_body(row, options), live_ids)
+        except (ApiError, InvalidValue) as exc:
+            results.append(_error_of(exc))
+            continue
+        pending.append((len(results), record))
+        results.append({"id": str(record.id), "created": True, "existing": False, "error": None})
+    try:
+        with transaction.atomic():
+            Record.objects.bulk_create([record for _, record in pending])
+    except DatabaseError:
+        # Something only the database refuses: find which rows, one at a time.
+        for index, record in pending:
+            try:
+                with transaction.atomic():
+                    record.save(force_insert=True)
+            except DatabaseError as exc:
+                logger.warning("Import row refused by the database: %s", exc)
+                results[index] = _error("invalid_row", "The database refused this row.")
+    return results
 
 
 def _iso(value) -> str | None:
@@ -137,7 +243,7 @@ def snapshot(job: ImportJob) -> dict:
 
 def run_sync(team_id, schema, object_type: str, objects: list, options: dict, writable) -> dict:
     started = timezone.now()
-    results = [apply_row(team_id, schema, object_type, row, options, writable) for row in objects]
+    results = apply_rows(team_id, schema, object_type, objects, options, writable)
     failed = sum(1 for r in results if r["error"])
     return {
         "job_id": None,
@@ -218,7 +324,7 @@ def run_import(job_id: str) -> None:
                 start = current.processed
                 if start >= len(rows):
                     break
-                chunk = [apply_row(job.team_id, schema, job.object_type, row, job.options, writable) for row in rows[start : start + CHUNK]]
+                chunk = apply_rows(job.team_id, schema, job.object_type, rows[start : start + CHUNK], job.options, writable)
                 failed = sum(1 for r in chunk if r["error"])
                 current.results = [*current.results, *chunk]
                 current.processed += len(chunk)

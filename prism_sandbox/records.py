@@ -143,8 +143,13 @@ def clean_properties(
     *,
     current: dict[str, Any] | None = None,
     field_prefix: str = "",
+    live_ids=None,
 ) -> dict[str, Any]:
-    """Validate a write and return the record's new properties (422 on any bad field)."""
+    """Validate a write and return the record's new properties (422 on any bad field).
+
+    `live_ids(team_id, target, ids) -> set[str]` answers which referenced ids exist
+    (imports pass one that looked up a whole chunk at once); default: a query.
+    """
     if default is None:
         default = {}
     if not isinstance(default, dict):
@@ -175,13 +180,7 @@ def clean_properties(
                 for ref in _ref_ids(prop, value):
                     references.setdefault(prop.target, []).append((name, ref))
     for target, refs in references.items():
-        ids = {r for _, r in refs}
-        live = {
-            str(i)
-            for i in Record.objects.filter(
-                team_id=team_id, object_type=target, id__in=list(ids), deleted_at__isnull=True
-            ).values_list("id", flat=True)
-        }
+        live = (live_ids or live_reference_ids)(team_id, target, {r for _, r in refs})
         for name, ref in refs:
             if ref not in live:
                 errors.setdefault(name, f"No {target} with id {ref}.")
@@ -191,6 +190,16 @@ def clean_properties(
     if errors:
         raise validation_error(errors)
     return result
+
+
+def live_reference_ids(team_id, target: str, ids) -> set[str]:
+    """Those of `ids` that are live records of type `target`."""
+    return {
+        str(i)
+        for i in Record.objects.filter(
+            team_id=team_id, object_type=target, id__in=list(ids), deleted_at__isnull=True
+        ).values_list("id", flat=True)
+    }
 
 
 def clean_list_values(team_id, schema, object_type: str, raw: Any, current: dict | None = None) -> dict:

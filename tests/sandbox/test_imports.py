@@ -4,6 +4,7 @@ order, dedupe, row-level failure, the 10,000-row cap, idempotency, a job-level
 failure and the resumption of a job whose worker died."""
 
 import datetime as dt
+import itertools
 import time
 import uuid
 
@@ -99,6 +100,32 @@ def test_a_bad_row_fails_alone(sandbox):
     assert names == {"Good0", "Good7"}  # the bad rows left nothing behind
 
 
+def test_references_are_checked_per_row(sandbox):
+    live = create(sandbox, "organization", name="Live")["id"]
+    gone = create(sandbox, "organization", name="Gone")["id"]
+    assert sandbox.request("DELETE", f"organization/{gone}").status_code == 204
+    contact = create(sandbox, "contact", first_name="Not an org")["id"]
+    list_id = str(uuid.uuid4())
+    rows = [
+        {"default": {"first_name": "Good", "organization": live.upper()}},
+        {"default": {"first_name": "Deleted", "organization": gone}},
+        {"default": {"first_name": "Missing", "organization": str(uuid.uuid4())}},
+        {"default": {"first_name": "Wrong type", "organization": contact}},
+        {"default": {"first_name": "Malformed", "organization": "not-a-uuid"}},
+        {"default": {"first_name": "Listed"}, "list": {list_id: {"organization": live}}},
+        {"default": {"first_name": "Listed gone"}, "list": {list_id: {"organization": gone}}},
+        {"default": {"first_name": "Good again", "organization": live}},
+    ]
+    results = sandbox.request("POST", "contact/import", json={"objects": rows}).json()["results"]
+    assert [r["error"] is None for r in results] == [True, False, False, False, False, True, False, True]
+    assert all("organization" in r["error"]["message"] for r in results if r["error"])
+    good = sandbox.request("GET", f"contact/{results[0]['id']}", params={"select": "organization.name"}).json()
+    assert good["default"]["organization"] == {"id": live, "properties": {"name": "Live"}}
+    listed = Record.objects.get(id=results[5]["id"])
+    assert listed.list_values == {list_id: {"organization": live}}
+    assert live_contacts(sandbox) == 1 + 3
+
+
 def test_dedupe_applies_a_row_to_the_matching_live_record(sandbox):
     ada = create(sandbox, "contact", first_name="Ada", email="Ada@Example.com", score=1)
     gone = create(sandbox, "contact", first_name="Gone", email="gone@example.com")
@@ -179,8 +206,14 @@ def test_a_member_import_cannot_dedupe_into_records_it_may_not_write(sandbox):
 
 def test_above_100_rows_runs_as_a_background_job_polled_to_completion(sandbox, task_worker):
     client = sandbox.sdk()
+    org = create(sandbox, "organization", name="Org")["id"]
+    gone = create(sandbox, "organization", name="Gone")["id"]
+    sandbox.request("DELETE", f"organization/{gone}")
     rows = contact_rows(1500)
+    for row in rows[::2]:
+        row["default"]["organization"] = org
     rows[3] = {"default": {"first_name": "Bad", "score": "three"}}
+    rows[701]["default"]["organization"] = gone
     rows[1200] = {"default": {"nope": 1}}
     raw = client.prism.objects.contacts.with_raw_response.bulk_create(objects=rows)
     assert raw.status_code == 202
@@ -196,10 +229,10 @@ def test_above_100_rows_runs_as_a_background_job_polled_to_completion(sandbox, t
     snapshots = poll(client, started.job_id)
     done = snapshots[-1]
     assert done.status == "complete" and done.error is None
-    assert (done.total, done.processed, done.succeeded, done.failed) == (1500, 1500, 1498, 2)
+    assert (done.total, done.processed, done.succeeded, done.failed) == (1500, 1500, 1497, 3)
     # the counters only grow, and pollers saw them part-way
     counters = [(s.processed, s.succeeded, s.failed) for s in snapshots]
-    assert all(a <= b for before, after in zip(counters, counters[1:]) for a, b in zip(before, after, strict=True))
+    assert all(a <= b for before, after in itertools.pairwise(counters) for a, b in zip(before, after, strict=True))
     assert all(s.processed == s.succeeded + s.failed for s in snapshots)
     assert any(0 < s.processed < 1500 for s in snapshots), counters
     assert all(s.results is None for s in snapshots if s.status == "processing")
@@ -208,11 +241,14 @@ def test_above_100_rows_runs_as_a_background_job_polled_to_completion(sandbox, t
     assert len(results) == 1500
     assert results[3].error.code == "validation_error" and results[3].id is None
     assert results[1200].error.code == "validation_error"
+    assert results[701].error.code == "validation_error" and "organization" in results[701].error.message
     scores = scores_by_id([r.id for r in results])
-    good = [i for i in range(1500) if i not in (3, 1200)]
+    good = [i for i in range(1500) if i not in (3, 701, 1200)]
     assert [scores[results[i].id] for i in good] == good
     assert all(results[i].created and not results[i].existing for i in good)
-    assert live_contacts(sandbox) == 1498
+    assert live_contacts(sandbox) == 1497
+    linked = Record.objects.filter(team_id=sandbox.team_id, object_type="contact", properties__organization=org)
+    assert linked.count() == 749  # the even rows, less row 1200
     assert done.expires_at - done.created_at == dt.timedelta(hours=24)
 
 
