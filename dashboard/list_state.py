@@ -28,6 +28,8 @@ TOTAL_VAR = "total"
 TRASH_VAR = "trash"
 SEARCH_VAR = "q"
 JOIN_VAR = "join"
+IDS_VAR = "ids"  # only these records (e.g. the ones a bulk action failed on)
+MAX_IDS = 500
 ROW_PROPERTY, ROW_OPERATOR, ROW_VALUE = "f", "o", "v"  # f0, o0, v0 (v repeats for several values)
 
 PAGE_SIZES = (10, 25, 50)
@@ -62,6 +64,7 @@ class ListState:
     search: str = ""
     join: str = "AND"
     rows: tuple[FilterRow, ...] = ()
+    ids: tuple[str, ...] = ()
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     # --- links -----------------------------------------------------------------------
@@ -81,6 +84,8 @@ class ListState:
             out.append((SEARCH_VAR, self.search))
         if self.join == "OR":
             out.append((JOIN_VAR, "or"))
+        if self.ids:
+            out.append((IDS_VAR, ",".join(self.ids)))
         for i, row in enumerate(self.rows):
             out += [(f"{ROW_PROPERTY}{i}", row.slug), (f"{ROW_OPERATOR}{i}", row.op)]
             out += [(f"{ROW_VALUE}{i}", v) for v in row.values]
@@ -186,7 +191,14 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
         notices.append("Quick search works with filters joined by “all”; it is not applied to “any”.")
     if trash and join == "OR" and rows:
         notices.append("In the trash, filters are joined by “all”.")
+    ids = []
+    for raw in params.get(IDS_VAR, "").split(",")[:MAX_IDS]:
+        try:
+            ids.append(str(uuid.UUID(raw.strip())))
+        except ValueError:
+            continue
     return ListState(
+        ids=tuple(ids),
         columns=columns,
         sort=tuple(sort),
         size=size,
@@ -355,6 +367,7 @@ def to_query(state: ListState, schema: TypeSchema) -> Query:
         limit=state.size,
         include_total=state.total,
         deleted=state.trash,
+        ids=state.ids,
     )
 
 

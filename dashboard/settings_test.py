@@ -6,8 +6,9 @@ import os
 # developer's .env never changes how tests run.
 os.environ["DEBUG"] = "false"
 os.environ["SECRET_KEY"] = "test-only-secret-key-not-for-production-use-0123456789"
-os.environ["MICRO_API_KEY"] = ""
-os.environ["MICRO_TEAM_ID"] = ""
+# Empty unless given (the test task worker is given a team of its own).
+for name in ("MICRO_API_KEY", "MICRO_TEAM_ID", "MICRO_BASE_URL"):
+    os.environ.setdefault(name, "")
 os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ["SESSION_COOKIE_SECURE"] = "false"
 os.environ["CSRF_COOKIE_SECURE"] = "false"

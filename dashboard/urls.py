@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import editor_views, views
+from . import access_views, bulk_views, editor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("records/<str:segment>/views/", views.saved_view_create, name="saved-view-create"),
     path("records/<str:segment>/new/", editor_views.RecordCreateView.as_view(), name="record-create"),
     path("records/<str:segment>/options/", editor_views.reference_options, name="reference-options"),
+    path("records/<str:segment>/bulk/", bulk_views.bulk_action, name="bulk-action"),
+    path("records/<str:segment>/bulk/value-field/", bulk_views.bulk_value_field, name="bulk-value-field"),
     path("records/<str:segment>/<str:record_id>/", views.record_detail, name="record-detail"),
     path("records/<str:segment>/<str:record_id>/edit/", editor_views.RecordEditView.as_view(), name="record-edit"),
     path("records/<str:segment>/<str:record_id>/resolve/", editor_views.ConflictResolveView.as_view(), name="record-resolve"),
@@ -20,6 +22,10 @@ urlpatterns = [
     path("records/<str:segment>/<str:record_id>/restore/", editor_views.record_restore, name="record-restore"),
     path("records/<str:segment>/<str:record_id>/duplicate/", editor_views.record_duplicate, name="record-duplicate"),
     path("records/<str:segment>/<str:record_id>/history/", editor_views.record_history, name="record-history"),
+    path("records/<str:segment>/<str:record_id>/permissions/", access_views.record_permissions, name="record-permissions"),
+    path("bulk/<uuid:pk>/", bulk_views.bulk_job, name="bulk-job"),
+    path("directory/", access_views.directory, name="directory"),
+    path("directory/<int:pk>/delete/", access_views.directory_delete, name="directory-delete"),
     path("lookup/", editor_views.lookup, name="lookup"),
     path("lookup/create/", editor_views.lookup_create, name="lookup-create"),
     path("audit/", editor_views.audit_log, name="audit"),

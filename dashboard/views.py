@@ -103,8 +103,8 @@ class RecordListView(View):
 
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         table = RecordTable(request, segment)
-        context = {**table.context(), "current_view": current_view(request, segment)}
         partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+        context = {**table.context(), "current_view": current_view(request, segment), "swap_filter_errors": partial}
         template = f"{self.template_name}#results" if partial else self.template_name
         return TemplateResponse(request, template, context)
 

@@ -76,15 +76,18 @@ def sandbox(live_server, transactional_db) -> Iterator[Sandbox]:
     box.session.close()
 
 
+# The task worker runs in its own process, so it cannot see a test's settings: it is
+# given this team and key, which `worker_sandbox` provisions for the tests that need
+# dashboard tasks (bulk actions over all matching records).
+WORKER_TEAM_ID = "7e570000-0000-4000-8000-00000000b01c"
+WORKER_API_KEY = "sk_test_task_worker_0123456789abcdef"
+
+
 @pytest.fixture(scope="session")
-def task_worker(django_db_setup, django_db_blocker):
+def task_worker(django_db_setup, django_db_blocker, live_server):
     """A real `manage.py db_worker` process running Django tasks against the test database."""
-    import os
     import subprocess
     import sys
-    from pathlib import Path
-
-    from django.conf import settings
 
     root = Path(__file__).resolve().parent.parent
     db = settings.DATABASES["default"]
@@ -92,6 +95,9 @@ def task_worker(django_db_setup, django_db_blocker):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "dashboard.settings_test",
         "DATABASE_URL": f"sqlite:///{db['NAME']}" if db["ENGINE"].endswith("sqlite3") else os.environ["DATABASE_URL"],
+        "MICRO_BASE_URL": f"{live_server.url}/sandbox",
+        "MICRO_TEAM_ID": WORKER_TEAM_ID,
+        "MICRO_API_KEY": WORKER_API_KEY,
     }
     process = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"],
@@ -106,3 +112,12 @@ def task_worker(django_db_setup, django_db_blocker):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture
+def worker_sandbox(task_worker, live_server, transactional_db) -> Iterator[Sandbox]:
+    """Like `sandbox`, but the team the task worker's dashboard tasks talk to."""
+    create_key(provision_team(WORKER_TEAM_ID, "Worker team"), WORKER_API_KEY, label="task worker")
+    box = Sandbox(base_url=f"{live_server.url}/sandbox", team_id=WORKER_TEAM_ID, api_key=WORKER_API_KEY)
+    yield box
+    box.session.close()

@@ -25,3 +25,8 @@ def cell(context, row, col: Column):
 def row_title(row, schema) -> str:
     value = row.properties.get(schema.title_slug)
     return str(value) if value else row.id
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

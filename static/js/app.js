@@ -48,6 +48,33 @@
     }
   });
 
+  // Typing in a search or value box refreshes the table after a pause (the form's
+  // hx-trigger has "live-input delay:500ms"); delegated, so rows added later count too.
+  document.addEventListener("input", function (event) {
+    var form = tableForm();
+    if (form && event.target.classList && event.target.classList.contains("live") && event.target.form === form) {
+      form.dispatchEvent(new Event("live-input"));
+    }
+  });
+
+  // Each filter row's error arrives with the table (out of band): mark its inputs.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("#filter-rows .filter-row").forEach(function (row) {
+      var error = row.querySelector(".field-error");
+      var invalid = !!(error && error.textContent.trim());
+      row.classList.toggle("invalid", invalid);
+      row.querySelectorAll("input.live").forEach(function (input) {
+        if (invalid) {
+          input.setAttribute("aria-invalid", "true");
+          input.setAttribute("aria-describedby", error.id);
+        } else {
+          input.removeAttribute("aria-invalid");
+          input.removeAttribute("aria-describedby");
+        }
+      });
+    });
+  });
+
   // After a row is re-rendered (property or operator changed), refresh the table.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.target && event.target.classList && event.target.classList.contains("filter-row")) {
@@ -127,5 +154,42 @@
       search.closest("[data-reference-picker]").querySelector("[data-reference-id]").value = "";
       search.setAttribute("aria-expanded", "true");
     }
+  });
+})();
+
+// Bulk selection: the header checkbox selects every row of the page; grant rows add/remove.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-page]");
+    if (!all) return;
+    document.querySelectorAll("[data-row-select]").forEach(function (box) { box.checked = all.checked; });
+  });
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-add-grant-row]");
+    if (add) {
+      event.preventDefault();
+      var index = parseInt(add.getAttribute("data-next-index"), 10) || 1;
+      var html = document.getElementById("grant-row-template").innerHTML.replace(/__i__/g, String(index));
+      var body = document.createElement("tbody");
+      body.innerHTML = html.trim();
+      var row = body.firstElementChild;
+      document.getElementById("grant-rows").appendChild(row);
+      add.setAttribute("data-next-index", String(index + 1));
+      row.querySelector("input").focus();
+      return;
+    }
+    var remove = event.target.closest("[data-remove-grant-row]");
+    if (remove) {
+      event.preventDefault();
+      remove.closest("tr").remove();
+    }
+  });
+  // A group row suggests groups, a user row users.
+  document.addEventListener("change", function (event) {
+    var kind = event.target.closest("[data-grant-kind]");
+    if (!kind) return;
+    var who = kind.closest("tr").querySelector("[data-grant-who]");
+    who.setAttribute("list", kind.value === "group" ? "directory-groups" : "directory-users");
   });
 })();

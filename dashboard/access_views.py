@@ -1,0 +1,94 @@
+"""Who may see or change a record: the Permissions tab, and the directory of user/group names."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.conf import settings
+from django.views.decorators.http import require_POST
+
+from prism_client import PrismError
+
+from . import audit, prism
+from .errors import describe
+from .grants import LEVEL_LABELS, LEVELS, GrantInputError, grant_from_form, rows_of, summary, team_level
+from .models import AuditEntry, DirectoryEntry
+from .roles import perm
+from .views import object_type_or_404
+
+
+def grant_type_or_404(segment: str):
+    object_type = object_type_or_404(segment)
+    if not object_type.has_grant:
+        raise Http404(f"{object_type.plural_label} have no permissions of their own.")
+    return object_type
+
+
+def grant_editor_context(grant, team_id: str) -> dict:
+    return {
+        "rows": rows_of(grant),
+        "team_level": team_level(grant, team_id),
+        "level_labels": LEVEL_LABELS,
+        "levels": [(lv, LEVEL_LABELS[lv]) for lv in LEVELS],
+        "directory_users": DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.USER),
+        "directory_groups": DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.GROUP),
+    }
+
+
+def record_permissions(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
+    object_type = grant_type_or_404(segment)
+    service = prism.client().service(segment)
+    team_id = settings.MICRO_TEAM_ID
+    if request.method == "POST":
+        if not request.user.has_perm(perm("manage_grants")):
+            return HttpResponse("Only Admins change permissions.", status=403)
+        before = service.get_grant(record_id)
+        try:
+            new = grant_from_form(request.POST, team_id)
+        except GrantInputError as exc:
+            messages.error(request, str(exc))
+            return redirect("record-permissions", segment, record_id)
+        try:
+            saved = service.put_grant(record_id, new)  # the client sends an Idempotency-Key
+        except PrismError as exc:
+            audit.log(request.user, AuditEntry.Action.GRANT, segment, record_id, before=before.to_wire(), after=new.to_wire(), outcome=AuditEntry.Outcome.FAILED, error=exc)
+            messages.error(request, describe(exc))
+            return redirect("record-permissions", segment, record_id)
+        audit.log(request.user, AuditEntry.Action.GRANT, segment, record_id, before=before.to_wire(), after=saved.to_wire())
+        messages.success(request, f"Permissions saved: {summary(saved, team_id)}.")
+        return redirect("record-permissions", segment, record_id)
+    grant = service.get_grant(record_id)
+    context = {
+        "object_type": object_type,
+        "record_id": record_id,
+        "summary": summary(grant, team_id),
+        "can_edit": request.user.has_perm(perm("manage_grants")),
+        **grant_editor_context(grant, team_id),
+    }
+    return render(request, "records/permissions.html", context)
+
+
+class DirectoryEntryForm(forms.ModelForm):
+    class Meta:
+        model = DirectoryEntry
+        fields = ["kind", "external_id", "name"]
+
+
+@permission_required(perm("manage_directory"), raise_exception=True)
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectoryEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = form.save()
+        messages.success(request, f"Added {entry.name}.")
+        return redirect("directory")
+    return render(request, "directory.html", {"form": form, "entries": DirectoryEntry.objects.all()}, status=422 if form.errors else 200)
+
+
+@require_POST
+@permission_required(perm("manage_directory"), raise_exception=True)
+def directory_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(DirectoryEntry, pk=pk)
+    entry.delete()
+    messages.success(request, f"Removed {entry.name} from the directory (grants that name their id are unchanged).")
+    return redirect("directory")

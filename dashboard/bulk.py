@@ -1,0 +1,144 @@
+"""Bulk actions: set a property, delete, restore or apply a grant to many records, 100 at a time.
+
+Selected records run during the request; "all matching" runs as a Django task. Either
+way a BulkJob keeps the progress and, per record that failed, the reason — so the
+person can leave, come back, and select the failed ones again.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+
+from django.tasks import task
+from django.utils import timezone
+
+from prism_client import Grant, PrismError, Query, RecordPatch, RecordService
+
+from . import prism
+from .errors import describe
+from .models import AuditEntry, BulkJob
+
+logger = logging.getLogger(__name__)
+CHUNK = 100
+AUDIT_ACTIONS = {
+    BulkJob.Action.SET: AuditEntry.Action.BULK_UPDATE,
+    BulkJob.Action.DELETE: AuditEntry.Action.BULK_DELETE,
+    BulkJob.Action.RESTORE: AuditEntry.Action.RESTORE,
+    BulkJob.Action.GRANT: AuditEntry.Action.GRANT,
+}
+
+
+def chunks(ids: list[str], size: int = CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _one_by_one(ids: Iterable[str], call) -> list[tuple[str, str | None]]:
+    out = []
+    for record_id in ids:
+        try:
+            call(record_id)
+            out.append((record_id, None))
+        except PrismError as exc:
+            out.append((record_id, getattr(exc, "message", None) or describe(exc)))
+    return out
+
+
+def apply_chunk(service: RecordService, job: BulkJob, ids: list[str]) -> list[tuple[str, str | None]]:
+    """(id, error or None) for each record of one chunk (≤ 100)."""
+    if job.action == BulkJob.Action.SET:
+        patches = [RecordPatch(i, {job.params["slug"]: job.params["value"]}) for i in ids]
+        result = service.batch_update(patches)
+        return [(r.id or i, None if r.ok else (r.error.message if r.error else "failed")) for i, r in zip(ids, result.results)]
+    if job.action == BulkJob.Action.DELETE:
+        result = service.batch_delete(ids)
+        return [(r.id or i, None if r.ok else (r.error.message if r.error else "failed")) for i, r in zip(ids, result.results)]
+    if job.action == BulkJob.Action.RESTORE:
+        return _one_by_one(ids, service.restore)
+    if job.action == BulkJob.Action.GRANT:
+        grant = Grant.from_wire(job.params["grant"])
+        return _one_by_one(ids, lambda i: service.put_grant(i, grant))
+    raise ValueError(f"unknown bulk action {job.action!r}")
+
+
+def record_chunk(job: BulkJob, outcomes: list[tuple[str, str | None]]) -> None:
+    failures = [{"id": i, "error": e} for i, e in outcomes if e]
+    job.processed += len(outcomes)
+    job.failed += len(failures)
+    job.succeeded += len(outcomes) - len(failures)
+    job.failures = [*job.failures, *failures]
+    job.updated_at = timezone.now()
+    job.save(update_fields=["processed", "failed", "succeeded", "failures", "updated_at"])
+    after = job.params.get("grant") or ({job.params["slug"]: job.params["value"]} if "slug" in job.params else None)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            user_id=job.user_id,
+            username=job.user.username if job.user else "",
+            action=AUDIT_ACTIONS[job.action],
+            object_type=job.object_type,
+            record_id=i,
+            after=after,
+            outcome=AuditEntry.Outcome.FAILED if e else AuditEntry.Outcome.OK,
+            message=e or f"Bulk action {job.pk}",
+        )
+        for i, e in outcomes
+    )
+
+
+def _finish(job: BulkJob, error: str = "") -> None:
+    job.status = BulkJob.Status.FAILED if error else BulkJob.Status.COMPLETE
+    job.error = error
+    job.updated_at = timezone.now()
+    job.save(update_fields=["status", "error", "updated_at"])
+
+
+def run_selected(job: BulkJob) -> None:
+    """Selected records: during the request, in chunks of 100."""
+    service = prism.client().service(job.object_type)
+    job.status, job.total = BulkJob.Status.RUNNING, len(job.ids)
+    job.save(update_fields=["status", "total"])
+    try:
+        for ids in chunks(list(job.ids)):
+            record_chunk(job, apply_chunk(service, job, ids))
+    except PrismError as exc:
+        _finish(job, describe(exc))
+        return
+    _finish(job)
+
+
+@task()
+def run_bulk_job(job_id: str) -> None:
+    job = BulkJob.objects.select_related("user").get(pk=job_id)
+    if job.status != BulkJob.Status.QUEUED:
+        return  # delivered twice: do nothing twice
+    service = prism.client().service(job.object_type)
+    try:
+        # Read every id first: changing records while paging through them could move
+        # them across pages (say, a filter on the very property being set).
+        ids = [row.id for page in service.iter_pages(query_from_wire(job.query)) for row in page.rows]
+        job.status, job.total = BulkJob.Status.RUNNING, len(ids)
+        job.save(update_fields=["status", "total"])
+        for chunk in chunks(ids):
+            record_chunk(job, apply_chunk(service, job, chunk))
+    except PrismError as exc:
+        logger.warning("Bulk job %s stopped: %s", job_id, exc)
+        _finish(job, describe(exc))
+        return
+    _finish(job)
+
+
+def query_from_wire(body: dict) -> Query:
+    """The table's query (as stored on the job), to walk every matching record."""
+    from prism_client import Filter, Sort
+
+    q = body.get("query", {})
+    filters = tuple(Filter(slug, op, value) for item in q.get("filter", []) for slug, ops in item.items() for op, value in ops.items())
+    sort = tuple(Sort(slug, direction) for item in q.get("sort", []) for slug, direction in item.items())
+    return Query(
+        select=tuple(q.get("select", ()))[:1],
+        filters=filters,
+        combinator=q.get("combinator", "AND"),
+        sort=sort,
+        limit=50,
+        deleted=bool(body.get("deleted")),
+        ids=tuple(body.get("id", ()) or ()),
+    )
