@@ -213,13 +213,22 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
     )
 
 
+ROW_KEY_RE = re.compile(rf"{ROW_PROPERTY}(\d{{1,4}})")
+
+
+def row_indexes(params: QueryDict) -> list[int]:
+    """The filter rows' indexes in the URL (f0, f4, f12…), in order, at most MAX_ROWS.
+
+    The builder numbers new rows on from the last one and never renumbers, so after
+    rows are added and removed the indexes have gaps and can pass MAX_ROWS.
+    """
+    return sorted({int(m[1]) for key in params if (m := ROW_KEY_RE.fullmatch(key))})[:MAX_ROWS]
+
+
 def parse_rows(params: QueryDict, schema: TypeSchema) -> tuple[FilterRow, ...]:
     rows = []
-    for i in range(MAX_ROWS):
-        key = f"{ROW_PROPERTY}{i}"
-        if key not in params:
-            continue
-        slug = params.get(key, "")
+    for i in row_indexes(params):
+        slug = params.get(f"{ROW_PROPERTY}{i}", "")
         op = params.get(f"{ROW_OPERATOR}{i}", "")
         values = tuple(v for v in params.getlist(f"{ROW_VALUE}{i}"))
         rows.append(check_row(FilterRow(slug, op, values), schema))

@@ -104,9 +104,16 @@ class RecordListView(View):
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         table = RecordTable(request, segment)
         partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
-        context = {**table.context(), "current_view": current_view(request, segment), "swap_filter_errors": partial}
+        context = {**table.context(), "current_view": current_view(request, segment)}
+        if partial:  # the filter rows stay in the page: their errors go in by the rows' own indexes
+            context["filter_errors"] = filter_errors(request, table.state)
         template = f"{self.template_name}#results" if partial else self.template_name
         return TemplateResponse(request, template, context)
+
+
+def filter_errors(request: HttpRequest, state: list_state.ListState) -> list[tuple[int, str]]:
+    """(index in the page, error or "") per filter row, for the out-of-band swap."""
+    return [(i, row.error or "") for i, row in zip(list_state.row_indexes(request.GET), state.rows)]
 
 
 def current_view(request: HttpRequest, segment: str) -> SavedView | None:

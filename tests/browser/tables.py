@@ -1,10 +1,11 @@
 """Reading and driving a record table page, for the browser tests."""
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-ROW_LINKS = "#results tbody tr td:first-child a"
+ROW_LINKS = '#results tbody tr a[aria-label^="Open "]'
 # The record ids shown, in order: the last path segment of each row's "Open" link.
 SHOWN_IDS_JS = f"""() => [...document.querySelectorAll({ROW_LINKS!r})]
     .map(a => a.pathname.split("/").filter(Boolean).pop())"""
@@ -26,12 +27,16 @@ def expect_ids(page: Page, ids: list[str], timeout: float = 10_000) -> None:
 
 
 def header_labels(page: Page) -> list[str]:
-    return [t.strip().rstrip("▲▼0123456789").strip() for t in page.locator("#results thead th").all_inner_texts()][1:]
+    """The data columns' header labels (without sort marks)."""
+    texts = [t.strip() for t in page.locator("#results thead th").all_inner_texts()]
+    labels = [re.sub(r"\s*[▲▼]\d*$", "", t) for t in texts]
+    return labels[labels.index("Open") + 1 :]
 
 
-def column_texts(page: Page, index: int) -> list[str]:
-    """Cell texts of the index-th data column (0 = first after "Open")."""
-    return page.locator(f"#results tbody tr td:nth-child({index + 2})").all_inner_texts()
+def column_texts(page: Page, label: str) -> list[str]:
+    """Cell texts of the column headed `label`."""
+    texts = [re.sub(r"\s*[▲▼]\d*$", "", t.strip()) for t in page.locator("#results thead th").all_inner_texts()]
+    return page.locator(f"#results tbody tr td:nth-child({texts.index(label) + 1})").all_inner_texts()
 
 
 def query_params(page: Page) -> dict[str, list[str]]:
