@@ -92,6 +92,8 @@
     fetch(link.href, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) throw new Error("export failed");
       var total = parseInt(response.headers.get("X-Total-Count") || "0", 10);
+      // The server names the file (contact-export.csv); the link's bare download attribute does not.
+      var named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
       var reader = response.body.getReader();
       var chunks = [], lines = 0;
       if (bar) { bar.hidden = false; bar.max = Math.max(total, 1); bar.value = 0; }
@@ -108,7 +110,7 @@
         var blob = new Blob(chunks, { type: "text/csv" });
         var a = document.createElement("a");
         a.href = URL.createObjectURL(blob);
-        a.download = link.getAttribute("download") || "export.csv";
+        a.download = (named && named[1]) || link.getAttribute("download") || "export.csv";
         a.click();
         setTimeout(function () { URL.revokeObjectURL(a.href); if (bar) bar.hidden = true; }, 1000);
       });
