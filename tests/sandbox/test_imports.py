@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 from micro_so import APIStatusError
 
 from prism_sandbox.models import ImportJob, Record
@@ -247,6 +248,14 @@ def test_above_100_rows_runs_as_a_background_job_polled_to_completion(sandbox, t
     assert [scores[results[i].id] for i in good] == good
     assert all(results[i].created and not results[i].existing for i in good)
     assert live_contacts(sandbox) == 1497
+    # run as a Django task by the database backend's worker
+    task = DBTaskResult.objects.get(args_kwargs__args=[started.job_id])
+    assert task.task_path == "prism_sandbox.imports.run_import"
+    stop = time.monotonic() + 10  # the worker records the outcome just after the job's last write
+    while task.status not in ("SUCCESSFUL", "FAILED") and time.monotonic() < stop:
+        time.sleep(0.02)
+        task.refresh_from_db()
+    assert task.status == "SUCCESSFUL"
     linked = Record.objects.filter(team_id=sandbox.team_id, object_type="contact", properties__organization=org)
     assert linked.count() == 749  # the even rows, less row 1200
     assert done.expires_at - done.created_at == dt.timedelta(hours=24)
@@ -274,7 +283,7 @@ def test_async_dedupe_reports_existing_rows(sandbox, task_worker):
     assert live_contacts(sandbox) == 150
 
 
-def test_jobs_of_another_team_or_unknown_ids_are_404(sandbox):
+def test_unknown_expired_or_other_teams_jobs_are_404(sandbox):
     client = sandbox.sdk()
     with pytest.raises(APIStatusError) as unknown:
         client.prism.imports.get(str(uuid.uuid4()))
@@ -289,6 +298,9 @@ def test_jobs_of_another_team_or_unknown_ids_are_404(sandbox):
         team_id=other_team, object_type="contact", total=1, status="complete", created_at=now, updated_at=now, expires_at=now + dt.timedelta(hours=1)
     )
     assert_error(sandbox.request("GET", f"imports/{job.id}"), 404, "not_found")
+    expired = make_job(sandbox, ["x"], ago=dt.timedelta(hours=25))
+    ImportJob.objects.filter(id=expired.id).update(status="complete")
+    assert_error(sandbox.request("GET", f"imports/{expired.id}"), 404, "not_found")
 
 
 def make_job(sandbox, rows, *, processed=0, results=(), ago=dt.timedelta(minutes=2), object_type="contact") -> ImportJob:
