@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import list_state, prism
 from .access_views import grant_editor_context
@@ -144,6 +144,7 @@ def describe_job(action: str, params: dict, scope: str, count: int) -> str:
     return f"{what} on {whom}"[:300]
 
 
+@require_safe
 def bulk_value_field(request: HttpRequest, segment: str) -> HttpResponse:
     """The value input for the chosen property (htmx, on the confirm page)."""
     object_type_or_404(segment)
@@ -151,6 +152,7 @@ def bulk_value_field(request: HttpRequest, segment: str) -> HttpResponse:
     return render(request, "bulk/confirm.html#value_field", {"value_form": ValueForm(field) if field else None})
 
 
+@require_safe
 def bulk_job(request: HttpRequest, pk) -> HttpResponse:
     job = get_object_or_404(BulkJob, pk=pk)
     if job.user_id != request.user.pk and not request.user.has_perm(perm("view_audit")):

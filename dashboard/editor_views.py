@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from prism_client import (
     Conflict as ApiConflict,
@@ -338,6 +338,7 @@ def record_duplicate(request: HttpRequest, segment: str, record_id: str) -> Http
     return redirect("record-edit", segment, copy.id)
 
 
+@require_safe
 def reference_options(request: HttpRequest, segment: str) -> HttpResponse:
     """Autocomplete suggestions: records of `segment` whose title contains q."""
     object_type_or_404(segment)
@@ -348,12 +349,13 @@ def reference_options(request: HttpRequest, segment: str) -> HttpResponse:
     rows = []
     if text:
         page = prism.client().service(segment).query(
-            Query(select=(schema.title_slug,), limit=10).where(schema.title_slug, "contains", text)
+            Query(select=(schema.title_slug,), limit=10).where(schema.title_slug, "contains", text).order_by(schema.title_slug, "id")
         )
         rows = [(r.id, str(r.properties.get(schema.title_slug) or r.id)) for r in page.rows]
     return render(request, "partials/reference_options.html", {"rows": rows, "field": request.GET.get("field", ""), "text": text})
 
 
+@require_safe
 def lookup(request: HttpRequest) -> HttpResponse:
     """Find a record by a property value; several → list them; none → offer to create it."""
     from prism_client import OBJECT_TYPES
@@ -409,12 +411,14 @@ def lookup_create(request: HttpRequest) -> HttpResponse:
     return redirect("record-edit", segment, record.id)
 
 
+@require_safe
 def record_history(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     object_type = object_type_or_404(segment)
     entries = AuditEntry.objects.filter(object_type=segment, record_id=record_id).select_related("user")[:200]
     return render(request, "records/history.html", {"object_type": object_type, "record_id": record_id, "entries": entries})
 
 
+@require_safe
 @permission_required(perm("view_audit"), raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponse:
     from django.contrib.auth import get_user_model

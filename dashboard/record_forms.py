@@ -99,8 +99,18 @@ class RecordForm(forms.Form):
     def __init__(self, schema: TypeSchema, *args, lookup=None, labels=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.schema = schema
+        labels = {**(labels or {}), **self.posted_labels()}
         for prop in schema.user_properties:
             self.fields[prop.slug] = field_for(prop, lookup=lookup, labels=labels)
+
+    def posted_labels(self) -> dict[str, str]:
+        """id -> the name the search box showed, so a picked reference redisplays by name."""
+        labels = {}
+        for prop in self.schema.user_properties:
+            name = self.add_prefix(prop.slug)
+            if prop.type == "reference" and self.data.get(name) and self.data.get(f"{name}__search"):
+                labels[str(self.data[name])] = str(self.data[f"{name}__search"])
+        return labels
 
     def values(self) -> Values:
         return {

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import access_views, bulk_views, editor_views, views
+from . import access_views, auth_views, bulk_views, editor_views, import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/login/", auth_views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("records/<str:segment>/", views.RecordListView.as_view(), name="record-list"),
     path("records/<str:segment>/filter-row/", views.filter_row, name="filter-row"),
@@ -29,6 +30,11 @@ urlpatterns = [
     path("lookup/", editor_views.lookup, name="lookup"),
     path("lookup/create/", editor_views.lookup_create, name="lookup-create"),
     path("audit/", editor_views.audit_log, name="audit"),
+    # CSV import wizard
+    path("import/<str:segment>/", import_views.upload, name="import-upload"),
+    path("imports/<uuid:pk>/", import_views.run_page, name="import-run"),
+    path("imports/<uuid:pk>/progress/", import_views.run_progress, name="import-progress"),
+    path("imports/<uuid:pk>/failed.csv", import_views.failed_rows, name="import-failed"),
     path("views/<int:pk>/", views.saved_view_open, name="saved-view"),
     path("views/<int:pk>/edit/", views.saved_view_edit, name="saved-view-edit"),
     path("admin/", admin.site.urls),

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from prism_client import OBJECT_TYPES_BY_SEGMENT, NotFound, ObjectType, Query, Record
 
@@ -29,6 +29,7 @@ def object_type_or_404(segment: str) -> ObjectType:
         raise Http404(f"No object type {segment!r}.") from None
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", home_service.overview(request.user))
 
@@ -124,6 +125,7 @@ def current_view(request: HttpRequest, segment: str) -> SavedView | None:
     return SavedView.objects.filter(pk=int(pk), owner=request.user, object_type=segment).first()
 
 
+@require_safe
 def filter_row(request: HttpRequest, segment: str) -> HttpResponse:
     """One filter row, re-rendered when its property or operator changes (htmx)."""
     object_type_or_404(segment)
@@ -159,6 +161,7 @@ def read_record(segment: str, record_id: str, select: list[str]) -> Record:
         return Record(id=page.rows[0].id, default=page.rows[0].properties, etag=None)
 
 
+@require_safe
 def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     object_type = object_type_or_404(segment)
     schemas = prism.schemas()
@@ -185,6 +188,7 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     )
 
 
+@require_safe
 def export_csv(request: HttpRequest, segment: str) -> StreamingHttpResponse:
     """The current view as CSV, every page followed through the cursor, streamed."""
     table = RecordTable(request, segment)
@@ -219,6 +223,7 @@ def view_url(view: SavedView) -> str:
     return f"{reverse('record-list', args=[view.object_type])}?{view.query_string}&view={view.pk}"
 
 
+@require_safe
 def saved_view_open(request: HttpRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedView.objects.visible_to(request.user), pk=pk)
     return redirect(view_url(view))

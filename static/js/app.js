@@ -195,3 +195,14 @@
     who.setAttribute("list", kind.value === "group" ? "directory-groups" : "directory-users");
   });
 })();
+
+// Conflict screen: typing another value for a property chooses "Another value" for it.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (event) {
+    var choice = event.target.closest("[data-conflict-choice]");
+    if (!choice || event.target.type === "radio") return;
+    var another = choice.querySelector("input[type=radio][value=edit]");
+    if (another) another.checked = true;
+  });
+})();

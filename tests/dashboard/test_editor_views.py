@@ -63,7 +63,9 @@ def test_create_with_an_invalid_email_shows_the_error_inline_and_creates_nothing
     before = prism.request("GET", "contact/count").json()["total"]
     response = editor_client.post("/records/contact/new/", {"first_name": "Bo", "email": "not-an-email"})
     assert response.status_code == 422
-    assert 'id="id_email-error"' in response.content.decode() and "valid email" in text(response)
+    html = response.content.decode()
+    assert 'aria-describedby="id_email_error"' in html and 'id="id_email_error"' in html  # the error describes the input
+    assert "valid email" in text(response)
     assert prism.request("GET", "contact/count").json()["total"] == before
 
 

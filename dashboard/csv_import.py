@@ -1,0 +1,620 @@
+"""CSV import, the pure part: read a file, map its columns, convert cells, plan API rows.
+
+Nothing here calls the API or the database, so every rule has a unit test
+(tests/dashboard/test_csv_import.py). The wizard's views and the run service
+(dashboard/importing.py) put these pieces together.
+
+A run's `results` hold one entry per CSV data row, in order:
+``{"status": "created" | "updated" | "failed", "id": str | None, "error": str}``, or
+``{"status": "pending", "job": n}`` while the API's job n (an index into the run's
+job ids) has not answered for that row yet.
+"""
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prism_client import ImportRowResult, PropertyDefinition
+
+MAX_ROWS = 50_000
+MAX_BYTES = 20 * 1024 * 1024  # 50,000 rows of a wide contact export stay well under this
+API_CHUNK_ROWS = 10_000  # the API's import limit per request
+PREVIEW_ROWS = 10
+MAX_TEXT = 10_000
+MAX_LONG_TEXT = 100_000
+MAX_NUMBER = 1e15
+LIST_SEPARATOR = ";"
+TRUE_WORDS = ("true", "yes", "1")
+FALSE_WORDS = ("false", "no", "0")
+# Properties a row can be matched to an existing record by (one value, compared as is).
+DEDUPE_TYPES = ("text", "email", "phone", "url", "number", "select", "date")
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+BARE_DOMAIN_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", re.IGNORECASE)
+PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{5,30}$")
+NUMBER_LIKE_RE = re.compile(r"^[-+]?\d[\d.,]*$")
+
+SAVE_AS_UTF8 = (
+    "Save it as UTF-8 and upload it again: in Excel, File › Save As › “CSV UTF-8 (Comma delimited)”; "
+    "in Google Sheets, File › Download › Comma-separated values; in LibreOffice or Numbers, "
+    "choose the character set “Unicode (UTF-8)” when exporting."
+)
+
+
+class CsvProblem(ValueError):
+    """The file cannot be imported as it is; the message tells the person what to do."""
+
+
+class BadCell(ValueError):
+    """A cell that does not fit its property; the message says why."""
+
+
+# --- reading the file -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file's header and its non-blank data rows (cells as written, rows maybe ragged)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    delimiter: str = ","
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def cell(self, row: Sequence[str], index: int) -> str:
+        return row[index] if index < len(row) else ""
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_size(size: int) -> None:
+    if size > MAX_BYTES:
+        raise CsvProblem(
+            f"The file is {megabytes(size)}; an import takes files up to {megabytes(MAX_BYTES)}. "
+            f"Split it into smaller files (at most {MAX_ROWS:,} rows each)."
+        )
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (a byte-order mark is dropped), or a CsvProblem saying how to fix it."""
+    check_size(len(data))
+    if not data.strip():
+        raise CsvProblem("The file is empty. Choose a CSV file with a header row and at least one row of data.")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CsvProblem(f"The file is saved as UTF-16 (“Unicode text”), not UTF-8. {SAVE_AS_UTF8}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CsvProblem(
+            f"The file is not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line:,} cannot be read "
+            f"(the file was probably saved as Windows-1252 or Latin-1). {SAVE_AS_UTF8}"
+        ) from None
+    if "\x00" in text:
+        raise CsvProblem(f"The file contains NUL bytes, so it is not a plain-text CSV file. {SAVE_AS_UTF8}")
+    return text
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma unless the first line holds more semicolons or tabs (European Excel, TSV)."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def normal(name: str) -> str:
+    """A name compared without case, spaces, underscores or hyphens ("First Name" == "first_name")."""
+    return re.sub(r"[\s_\-]+", "", name).casefold()
+
+
+def _looks_like_data(value: str) -> bool:
+    text = value.strip()
+    if EMAIL_RE.match(text):
+        return True
+    try:
+        uuid.UUID(text)
+        return True
+    except ValueError:
+        return False
+
+
+def check_headers(headers: Sequence[str]) -> tuple[str, ...]:
+    names = tuple(h.strip() for h in headers)
+    if not any(names):
+        raise CsvProblem(
+            "The first row is empty. It must name the columns, for example: first_name,last_name,email."
+        )
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise CsvProblem(
+                f"Column {position} has no name in the header row. Name every column, or delete the empty column."
+            )
+    data_like = next((n for n in names if _looks_like_data(n)), None)
+    if data_like is not None or all(NUMBER_LIKE_RE.match(n) for n in names):
+        example = data_like or names[0]
+        raise CsvProblem(
+            f"The first row looks like data (“{example}”), not column names. "
+            "Add a header row that names the columns, for example: first_name,last_name,email."
+        )
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        key = normal(name)
+        if key in seen:
+            raise CsvProblem(
+                f"The header row names the column “{name}” twice (columns {seen[key]} and {position}). "
+                "Rename or delete one of them."
+            )
+        seen[key] = position
+    return names
+
+
+def parse(text: str) -> CsvTable:
+    """The header and data rows; blank lines are skipped. CsvProblem for anything unusable."""
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[str, ...]] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise CsvProblem("The file is empty. Choose a CSV file with a header row and at least one row of data.")
+        headers = check_headers(header)
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(tuple(row))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise CsvProblem(
+                f"A quoted value is never closed (a closing \" is missing; the file ends inside it, "
+                f"after line {reader.line_num:,}). Check the quotes and upload it again."
+            ) from None
+        raise CsvProblem(f"The file could not be read as CSV at line {reader.line_num:,}: {exc}.") from None
+    if not rows:
+        raise CsvProblem("The file has a header row but no rows of data under it.")
+    if len(rows) > MAX_ROWS:
+        raise CsvProblem(
+            f"The file has {len(rows):,} rows; an import takes at most {MAX_ROWS:,}. "
+            f"Split it into files of up to {MAX_ROWS:,} rows each."
+        )
+    return CsvTable(headers, tuple(rows), delimiter)
+
+
+def read(data: bytes) -> tuple[str, CsvTable]:
+    """Decode and parse an uploaded file: (text, table)."""
+    text = decode(data)
+    return text, parse(text)
+
+
+# --- mapping columns to properties -----------------------------------------------------------------
+
+
+def importable(properties: Iterable[PropertyDefinition]) -> tuple[PropertyDefinition, ...]:
+    """The properties a CSV column can fill: not read-only, not system ones."""
+    return tuple(p for p in properties if not p.read_only and p.slug not in ("id", "created_at", "updated_at", "deleted_at"))
+
+
+def dedupe_candidates(properties: Iterable[PropertyDefinition]) -> tuple[PropertyDefinition, ...]:
+    return tuple(p for p in importable(properties) if p.type in DEDUPE_TYPES)
+
+
+def auto_map(headers: Sequence[str], properties: Iterable[PropertyDefinition]) -> dict[str, str]:
+    """{column: slug} for columns named like a property's slug, else its name; each property once."""
+    props = importable(properties)
+    by_slug = {normal(p.slug): p.slug for p in props}
+    by_name = {normal(p.name): p.slug for p in props}
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in headers:
+        key = normal(column)
+        slug = by_slug.get(key) or by_name.get(key)
+        if slug and slug not in taken:
+            mapping[column] = slug
+            taken.add(slug)
+    return mapping
+
+
+@dataclass(frozen=True)
+class MappingReport:
+    """What a mapping leaves out (warnings) and what stops the import (errors)."""
+
+    ignored: tuple[str, ...] = ()
+    missing_required: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_mapping(
+    headers: Sequence[str], mapping: Mapping[str, str], properties: Iterable[PropertyDefinition], dedupe_by: str = ""
+) -> MappingReport:
+    props = {p.slug: p for p in importable(properties)}
+    errors: list[str] = []
+    used: dict[str, str] = {}
+    for column in headers:
+        slug = mapping.get(column)
+        if not slug:
+            continue
+        if slug not in props:
+            errors.append(f"Column “{column}” is mapped to “{slug}”, which cannot be imported. Choose another property or skip it.")
+        elif slug in used:
+            errors.append(
+                f"Columns “{used[slug]}” and “{column}” are both mapped to {props[slug].name}. Map one of them and skip the other."
+            )
+        else:
+            used[slug] = column
+    if not used and not errors:
+        errors.append("Map at least one column to a property.")
+    if dedupe_by:
+        candidates = {p.slug for p in dedupe_candidates(props.values())}
+        if dedupe_by not in candidates:
+            errors.append("Choose a property that matches existing records (or “Always create new records”).")
+        elif dedupe_by not in used:
+            errors.append(f"To match existing records by {props[dedupe_by].name}, map a column to {props[dedupe_by].name}.")
+    ignored = tuple(c for c in headers if not mapping.get(c))
+    missing = tuple(p.name for p in props.values() if p.required and p.slug not in used)
+    return MappingReport(ignored=ignored, missing_required=missing, errors=tuple(errors))
+
+
+# --- converting cells to the API's values -----------------------------------------------------------
+
+
+def _quote(text: str) -> str:
+    return f"“{text if len(text) <= 60 else text[:57] + '…'}”"
+
+
+def _text(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise BadCell(f"The text is {len(text):,} characters long; at most {limit:,} fit.")
+    return text
+
+
+def _number(text: str) -> int | float:
+    try:
+        if "_" in text:  # float() reads 1_000; a CSV cell with it is a typo
+            raise ValueError(text)
+        value = float(text)
+    except ValueError:
+        raise BadCell(f"{_quote(text)} is not a number (write it like 1234.5, without thousands separators).") from None
+    if not math.isfinite(value):
+        raise BadCell(f"{_quote(text)} is not a number.")
+    if abs(value) > MAX_NUMBER:
+        raise BadCell(f"{_quote(text)} is too large (at most 1,000,000,000,000,000).")
+    return int(value) if value.is_integer() else value
+
+
+def _boolean(text: str) -> bool:
+    word = text.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise BadCell(f"{_quote(text)} is not yes or no (write true/false, yes/no or 1/0).")
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise BadCell(f"{_quote(text)} is not a date; write it as YYYY-MM-DD (for example 2024-03-31).") from None
+
+
+def _datetime(text: str) -> str:
+    raw = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        try:
+            value = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
+        except ValueError:
+            raise BadCell(
+                f"{_quote(text)} is not a date and time; write it as YYYY-MM-DD HH:MM:SS "
+                "(UTC, or with its offset like +02:00)."
+            ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:
+        raise BadCell(f"{_quote(text)} is outside the years 1 to 9999.") from None
+    return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def _option(prop: PropertyDefinition, text: str) -> str:
+    if not prop.options:  # a schema inferred from records knows no options: let the API decide
+        return text
+    wanted = text.casefold()
+    for option in prop.options:
+        if wanted in (option.slug.casefold(), option.name.casefold()) or (option.id and wanted == option.id.casefold()):
+            return option.slug
+    names = ", ".join(o.name for o in prop.options)
+    raise BadCell(f"{_quote(text)} is not an option of {prop.name} ({names}).")
+
+
+def _reference(prop: PropertyDefinition, text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        target = prop.target or "record"
+        raise BadCell(f"{_quote(text)} is not a record id; give the {target}'s id (a UUID).") from None
+
+
+def _parts(text: str) -> list[str]:
+    return list(dict.fromkeys(p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()))
+
+
+def convert(prop: PropertyDefinition, cell: str) -> Any:
+    """A CSV cell as the API's value for `prop`; None for an empty cell; BadCell if it does not fit."""
+    if prop.type == "long_text":
+        return _text(cell, MAX_LONG_TEXT) if cell.strip() else None
+    text = cell.strip()
+    if not text:
+        return None
+    match prop.type:
+        case "number":
+            return _number(text)
+        case "boolean":
+            return _boolean(text)
+        case "date":
+            return _date(text)
+        case "datetime":
+            return _datetime(text)
+        case "select":
+            return _option(prop, text)
+        case "multiselect":
+            return [_option(prop, part) for part in _parts(text)] or None
+        case "reference" if prop.multiple:
+            return [_reference(prop, part) for part in _parts(text)] or None
+        case "reference":
+            return _reference(prop, text)
+        case "email":
+            if not EMAIL_RE.match(text):
+                raise BadCell(f"{_quote(text)} is not an email address.")
+            return _text(text, MAX_TEXT)
+        case "url":
+            if BARE_DOMAIN_RE.match(text):
+                text = f"https://{text}"
+            if not URL_RE.match(text):
+                raise BadCell(f"{_quote(text)} is not a web address (start it with https://).")
+            return _text(text, MAX_TEXT)
+        case "phone":
+            if not PHONE_RE.match(text):
+                raise BadCell(f"{_quote(text)} is not a phone number (digits, spaces, + ( ) . - only).")
+            return text
+    return _text(text, MAX_TEXT)
+
+
+def display(value: Any) -> str:
+    """A converted value as the preview shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(display(v) for v in value)
+    return str(value)
+
+
+# --- planning rows -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    raw: str
+    value: Any = None
+    error: str = ""
+    slug: str = ""  # empty: the column is not imported
+
+    @property
+    def changed(self) -> bool:
+        """The value the API gets reads differently from the cell (e.g. yes → true)."""
+        return bool(self.slug) and not self.error and self.value is not None and display(self.value) != self.raw.strip()
+
+    @property
+    def shown(self) -> str:
+        return display(self.value)
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """One CSV row: its cells as checked and the object the API gets (when there are no problems)."""
+
+    number: int  # 1 = the first row under the header
+    cells: tuple[Cell, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+    cell_problems: tuple[str, ...] = ()  # "Column: why", one per bad cell
+    row_problems: tuple[str, ...] = ()  # about the row as a whole
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return self.row_problems + self.cell_problems
+
+    @property
+    def ok(self) -> bool:
+        return not (self.row_problems or self.cell_problems)
+
+    @property
+    def error(self) -> str:
+        return " ".join(self.problems)
+
+
+def plan_row(
+    number: int,
+    row: Sequence[str],
+    headers: Sequence[str],
+    mapping: Mapping[str, str],
+    props: Mapping[str, PropertyDefinition],
+    *,
+    with_cells: bool = False,
+) -> RowPlan:
+    """Convert one row's mapped cells; `with_cells` keeps every cell's outcome (for the preview)."""
+    cells: list[Cell] = []
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    row_problems: list[str] = []
+    if len(row) > len(headers):
+        extra = ", ".join(_quote(c) for c in row[len(headers) :] if c.strip()) or "empty values"
+        row_problems.append(
+            f"This row has {len(row)} values but the header names {len(headers)} columns (extra: {extra}); "
+            "a value with a comma in it needs quotes."
+        )
+    for index, column in enumerate(headers):
+        raw = row[index] if index < len(row) else ""
+        prop = props.get(mapping.get(column, ""))
+        if prop is None:
+            if with_cells:
+                cells.append(Cell(raw))
+            continue
+        try:
+            value = convert(prop, raw)
+        except BadCell as exc:
+            problems.append(f"{column}: {exc}")
+            if with_cells:
+                cells.append(Cell(raw, error=str(exc), slug=prop.slug))
+            continue
+        if with_cells:
+            cells.append(Cell(raw, value, slug=prop.slug))
+        if value is not None:
+            values[prop.slug] = value
+    if not values and not problems and not row_problems:
+        row_problems.append("This row has no values in the imported columns.")
+    return RowPlan(number, tuple(cells), values, tuple(problems), tuple(row_problems))
+
+
+def plan(
+    table: CsvTable,
+    mapping: Mapping[str, str],
+    properties: Iterable[PropertyDefinition],
+    *,
+    limit: int | None = None,
+    with_cells: bool = False,
+) -> Iterator[RowPlan]:
+    """Each row's plan, in file order (the first `limit` rows only, when given)."""
+    props = {p.slug: p for p in importable(properties)}
+    rows = table.rows if limit is None else table.rows[:limit]
+    for number, row in enumerate(rows, start=1):
+        yield plan_row(number, row, table.headers, mapping, props, with_cells=with_cells)
+
+
+# --- results ---------------------------------------------------------------------------------------------
+
+CREATED, UPDATED, FAILED, PENDING = "created", "updated", "failed", "pending"
+
+
+def failed(error: str) -> dict:
+    return {"status": FAILED, "id": None, "error": error}
+
+
+def result_of(row: ImportRowResult) -> dict:
+    if row.error is not None or not row.id:
+        message = (row.error.message or row.error.code) if row.error else None
+        return failed(message or "The Prism API did not import this row.")
+    return {"status": UPDATED if row.existing else CREATED, "id": row.id, "error": ""}
+
+
+def initial_results(plans: Iterable[RowPlan]) -> list[dict]:
+    """Rows with problems fail here (the API never sees them); the rest wait for the API."""
+    return [{"status": PENDING, "job": None} if p.ok else failed(p.error) for p in plans]
+
+
+def pending_slots(results: Sequence[dict], job: int | None = None) -> list[int]:
+    """Rows still waiting for the API (for one job, by its index in the run's job ids)."""
+    return [i for i, r in enumerate(results) if r["status"] == PENDING and r.get("job") == job]
+
+
+def assign(results: list[dict], slots: Iterable[int], job: int) -> None:
+    for slot in slots:
+        results[slot] = {"status": PENDING, "job": job}
+
+
+def fill(results: list[dict], slots: Sequence[int], rows: Sequence[ImportRowResult], *, stopped: str = "") -> None:
+    """Put the API's answers for `slots` (in order) into results; slots it gave no answer for fail."""
+    for position, slot in enumerate(slots):
+        if position < len(rows):
+            results[slot] = result_of(rows[position])
+        else:
+            results[slot] = failed(stopped or "The Prism API gave no result for this row.")
+
+
+def chunk_sizes(count: int, limit: int = API_CHUNK_ROWS) -> list[int]:
+    """Even chunks of at most `limit` (10,001 rows → 5,001 + 5,000, never 10,000 + 1)."""
+    if count <= 0:
+        return []
+    parts = math.ceil(count / limit)
+    base, extra = divmod(count, parts)
+    return [base + 1 if i < extra else base for i in range(parts)]
+
+
+def chunks(items: Sequence[Any], limit: int = API_CHUNK_ROWS) -> list[Sequence[Any]]:
+    out, start = [], 0
+    for size in chunk_sizes(len(items), limit):
+        out.append(items[start : start + size])
+        start += size
+    return out
+
+
+@dataclass(frozen=True)
+class Tally:
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    pending: int = 0
+
+    @property
+    def succeeded(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + self.failed
+
+
+def tally(results: Iterable[dict]) -> Tally:
+    counts = {CREATED: 0, UPDATED: 0, FAILED: 0, PENDING: 0}
+    for r in results:
+        counts[r["status"]] += 1
+    return Tally(counts[CREATED], counts[UPDATED], counts[FAILED], counts[PENDING])
+
+
+def error_column(headers: Sequence[str]) -> str:
+    taken = {normal(h) for h in headers}
+    name = "error"
+    while normal(name) in taken:
+        name = f"import {name}"
+    return name
+
+
+def failed_rows_csv(table: CsvTable, results: Sequence[dict]) -> str:
+    """The failed rows, as they were, plus an error column: fix them and import this file again.
+
+    Starts with a UTF-8 byte-order mark so that Excel opens it as UTF-8 (the importer drops it).
+    """
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
+    width = len(table.headers)
+    writer.writerow([*table.headers, error_column(table.headers)])
+    for row, result in zip(table.rows, results, strict=False):
+        if result["status"] == FAILED:
+            cells = list(row[:width]) + [""] * (width - len(row))
+            writer.writerow([*cells, result["error"]])
+    return out.getvalue()
+
+
+def row_label(row: Sequence[str], limit: int = 3) -> str:
+    """The row's first few values, to recognise it in the results table."""
+    return " · ".join([c.strip() for c in row if c.strip()][:limit])[:100]

@@ -1,0 +1,216 @@
+"""The CSV import wizard: upload or paste, map columns and preview, import, follow progress, results."""
+
+from django import forms
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
+
+from prism_client import OBJECT_TYPES_BY_SEGMENT
+
+from . import csv_import, importing, prism
+from .editor_views import writable_type_or_404
+from .models import ImportRun
+from .roles import perm
+
+can_import = permission_required(perm("import_records"), raise_exception=True)
+RESULTS_PER_PAGE = 50
+SAMPLE_VALUES = 3
+SHOW_CHOICES = (("", "All rows"), (csv_import.FAILED, "Failed"), (csv_import.CREATED, "Created"), (csv_import.UPDATED, "Updated"))
+
+
+class SourceForm(forms.Form):
+    """A CSV file or pasted CSV text; clean() reads it (decoding, header, size checks)."""
+
+    file = forms.FileField(
+        label="CSV file", required=False, allow_empty_file=True, widget=forms.FileInput(attrs={"accept": ".csv,.tsv,.txt,text/csv"})
+    )
+    text = forms.CharField(
+        label="Or paste CSV text",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "mono"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload, text = data.get("file"), data.get("text") or ""
+        if upload and text.strip():
+            raise forms.ValidationError("Choose a file or paste text, not both.")
+        if not upload and not text.strip():
+            raise forms.ValidationError("Choose a CSV file or paste CSV text.")
+        try:
+            if upload:
+                csv_import.check_size(upload.size)
+                data["csv_text"], data["table"] = csv_import.read(upload.read())
+            else:
+                data["csv_text"], data["table"] = csv_import.read(text.encode("utf-8"))
+        except csv_import.CsvProblem as exc:
+            raise forms.ValidationError(str(exc)) from None
+        data["filename"] = upload.name[:255] if upload else ""
+        return data
+
+
+class MappingForm(forms.Form):
+    """One select per CSV column (a property or skip), and how rows match existing records."""
+
+    def __init__(self, headers, properties, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers = tuple(headers)
+        choices = [("", "— skip —"), *((p.slug, p.name) for p in csv_import.importable(properties))]
+        for index, column in enumerate(self.headers):
+            self.fields[f"col{index}"] = forms.ChoiceField(label=column, choices=choices, required=False)
+        self.fields["dedupe_by"] = forms.ChoiceField(
+            label="Match existing records by",
+            choices=[("", "Nothing: always create new records"), *((p.slug, p.name) for p in csv_import.dedupe_candidates(properties))],
+            required=False,
+            help_text="A row whose value matches one existing record updates that record instead of creating one.",
+        )
+        self.fields["case_insensitive"] = forms.BooleanField(label="Ignore upper and lower case when matching", required=False)
+
+    @staticmethod
+    def initial_for(run: ImportRun) -> dict:
+        initial = {f"col{i}": run.mapping.get(column, "") for i, column in enumerate(run.headers)}
+        return {**initial, "dedupe_by": run.dedupe_by, "case_insensitive": run.case_insensitive}
+
+    def column_fields(self) -> list:
+        return [self[f"col{i}"] for i in range(len(self.headers))]
+
+    def mapping(self) -> dict[str, str]:
+        picked = ((column, self.cleaned_data.get(f"col{i}")) for i, column in enumerate(self.headers))
+        return {column: slug for column, slug in picked if slug}
+
+
+def run_or_404(request: HttpRequest, pk) -> ImportRun:
+    return get_object_or_404(ImportRun, pk=pk, user=request.user)
+
+
+@can_import
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, segment: str) -> HttpResponse:
+    object_type = writable_type_or_404(segment)
+    form = SourceForm(request.POST, request.FILES) if request.method == "POST" else SourceForm()
+    if form.is_bound and form.is_valid():
+        table = form.cleaned_data["table"]
+        run = ImportRun.objects.create(
+            user=request.user,
+            object_type=segment,
+            filename=form.cleaned_data["filename"],
+            csv_text=form.cleaned_data["csv_text"],
+            headers=list(table.headers),
+            row_count=table.row_count,
+            mapping=csv_import.auto_map(table.headers, prism.schema(segment).properties),
+        )
+        return redirect("import-run", run.pk)
+    recent = ImportRun.objects.filter(user=request.user, object_type=segment).defer("csv_text", "results")[:5]
+    context = {"object_type": object_type, "form": form, "recent": recent, "max_rows": csv_import.MAX_ROWS,
+               "max_size": csv_import.megabytes(csv_import.MAX_BYTES)}
+    return render(request, "imports/upload.html", context, status=422 if form.is_bound else 200)
+
+
+@can_import
+@require_http_methods(["GET", "POST"])
+def run_page(request: HttpRequest, pk) -> HttpResponse:
+    """A draft shows the mapping step; a started run its progress, then its results."""
+    run = run_or_404(request, pk)
+    if run.status == ImportRun.Status.DRAFT:
+        return mapping_step(request, run)
+    if request.method == "POST":
+        return redirect("import-run", run.pk)
+    return render(request, "imports/run.html", status_context(request, run, importing.progress_of(run)))
+
+
+def mapping_step(request: HttpRequest, run: ImportRun) -> HttpResponse:
+    schema = prism.schema(run.object_type)
+    form = MappingForm(run.headers, schema.properties, request.POST or None, initial=MappingForm.initial_for(run))
+    status, api_error = 200, ""
+    if form.is_bound and form.is_valid():
+        run.mapping, run.dedupe_by = form.mapping(), form.cleaned_data["dedupe_by"]
+        run.case_insensitive = form.cleaned_data["case_insensitive"]
+        run.save(update_fields=["mapping", "dedupe_by", "case_insensitive"])
+        if request.POST.get("action") == "import":
+            if csv_import.check_mapping(run.headers, run.mapping, schema.properties, run.dedupe_by).ok:
+                try:
+                    importing.start(run, schema, request.user)
+                    return redirect("import-run", run.pk)
+                except importing.StartFailed as exc:
+                    status, api_error = 503, str(exc)
+            else:
+                status = 422
+    elif form.is_bound:
+        status = 422
+    context = {**preview_context(run, schema, form), "api_error": api_error}
+    template = "imports/mapping.html#preview" if request.htmx else "imports/mapping.html"
+    return render(request, template, context, status=200 if request.htmx else status)
+
+
+def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
+    table = importing.table_of(run)
+    props = schema.properties
+    preview = list(csv_import.plan(table, run.mapping, props, limit=csv_import.PREVIEW_ROWS, with_cells=True))
+    bad_rows = sum(1 for p in csv_import.plan(table, run.mapping, props) if not p.ok)
+    samples = [[row[i].strip() for row in table.rows[:50] if i < len(row) and row[i].strip()][:SAMPLE_VALUES] for i in range(len(table.headers))]
+    by_slug = {p.slug: p for p in props}
+    auto = csv_import.auto_map(table.headers, props)
+    return {
+        "object_type": OBJECT_TYPES_BY_SEGMENT[run.object_type],
+        "run": run,
+        "form": form,
+        "columns": [
+            {"name": c, "field": f, "samples": s, "prop": by_slug.get(run.mapping.get(c, "")), "auto": auto.get(c) == run.mapping.get(c) and c in auto}
+            for c, f, s in zip(table.headers, form.column_fields(), samples, strict=True)
+        ],
+        "report": csv_import.check_mapping(table.headers, run.mapping, props, run.dedupe_by),
+        "preview": preview,
+        "bad_rows": bad_rows,
+        "good_rows": table.row_count - bad_rows,
+    }
+
+
+@can_import
+@require_GET
+def run_progress(request: HttpRequest, pk) -> HttpResponse:
+    """The progress fragment the run page polls: reads the API's jobs; the results once done."""
+    run = run_or_404(request, pk)
+    if not request.htmx or run.status == ImportRun.Status.DRAFT:
+        return redirect("import-run", run.pk)
+    progress = importing.poll(run)
+    return render(request, "imports/run.html#status", status_context(request, run, progress))
+
+
+def status_context(request: HttpRequest, run: ImportRun, progress: importing.Progress) -> dict:
+    context = {
+        "object_type": OBJECT_TYPES_BY_SEGMENT[run.object_type],
+        "run": run,
+        "progress": progress,
+        "running": run.status == ImportRun.Status.RUNNING,
+        "page": None,
+        "show": "",
+        "show_choices": SHOW_CHOICES,
+    }
+    if context["running"]:
+        return context
+    counts = csv_import.tally(run.results)
+    show = request.GET.get("show", "")
+    show = show if show in dict(SHOW_CHOICES) else ""
+    table = importing.table_of(run)
+    rows = [(i, r) for i, r in enumerate(run.results) if not show or r["status"] == show]
+    page = Paginator(rows, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [
+        {"number": i + 1, "result": r, "label": csv_import.row_label(table.rows[i])} for i, r in page.object_list
+    ]
+    return {**context, "counts": counts, "page": page, "show": show}
+
+
+@can_import
+@require_GET
+def failed_rows(request: HttpRequest, pk) -> HttpResponse:
+    """The failed rows as CSV: the original columns plus `error`, ready to fix and import again."""
+    run = run_or_404(request, pk)
+    body = csv_import.failed_rows_csv(importing.table_of(run), run.results if run.status != ImportRun.Status.DRAFT else [])
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    stem = (run.filename.rsplit(".", 1)[0] if run.filename else "") or run.object_type
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-failed-rows.csv")
+    return response

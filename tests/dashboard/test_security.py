@@ -1,0 +1,157 @@
+"""Security by default: login everywhere, CSRF on every write, roles, no key leaks, CSP, deploy checks."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dashboard.roles import Role
+
+from .conftest import login
+
+ROOT = Path(__file__).resolve().parents[2]
+PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
+# Not record writes: a person's own saved views, and signing out.
+VIEWER_MAY_POST = {"saved-view-create", "saved-view-edit", "logout", "password_change"}
+SAMPLE = {"segment": "deal", "record_id": str(uuid.uuid4()), "pk": 1, "uidb64": "MQ", "token": "x-y"}
+
+
+def dashboard_patterns():
+    """(name, url) for every dashboard URL pattern, with sample arguments."""
+    out = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                route = str(p.pattern)
+                if route.startswith(("admin/", "sandbox/")):
+                    continue
+                walk(p.url_patterns, prefix + route)
+            elif isinstance(p, URLPattern) and p.name:
+                route = prefix + str(p.pattern)
+                url = "/" + re.sub(
+                    r"<(?:(\w+):)?(\w+)>",
+                    lambda m: str(uuid.uuid4()) if m.group(1) == "uuid" else str(SAMPLE.get(m.group(2), "x")),
+                    route,
+                )
+                out.append((p.name, url))
+
+    walk(get_resolver().url_patterns)
+    return out
+
+
+PATTERNS = dashboard_patterns()
+
+
+def test_the_url_list_is_not_empty():
+    names = {n for n, _ in PATTERNS}
+    assert {"home", "record-list", "record-detail", "record-edit", "bulk-action", "audit"} <= names
+
+
+@pytest.mark.parametrize(("name", "url"), [p for p in PATTERNS if p[0] not in PUBLIC], ids=lambda v: v if isinstance(v, str) else "")
+def test_every_page_redirects_anonymous_people_to_login(client, name, url, db):
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302, (name, url, response.status_code)
+        assert response["Location"].startswith("/accounts/login/")
+
+
+# Refusals happen before any API call (CSRF middleware, permission decorators), so these
+# need no sandbox: a plain database is enough, and much faster.
+@pytest.fixture
+def csrf_admin(db):
+    return login(Client(enforce_csrf_checks=True), Role.ADMIN)
+
+
+@pytest.fixture
+def plain_viewer(db):
+    return login(Client(), Role.VIEWER)
+
+
+@pytest.mark.parametrize(("name", "url"), [p for p in PATTERNS if p[0] not in PUBLIC], ids=lambda v: v if isinstance(v, str) else "")
+def test_every_write_without_a_csrf_token_is_refused(csrf_admin, name, url):
+    response = csrf_admin.post(url, {"name": "x"})
+    assert response.status_code == 403, (name, url, response.status_code)
+
+
+WRITES = [p for p in PATTERNS if p[0] not in PUBLIC | VIEWER_MAY_POST]
+
+
+@pytest.mark.parametrize(("name", "url"), WRITES, ids=lambda v: v if isinstance(v, str) else "")
+def test_a_viewer_gets_403_on_every_write(plain_viewer, name, url):
+    viewer_client = plain_viewer
+    response = viewer_client.post(url, {"action": "delete", "scope": "selected", "confirm": "1", "ids": [SAMPLE["record_id"]]})
+    # A GET-only page answers 405 to a POST, which is a refusal too.
+    assert response.status_code in (403, 405), (name, url, response.status_code)
+
+
+def test_the_api_key_appears_in_no_response_and_every_page_has_a_nonce_csp(admin_client, prism):
+    deal = prism.request("POST", "deal", json={"default": {"name": "Visible"}}).json()["id"]
+    pages = [
+        "/",
+        "/records/contact/",
+        "/records/deal/?total=1",
+        f"/records/deal/{deal}/",
+        f"/records/deal/{deal}/edit/",
+        f"/records/deal/{deal}/permissions/",
+        f"/records/deal/{deal}/history/",
+        "/records/deal/new/",
+        "/lookup/?type=contact&slug=email&value=x@example.com",
+        "/audit/",
+        "/directory/",
+    ]
+    for url in pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert prism.api_key not in body and all(prism.api_key not in v for v in response.headers.values()), url
+        csp = response["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", csp)
+        assert nonce and "script-src 'self' 'nonce-" in csp and "unsafe-inline" not in csp, url
+        for script in re.findall(r"<script\b[^>]*>", body):
+            assert f'nonce="{nonce.group(1)}"' in script, (url, script)
+        assert not re.search(r"\son[a-z]+\s*=", body), url  # no inline event handlers
+        assert not re.search(r'\sstyle\s*=\s*"', body), url  # no inline styles
+
+
+def test_login_attempts_are_throttled(client, django_user_model, settings):
+    django_user_model.objects.create_user("target", password="right-password-123")
+    for _ in range(5):
+        assert client.post("/accounts/login/", {"username": "target", "password": "wrong"}).status_code == 200
+    blocked = client.post("/accounts/login/", {"username": "target", "password": "right-password-123"})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "dashboard.example.com",
+        "MICRO_BASE_URL": "https://developers.micro.so",
+        "MICRO_API_KEY": "sk_live_example",
+        "MICRO_TEAM_ID": str(uuid.uuid4()),
+        "PRISM_SANDBOX_ENABLED": "false",
+    }
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
