@@ -354,7 +354,11 @@ def _reference(prop: PropertyDefinition, text: str) -> str:
 
 
 def _parts(text: str) -> list[str]:
-    return list(dict.fromkeys(p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()))
+    return [p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()]
+
+
+def _unique(values: list[str]) -> list[str] | None:
+    return list(dict.fromkeys(values)) or None
 
 
 def convert(prop: PropertyDefinition, cell: str) -> Any:
@@ -376,9 +380,9 @@ def convert(prop: PropertyDefinition, cell: str) -> Any:
         case "select":
             return _option(prop, text)
         case "multiselect":
-            return [_option(prop, part) for part in _parts(text)] or None
+            return _unique([_option(prop, part) for part in _parts(text)])
         case "reference" if prop.multiple:
-            return [_reference(prop, part) for part in _parts(text)] or None
+            return _unique([_reference(prop, part) for part in _parts(text)])
         case "reference":
             return _reference(prop, text)
         case "email":

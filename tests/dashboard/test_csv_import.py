@@ -409,7 +409,6 @@ def test_results_fill_pending_rows_per_job_in_order():
 def test_result_without_id_or_message():
     assert ci.result_of(ImportRowResult(None, False, False, None))["error"] == "The Prism API did not import this row."
     assert ci.result_of(ImportRowResult(None, False, False, ErrorInfo("invalid_row", None)))["error"] == "invalid_row"
-    assert ci.fill is not None
     results = [{"status": "pending", "job": 0}]
     ci.fill(results, [0], [])
     assert results[0]["error"] == "The Prism API gave no result for this row."
