@@ -38,11 +38,11 @@ def grant_editor_context(grant, team_id: str) -> dict:
 
 def record_permissions(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     object_type = grant_type_or_404(segment)
+    if request.method == "POST" and not request.user.has_perm(perm("manage_grants")):
+        return HttpResponse("Only Admins change permissions.", status=403)
     service = prism.client().service(segment)
     team_id = settings.MICRO_TEAM_ID
     if request.method == "POST":
-        if not request.user.has_perm(perm("manage_grants")):
-            return HttpResponse("Only Admins change permissions.", status=403)
         before = service.get_grant(record_id)
         try:
             new = grant_from_form(request.POST, team_id)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
@@ -109,7 +110,11 @@ class RecordListView(View):
         if partial:  # the filter rows stay in the page: their errors go in by the rows' own indexes
             context["filter_errors"] = filter_errors(request, table.state)
         template = f"{self.template_name}#results" if partial else self.template_name
-        return TemplateResponse(request, template, context)
+        response = TemplateResponse(request, template, context)
+        # One URL, two bodies (page or table fragment): without Vary, going back to the
+        # table from another page can show the cached fragment alone.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
 
 def filter_errors(request: HttpRequest, state: list_state.ListState) -> list[tuple[int, str]]:
