@@ -52,9 +52,9 @@ def test_chaos_and_rate_limit_are_off_by_default(sandbox, settings):
 def test_added_latency_is_measurable_and_changes_while_running(sandbox):
     baseline = min(timed(sandbox)[0] for _ in range(3))
     assert baseline < 0.3
-    chaos.configure(latency_ms=400)
+    chaos.configure(latency_ms=600)
     slow = [timed(sandbox) for _ in range(3)]
-    assert all(elapsed >= 0.4 and response.status_code == 200 for elapsed, response in slow)
+    assert all(elapsed >= 0.6 and response.status_code == 200 for elapsed, response in slow)
     chaos.configure()
     assert min(timed(sandbox)[0] for _ in range(3)) < 0.3
 
@@ -216,10 +216,10 @@ def test_the_rate_limit_is_per_key(sandbox, settings):
 
 
 def test_the_rate_limit_window_slides(sandbox, settings):
-    settings.PRISM_SANDBOX = {**settings.PRISM_SANDBOX, "RATE_LIMIT": (2, 1)}
+    settings.PRISM_SANDBOX = {**settings.PRISM_SANDBOX, "RATE_LIMIT": (2, 2)}
     assert [sandbox.request("GET", "contact/count").status_code for _ in range(3)] == [200, 200, 429]
     limited = sandbox.request("GET", "contact/count")
     retry_after = int(limited.headers["Retry-After"])
-    assert retry_after == 1
+    assert 1 <= retry_after <= 2
     time.sleep(retry_after)  # what the server asked for, not a guess
     assert sandbox.request("GET", "contact/count").status_code == 200
