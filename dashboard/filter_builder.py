@@ -25,7 +25,8 @@ def row_context(index: int, row, schema: TypeSchema) -> dict:
         "operators": operators_for(prop.type) if prop else (),
         "op": spec,
         "input": input_kind,
-        "html_type": HTML_INPUT.get(prop.type, "text") if prop else "text",
+        # A number or date input cannot show text it refuses ("abc"): a flagged value stays visible as text.
+        "html_type": HTML_INPUT.get(prop.type, "text") if prop and not row.error else "text",
         "options": [(o.slug, o.name) for o in prop.options] if prop and prop.type in ("select", "multiselect") else [],
         "boolean": prop is not None and prop.type == "boolean",
         "values": [_input_value(prop.type, v) for v in row.values] if prop else list(row.values),
