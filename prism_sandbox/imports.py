@@ -1,4 +1,8 @@
-"""Imports: many rows in one request, applied one by one so a bad row fails alone.
+"""Imports: many rows in one request; a bad row fails alone, results keep input order.
+
+Rows are validated one by one in Python, with the references of a whole chunk
+checked in one query per target type, and the valid ones inserted together (with
+dedupe_by, each row is applied in turn in its own savepoint instead).
 
 Up to SYNC_IMPORT_LIMIT rows are applied during the request. Larger imports become
 an ImportJob that a background task (Django tasks, `manage.py db_worker`) works
