@@ -1,0 +1,45 @@
+"""Screenshots of the table page in light and dark mode (kept in test-artifacts/), with layout checks."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ARTIFACTS
+
+TABLE = (
+    "/records/contact/?cols=first_name,last_name,status,tags,score,is_vip,organization.name,birthday"
+    "&sort=-score&total=1&f0=status&o0=in&v0=lead&v0=customer&f1=score&o1=%3E&v1=abc"
+)
+
+
+def page_overflow(page) -> int:
+    """How far the page is wider than the window (the table scrolls inside its own box)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_table_page_screenshot(page, dashboard, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{dashboard.url}{TABLE}")
+    expect(page.locator("#results tbody tr")).to_have_count(25)
+    expect(page.get_by_role("alert")).to_have_text("“abc” is not a number.")
+    page.get_by_text("Columns", exact=True).click()
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == ("rgb(246, 247, 249)" if scheme == "light" else "rgb(20, 23, 28)")
+    assert page_overflow(page) <= 0
+    # Sidebar beside the content, the table inside the main column.
+    sidebar = page.get_by_role("navigation", name="Object types and saved views").bounding_box()
+    table = page.locator("#results .table-wrap").bounding_box()
+    assert sidebar["x"] + sidebar["width"] <= table["x"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"table-{scheme}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_table_page_on_a_narrow_screen(page, dashboard, scheme):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{dashboard.url}{TABLE}")
+    expect(page.locator("#results tbody tr")).to_have_count(25)
+    assert page_overflow(page) <= 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"table-narrow-{scheme}.png"), full_page=False)
