@@ -214,6 +214,7 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
 
 
 ROW_KEY_RE = re.compile(rf"{ROW_PROPERTY}(\d{{1,4}})")
+MAX_ROW_INDEX = 9999
 
 
 def row_indexes(params: QueryDict) -> list[int]:

@@ -136,7 +136,7 @@ def filter_row(request: HttpRequest, segment: str) -> HttpResponse:
     object_type_or_404(segment)
     schema = prism.schema(segment)
     try:
-        index = max(0, min(int(request.GET.get("i", "0")), list_state.MAX_ROWS - 1))
+        index = max(0, min(int(request.GET.get("i", "0")), list_state.MAX_ROW_INDEX))
     except ValueError:
         index = 0
     row = list_state.check_row(

@@ -108,3 +108,15 @@ def test_remove_a_filter_row(page, dashboard):
     expected = dashboard.api_rows("contact", {"select": [], "filter": [{"score": {">": "50"}}], "limit": 25})[:25]
     expect_ids(page, ids(expected))
     assert "f0" not in query_params(page) and query_params(page)["f1"] == ["score"]
+
+
+def test_a_row_added_after_many_removed_ones_still_filters(page, dashboard):
+    page.goto(f"{dashboard.url}/records/contact/?cols=first_name,status")
+    for _ in range(10):  # rows are numbered on, never renumbered: the next one is f10
+        page.get_by_role("link", name="+ Add filter").click()
+        page.get_by_role("button", name="Remove this filter").click()
+    add_filter(page, "Status", "is", "Churned")
+
+    expected = dashboard.api_rows("contact", {"select": [], "filter": [{"status": {"=": "churned"}}], "limit": 50})
+    expect_ids(page, ids(expected))
+    assert query_params(page)["f10"] == ["status"]
