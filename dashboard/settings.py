@@ -216,6 +216,8 @@ PRISM_SANDBOX = {
     "MAX_QUERY_LIMIT": 50,
     "DEFAULT_QUERY_LIMIT": 25,
     "IDEMPOTENCY_TTL_SECONDS": 24 * 60 * 60,
+    # A key still in flight after this long was left by a process that died: taken over.
+    "IDEMPOTENCY_STALE_SECONDS": env.int("PRISM_SANDBOX_IDEMPOTENCY_STALE_SECONDS", default=60),
     # (requests, seconds) per API key, e.g. PRISM_SANDBOX_RATE_LIMIT=100/60; off when empty.
     "RATE_LIMIT": _rate_limit(env.str("PRISM_SANDBOX_RATE_LIMIT", default="")),
 }

@@ -8,6 +8,11 @@ the server runs with `configure(...)` — tests in the same process use that.
 - latency_ms: added to every API request
 - error_rate + error_status: that share of requests answer 500, 503 or 429
   (with Retry-After) before anything is done
+- error_mix: several statuses at once, {status: share}, e.g. {503: 0.2, 429: 0.05}
+  (adds to error_rate + error_status; the shares sum to at most 1)
+- processing_ms: added to a keyed write after its Idempotency-Key is claimed and
+  before it runs (prism_sandbox.idempotency), so a process that dies meanwhile
+  leaves the claim in flight
 - drop_rate: that share of requests are processed, then the connection is cut
   mid-response: the client sees a broken connection although the write happened,
   which is what idempotency keys are for
@@ -22,7 +27,7 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import NamedTuple
 
 from django.conf import settings
@@ -32,6 +37,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 
 API_PREFIX = "/sandbox/v2/"
 INJECTED_CODES = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
+INJECTABLE = (*INJECTED_CODES, 429)
 
 
 @dataclass(frozen=True)
@@ -42,16 +48,33 @@ class Chaos:
     retry_after: int = 1
     drop_rate: float = 0.0
     seed: int | None = None
+    error_mix: dict[int, float] = field(default_factory=dict)
+    processing_ms: int = 0
 
     def __post_init__(self) -> None:
-        if self.error_status not in (500, 502, 503, 504, 429):
+        if self.error_status not in INJECTABLE:
             raise ValueError("error_status must be 429 or a 5xx status")
         if not (0 <= self.error_rate <= 1 and 0 <= self.drop_rate <= 1):
             raise ValueError("rates are between 0 and 1")
+        try:  # JSON (the environment) has string keys: {"503": 0.2}
+            mix = {int(status): float(rate) for status, rate in dict(self.error_mix).items()}
+        except (TypeError, ValueError):
+            raise ValueError("error_mix maps statuses to rates, e.g. {503: 0.2, 429: 0.05}") from None
+        if any(status not in INJECTABLE for status in mix):
+            raise ValueError("error_mix statuses must be 429 or 5xx statuses")
+        if any(not 0 <= rate <= 1 for rate in mix.values()) or self.error_rate + sum(mix.values()) > 1 + 1e-9:
+            raise ValueError("error rates are between 0 and 1 and sum to at most 1")
+        object.__setattr__(self, "error_mix", mix)
 
     @property
     def active(self) -> bool:
-        return bool(self.latency_ms or self.error_rate or self.drop_rate)
+        return bool(self.latency_ms or self.error_rate or self.drop_rate or self.error_mix or self.processing_ms)
+
+    @property
+    def errors(self) -> tuple[tuple[int, float], ...]:
+        """(status, share) of every injected error, error_rate's first."""
+        single = ((self.error_status, self.error_rate),) if self.error_rate else ()
+        return single + tuple((status, rate) for status, rate in self.error_mix.items() if rate)
 
 
 _lock = threading.Lock()
@@ -98,6 +121,26 @@ def _reload(setting: str, **kwargs) -> None:
 def _roll() -> float:
     with _lock:
         return _state["rng"].random()
+
+
+def _injected_status(chaos: Chaos) -> int | None:
+    """The status to answer instead of running the request, if any: one roll per request."""
+    errors = chaos.errors
+    if not errors:
+        return None
+    roll, threshold = _roll(), 0.0
+    for status, rate in errors:
+        threshold += rate
+        if roll < threshold:
+            return status
+    return None
+
+
+def slow_processing() -> None:
+    """Chaos's processing_ms, where a keyed write has claimed its key and not yet run."""
+    delay = current().processing_ms
+    if delay:
+        time.sleep(delay / 1000)
 
 
 def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JsonResponse:
@@ -178,11 +221,11 @@ class ChaosMiddleware:
             return self.get_response(request)
         if chaos.latency_ms:
             time.sleep(chaos.latency_ms / 1000)
-        if chaos.error_rate and _roll() < chaos.error_rate:
-            if chaos.error_status == 429:
-                return _error(429, "rate_limited", "Injected by sandbox chaos: slow down.", chaos.retry_after)
-            code = INJECTED_CODES[chaos.error_status]
-            return _error(chaos.error_status, code, "Injected by sandbox chaos: try again.")
+        status = _injected_status(chaos)
+        if status == 429:
+            return _error(429, "rate_limited", "Injected by sandbox chaos: slow down.", chaos.retry_after)
+        if status is not None:
+            return _error(status, INJECTED_CODES[status], "Injected by sandbox chaos: try again.")
         response = self.get_response(request)
         if chaos.drop_rate and _roll() < chaos.drop_rate:
             return _dropped(request, response)

@@ -3,7 +3,8 @@
 The key is claimed (state in_flight) in its own committed transaction, so a
 concurrent request with the same key sees it and gets 409; the write and the
 stored response then commit together, so a crash leaves either nothing done or
-the response recorded. A claim older than STALE_AFTER is taken to be abandoned by
+the response recorded. A claim older than settings.PRISM_SANDBOX
+["IDEMPOTENCY_STALE_SECONDS"] (STALE_AFTER by default) is taken to be abandoned by
 a process that died, and may be taken over.
 """
 
@@ -16,11 +17,17 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from . import chaos
 from .errors import ApiError, bad_request
 from .models import ApiKey, IdempotencyEntry
 
 STALE_AFTER = dt.timedelta(seconds=60)
 REPLAYED_HEADERS = ("ETag", "Location", "Content-Type")
+
+
+def stale_after() -> dt.timedelta:
+    seconds = settings.PRISM_SANDBOX.get("IDEMPOTENCY_STALE_SECONDS")
+    return STALE_AFTER if seconds is None else dt.timedelta(seconds=seconds)
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -68,7 +75,7 @@ def _claim(api_key: ApiKey, key: str, print_: str) -> IdempotencyEntry | HttpRes
                 )
             if entry.state == IdempotencyEntry.State.COMPLETE:
                 return _replay(entry)
-            if now - entry.created_at < STALE_AFTER:
+            if now - entry.created_at < stale_after():
                 raise ApiError(
                     409,
                     "idempotency_key_in_use",
@@ -87,6 +94,7 @@ def run_idempotent(
     if isinstance(claimed, HttpResponse):
         return claimed
     entry = claimed
+    chaos.slow_processing()
     try:
         with transaction.atomic():
             response = handler()
