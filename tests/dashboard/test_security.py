@@ -143,7 +143,8 @@ def test_check_deploy_is_clean_with_production_settings():
         "MICRO_TEAM_ID": str(uuid.uuid4()),
         "PRISM_SANDBOX_ENABLED": "false",
     }
-    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"):
+    # Playwright's fixtures set DJANGO_ALLOW_ASYNC_UNSAFE for the test process; production does not.
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
