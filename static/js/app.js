@@ -206,3 +206,68 @@
     if (another) another.checked = true;
   });
 })();
+
+// The selection survives paging: ids are kept per table in sessionStorage and sent with
+// the bulk form, so "select the page" on pages 1, 2 and 3 selects all three pages.
+(function () {
+  "use strict";
+  function form() { return document.getElementById("bulk-form"); }
+  function storeKey(f) { return "selection:" + f.getAttribute("action"); }
+  function load(f) {
+    try { return JSON.parse(sessionStorage.getItem(storeKey(f)) || "[]"); } catch (e) { return []; }
+  }
+  function save(f, ids) { sessionStorage.setItem(storeKey(f), JSON.stringify(ids)); }
+  function render(f) {
+    var ids = load(f);
+    document.querySelectorAll("[data-row-select]").forEach(function (box) {
+      if (ids.indexOf(box.value) >= 0) box.checked = true;
+      else if (box.checked) { ids.push(box.value); }
+    });
+    save(f, ids);
+    var count = f.querySelector("[data-selection-count]");
+    if (count) {
+      count.textContent = ids.length ? ids.length + " selected" : "";
+      count.hidden = !ids.length;
+    }
+    var clear = f.querySelector("[data-clear-selection]");
+    if (clear) clear.hidden = !ids.length;
+  }
+  function sync() { var f = form(); if (f) render(f); }
+  document.addEventListener("DOMContentLoaded", sync);
+  document.addEventListener("htmx:afterSettle", sync);
+  document.addEventListener("change", function (event) {
+    var f = form();
+    if (!f) return;
+    var boxes = event.target.closest("[data-row-select]") ? [event.target]
+      : (event.target.closest("[data-select-page]") ? Array.prototype.slice.call(document.querySelectorAll("[data-row-select]")) : null);
+    if (!boxes) return;
+    var ids = load(f);
+    boxes.forEach(function (box) {
+      var at = ids.indexOf(box.value);
+      if (box.checked && at < 0) ids.push(box.value);
+      if (!box.checked && at >= 0) ids.splice(at, 1);
+    });
+    save(f, ids);
+    render(f);
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-clear-selection]")) return;
+    var f = form();
+    save(f, []);
+    document.querySelectorAll("[data-row-select], [data-select-page]").forEach(function (box) { box.checked = false; });
+    render(f);
+  });
+  document.addEventListener("submit", function (event) {
+    var f = event.target;
+    if (f.id !== "bulk-form") return;
+    var shown = {};
+    document.querySelectorAll("[data-row-select]").forEach(function (box) { shown[box.value] = true; });
+    load(f).forEach(function (id) {
+      if (shown[id]) return;  // on this page its own checkbox is sent
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = "ids"; input.value = id;
+      f.appendChild(input);
+    });
+    sessionStorage.removeItem(storeKey(f));  // the action takes the selection
+  });
+})();
