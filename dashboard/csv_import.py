@@ -24,6 +24,7 @@ from typing import Any
 from prism_client import ImportRowResult, PropertyDefinition
 
 MAX_ROWS = 50_000
+MAX_COLUMNS = 200  # one select each on the mapping form (Django takes at most 1,000 fields)
 MAX_BYTES = 20 * 1024 * 1024  # 50,000 rows of a wide contact export stay well under this
 API_CHUNK_ROWS = 10_000  # the API's import limit per request
 PREVIEW_ROWS = 10
@@ -134,6 +135,8 @@ def _looks_like_data(value: str) -> bool:
 
 def check_headers(headers: Sequence[str]) -> tuple[str, ...]:
     names = tuple(h.strip() for h in headers)
+    if len(names) > MAX_COLUMNS:
+        raise CsvProblem(f"The file has {len(names):,} columns; an import takes at most {MAX_COLUMNS}. Delete the columns you do not need.")
     if not any(names):
         raise CsvProblem(
             "The first row is empty. It must name the columns, for example: first_name,last_name,email."

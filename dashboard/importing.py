@@ -58,7 +58,7 @@ def start(run: ImportRun, schema, user) -> None:
     results = csv_import.initial_results(plans)
     service = prism.client().service(run.object_type)
     job_ids: list[str] = []
-    sent = problems = 0
+    sent, last_error = 0, None
     for chunk in csv_import.chunks(csv_import.pending_slots(results)):
         try:
             job = service.import_(
@@ -67,7 +67,6 @@ def start(run: ImportRun, schema, user) -> None:
                 case_insensitive=run.case_insensitive if run.dedupe_by else None,
             )
         except PrismError as exc:
-            problems += 1
             last_error = exc
             csv_import.fill(results, chunk, (), stopped=f"Not imported: {describe(exc)}")
             continue
@@ -77,11 +76,18 @@ def start(run: ImportRun, schema, user) -> None:
         else:
             csv_import.assign(results, chunk, len(job_ids))
             job_ids.append(job.job_id)
-    if problems and not sent:
+    if last_error is not None and not sent:
         ImportRun.objects.filter(pk=run.pk).update(status=Status.DRAFT, updated_at=timezone.now())
         run.refresh_from_db()
-        audit.log(user, AuditEntry.Action.IMPORT, run.object_type, record_repr=_name(run), after=_summary(run, results),
-                  outcome=AuditEntry.Outcome.FAILED, error=last_error)
+        audit.log(
+            user,
+            AuditEntry.Action.IMPORT,
+            run.object_type,
+            record_repr=_name(run),
+            after=_summary(run, results),
+            outcome=AuditEntry.Outcome.FAILED,
+            error=last_error,
+        )
         raise StartFailed(f"Nothing was imported. {describe(last_error)}")
     run.job_ids, run.results = job_ids, results
     _count(run, csv_import.tally(results))

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -100,7 +101,7 @@ def test_import_2000_rows_with_bad_rows_and_duplicates(anonymous_page, dashboard
         page.get_by_role("link", name="Download the 10 failed rows (CSV)").click()
     download = download_info.value
     assert download.suggested_filename == "people-failed-rows.csv"
-    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8-sig").read(), newline="")))
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"), newline="")))
     assert rows[0] == [*HEADER, "error"]
     failed = rows[1:]
     assert [r[0] for r in failed] == [f"Person{n}" for n in sorted(bad)]

@@ -126,6 +126,12 @@ def test_duplicate_column_names_case_and_space_insensitive():
         ci.parse("name,Email,score,E-mail\nA,a@x.io,1,b@x.io\n")
 
 
+def test_too_many_columns():
+    with pytest.raises(ci.CsvProblem, match="The file has 201 columns; an import takes at most 200."):
+        ci.parse(",".join(f"c{i}" for i in range(201)) + "\n" + "x\n")
+    assert len(ci.parse(",".join(f"c{i}" for i in range(200)) + "\nx\n").headers) == 200
+
+
 def test_header_without_rows():
     with pytest.raises(ci.CsvProblem, match="header row but no rows of data"):
         ci.parse("name,email\n\n")

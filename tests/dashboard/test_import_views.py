@@ -305,3 +305,37 @@ def test_a_large_import_goes_in_chunks_as_api_jobs_and_the_page_polls_them(edito
     assert all(row["properties"]["first_name"] == f"Row{ids[row['id']]}" for row in api)
     entry = AuditEntry.objects.get(action="import")
     assert entry.after["created"] == 299 and entry.after["failed"] == 1 and entry.username == "editor"
+
+
+def running_run(user, job_id: str) -> ImportRun:
+    """A run waiting for one API job (as start() leaves it), without sending anything."""
+    return ImportRun.objects.create(
+        user=user, object_type="contact", filename="late.csv", csv_text="first_name\nA\nB\n", headers=["first_name"],
+        row_count=2, mapping={"first_name": "first_name"}, status="running", job_ids=[job_id],
+        results=[{"status": "pending", "job": 0}, {"status": "pending", "job": 0}],
+    )
+
+
+def test_polling_through_an_api_outage_keeps_polling_and_says_so(editor_client, prism, django_user_model):
+    run = running_run(django_user_model.objects.get(username="editor"), str(uuid.uuid4()))
+    chaos.configure(error_rate=1.0, error_status=503)
+    fragment = text(editor_client.get(f"/imports/{run.pk}/progress/", headers=HX))
+    chaos.configure()
+    assert "The Prism API had a problem answering. Try again in a moment. The import goes on" in fragment
+    assert 'hx-trigger="every 1s"' in fragment  # still polling
+    run.refresh_from_db()
+    assert run.status == "running"
+    assert editor_client.get(f"/imports/{run.pk}/progress/").status_code == 302  # only htmx polls
+
+
+def test_a_job_the_api_no_longer_knows_ends_the_run_with_its_rows_failed(editor_client, prism, django_user_model):
+    run = running_run(django_user_model.objects.get(username="editor"), str(uuid.uuid4()))
+    fragment = text(editor_client.get(f"/imports/{run.pk}/progress/", headers=HX))
+    assert "The import stopped" in fragment and 'hx-trigger' not in fragment
+    assert "no longer knows this import's job" in fragment
+    run.refresh_from_db()
+    assert run.status == "failed" and [r["status"] for r in run.results] == ["failed", "failed"]
+    entry = AuditEntry.objects.get(action="import")
+    assert entry.outcome == "failed" and entry.after["failed"] == 2
+    rows = list(csv.reader(io.StringIO(editor_client.get(f"/imports/{run.pk}/failed.csv").content.decode("utf-8-sig"))))
+    assert [r[0] for r in rows] == ["first_name", "A", "B"]
