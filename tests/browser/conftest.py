@@ -135,6 +135,16 @@ class PageProblems:
     errors: list[str] = field(default_factory=list)
     allowed: list[re.Pattern] = field(default_factory=list)
 
+    def console(self, message) -> None:
+        # A page answered with an error status on purpose (403, 404, a 422 form) is not
+        # a problem; failed styles, scripts and images are (see response()).
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"console: {message.text}")
+
+    def response(self, response) -> None:
+        if response.status >= 400 and response.request.resource_type not in ("document", "xhr", "fetch"):
+            self.errors.append(f"{response.status}: {response.request.resource_type} {response.url}")
+
     def allow(self, pattern: str) -> None:
         self.allowed.append(re.compile(pattern))
 
@@ -157,7 +167,8 @@ def anonymous_page(browser, request, page_problems) -> Iterator[object]:
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.on("pageerror", lambda exc: page_problems.errors.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: msg.type == "error" and page_problems.errors.append(f"console: {msg.text}"))
+    page.on("console", lambda msg: page_problems.console(msg))
+    page.on("response", lambda response: page_problems.response(response))
     yield page
     call = getattr(request.node, "report_call", None)
     if call is not None and call.failed:
