@@ -304,18 +304,29 @@ def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
 
 
+def record_action(request: HttpRequest, action: str, segment: str, record_id: str, call, failed_url: str):
+    """Run one record write; on failure audit it, say why and send the person to failed_url.
+
+    Returns (record, label) on success, or (None, redirect response)."""
+    try:
+        record = call(record_id)
+    except PrismError as exc:
+        audit.log(request.user, action, segment, record_id, outcome=AuditEntry.Outcome.FAILED, error=exc)
+        messages.error(request, describe(exc))
+        return None, redirect(failed_url)
+    label = str(record.default.get(prism.schema(segment).title_slug) or record.id)
+    return record, label
+
+
 @require_POST
 @permission_required(perm("change_records"), raise_exception=True)
 def record_restore(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     writable_type_or_404(segment)
-    try:
-        record = prism.client().service(segment).restore(record_id)
-    except PrismError as exc:
-        audit.log(request.user, Action.RESTORE, segment, record_id, outcome=AuditEntry.Outcome.FAILED, error=exc)
-        messages.error(request, describe(exc))
-        return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
-    schema = prism.schema(segment)
-    label = str(record.default.get(schema.title_slug) or record_id)
+    service = prism.client().service(segment)
+    failed_url = request.POST.get("next") or reverse("record-list", args=[segment])
+    record, label = record_action(request, Action.RESTORE, segment, record_id, service.restore, failed_url)
+    if record is None:
+        return label
     audit.log(request.user, Action.RESTORE, segment, record_id, record_repr=label)
     messages.success(request, f"Restored “{label}”.")
     return redirect(request.POST.get("next") or reverse("record-detail", args=[segment, record_id]))
@@ -325,14 +336,11 @@ def record_restore(request: HttpRequest, segment: str, record_id: str) -> HttpRe
 @permission_required(perm("change_records"), raise_exception=True)
 def record_duplicate(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     writable_type_or_404(segment)
-    try:
-        copy = prism.client().service(segment).duplicate(record_id)
-    except PrismError as exc:
-        audit.log(request.user, Action.DUPLICATE, segment, record_id, outcome=AuditEntry.Outcome.FAILED, error=exc)
-        messages.error(request, describe(exc))
-        return redirect("record-detail", segment, record_id)
-    schema = prism.schema(segment)
-    label = str(copy.default.get(schema.title_slug) or copy.id)
+    service = prism.client().service(segment)
+    failed_url = reverse("record-detail", args=[segment, record_id])
+    copy, label = record_action(request, Action.DUPLICATE, segment, record_id, service.duplicate, failed_url)
+    if copy is None:
+        return label
     audit.log(request.user, Action.DUPLICATE, segment, copy.id, record_repr=label, before={"copied_from": record_id})
     messages.success(request, "This is the copy. Change what differs and save.")
     return redirect("record-edit", segment, copy.id)

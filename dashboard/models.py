@@ -114,7 +114,21 @@ class DirectoryEntry(models.Model):
         return self.name
 
 
-class BulkJob(models.Model):
+class Progress(models.Model):
+    """Counters of a long-running piece of work, shown as a progress bar and a report."""
+
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class BulkJob(Progress):
     """One bulk action over selected records or all records matching a table's filters."""
 
     class Action(models.TextChoices):
@@ -139,13 +153,7 @@ class BulkJob(models.Model):
     description = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(null=True, blank=True)
-    processed = models.PositiveIntegerField(default=0)
-    succeeded = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
     failures = models.JSONField(default=list, blank=True, help_text="[{id, error}] for each record that failed.")
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
@@ -158,7 +166,7 @@ class BulkJob(models.Model):
         return round(100 * self.processed / self.total) if self.total else (100 if self.status == "complete" else 0)
 
 
-class ImportRun(models.Model):
+class ImportRun(Progress):
     """A CSV import through the wizard: the file, its column mapping, the API jobs and the results."""
 
     class Status(models.TextChoices):
@@ -179,13 +187,7 @@ class ImportRun(models.Model):
     case_insensitive = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     job_ids = models.JSONField(default=list, blank=True, help_text="The API's import jobs, one per chunk of rows.")
-    processed = models.PositiveIntegerField(default=0)
-    succeeded = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
     results = models.JSONField(default=list, blank=True, help_text="One result per CSV row, in order.")
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
