@@ -17,6 +17,7 @@ def snapshot(page) -> dict:
         "join": page.get_by_label("Show records matching").input_value(),
         "filters": page.locator("#filter-rows .filter-row select").evaluate_all("els => els.map(e => e.value)"),
         "page": page.locator(".table-meta").inner_text(),
+        "search": page.locator("#quick-search").input_value(),
     }
 
 
@@ -70,7 +71,16 @@ def test_back_and_forward_restore_each_state(page, dashboard):
     page.get_by_role("link", name="Next →").click()  # paging
     expect(page.locator(".table-meta")).to_contain_text("Page 2")
     states.append(snapshot(page))
-    assert len({s["url"] for s in states}) == len({tuple(s["ids"]) for s in states}) == 4
+
+    page.locator("#quick-search").press_sequentially("an", delay=20)  # live search, one push after a pause
+    expect(page).to_have_url(re.compile(r"q=an(&|$)"))
+    expected = dashboard.api_rows(
+        "contact",
+        {"select": [], "filter": [{"first_name": {"contains": "an"}}], "sort": [{"score": "asc"}], "limit": 10},
+    )[:10]
+    expect_ids(page, [r["id"] for r in expected])
+    states.append(snapshot(page))
+    assert len({s["url"] for s in states}) == len({tuple(s["ids"]) for s in states}) == 5
 
     for state in reversed(states[:-1]):
         page.go_back()
