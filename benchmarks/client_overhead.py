@@ -30,15 +30,18 @@ from prism_client import PrismClient, Query  # noqa: E402
 QUERY_BODY = Query(select=("first_name", "email"), limit=25).to_wire()
 
 
-def timed(call: Callable[[], object], n: int) -> list[float]:
-    """Per-call wall times in seconds, after a short warm-up (connections, caches)."""
-    for _ in range(min(20, n)):
-        call()
-    times = []
+def timed_interleaved(calls: dict[tuple[str, str], Callable[[], object]], n: int) -> dict[tuple[str, str], list[float]]:
+    """Per-call wall times in seconds. The clients take turns call by call, so a change in
+    machine load during the run falls on all of them alike."""
+    for call in calls.values():  # warm-up: connections, caches
+        for _ in range(min(20, n)):
+            call()
+    times: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
     for _ in range(n):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
+        for key, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[key].append(time.perf_counter() - start)
     return times
 
 
@@ -94,9 +97,7 @@ def main() -> int:
         print("micro_so is not installed: skipping the SDK column", file=sys.stderr)
 
     try:
-        results = {
-            (name, op): timed(call, args.n) for name, ops in clients.items() for op, call in ops.items()
-        }
+        results = timed_interleaved({(name, op): call for name, ops in clients.items() for op, call in ops.items()}, args.n)
     finally:
         prism.contacts.delete(record.id)
         prism.close()
