@@ -1,6 +1,9 @@
 """Create, edit (with If-Match and conflict resolution), delete/undo, restore, duplicate, lookup, history."""
 
 import datetime as dt
+import hashlib
+import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -88,6 +91,22 @@ def read_state(request: HttpRequest) -> dict:
         raise Http404("This form has expired; open the record again.") from None
 
 
+def create_token(request: HttpRequest) -> str:
+    """The create form's token, made when the form was shown (a new one if the state is missing)."""
+    try:
+        token = signing.loads(request.POST.get("state", ""), salt=STATE_SALT, max_age=60 * 60 * 24).get("create")
+    except (signing.BadSignature, AttributeError):
+        token = None
+    return token if isinstance(token, str) and token else uuid.uuid4().hex
+
+
+def create_key(token: str, values: dict) -> str:
+    """One Idempotency-Key per form and values: submitting the same form again after a
+    failure whose create did reach the API replays it instead of making a second record."""
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:24]
+    return f"dashboard-create-{token}-{digest}"
+
+
 @can_change
 class RecordCreateView(View):
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
@@ -95,18 +114,20 @@ class RecordCreateView(View):
         schema = prism.schema(segment)
         initial = {k: v for k, v in request.GET.items() if schema.get(k)}
         form = RecordForm(schema, initial=initial, lookup=find_by_title)
-        return render(request, "records/form.html", {"object_type": object_type, "form": form, "creating": True})
+        state = sign_state(create=uuid.uuid4().hex)
+        return render(request, "records/form.html", {"object_type": object_type, "form": form, "creating": True, "state": state})
 
     def post(self, request: HttpRequest, segment: str) -> HttpResponse:
         object_type = writable_type_or_404(segment)
         schema = prism.schema(segment)
         form = RecordForm(schema, request.POST, lookup=find_by_title)
-        context = {"object_type": object_type, "form": form, "creating": True}
+        token = create_token(request)
+        context = {"object_type": object_type, "form": form, "creating": True, "state": sign_state(create=token)}
         if not form.is_valid():
             return render(request, "records/form.html", context, status=422)
         values = {k: wire_value(schema.get(k), v) for k, v in form.values().items() if v is not None}
         try:
-            record = prism.client().service(segment).create(values)
+            record = prism.client().service(segment).create(values, idempotency_key=create_key(token, values))
         except ValidationError as exc:
             form.add_api_errors(exc.field_errors)
             return render(request, "records/form.html", context, status=422)

@@ -7,6 +7,8 @@ progress page polls (`poll`): there is no dashboard task waiting on the API's
 task, so one task worker can never deadlock on its own queue.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -60,11 +62,13 @@ def start(run: ImportRun, schema, user) -> None:
     job_ids: list[str] = []
     sent, last_error = 0, None
     for chunk in csv_import.chunks(csv_import.pending_slots(results)):
+        rows = [plans[i].values for i in chunk]
         try:
             job = service.import_(
-                [plans[i].values for i in chunk],
+                rows,
                 dedupe_by=run.dedupe_by or None,
                 case_insensitive=run.case_insensitive if run.dedupe_by else None,
+                idempotency_key=chunk_key(run, rows),
             )
         except PrismError as exc:
             last_error = exc
@@ -94,6 +98,14 @@ def start(run: ImportRun, schema, user) -> None:
     run.save(update_fields=["job_ids", "results", "processed", "succeeded", "failed", "updated_at"])
     if not job_ids:
         finish(run, results)
+
+
+def chunk_key(run: ImportRun, rows: list[dict]) -> str:
+    """One Idempotency-Key per run and chunk: starting a run again after a failure whose
+    import did reach the API (the answer was lost) replays it instead of importing twice."""
+    options = [run.dedupe_by, run.case_insensitive if run.dedupe_by else None]
+    digest = hashlib.sha256(json.dumps([rows, options], sort_keys=True, default=str).encode()).hexdigest()[:24]
+    return f"dashboard-import-{run.pk}-{digest}"
 
 
 def poll(run: ImportRun) -> Progress:
