@@ -5,6 +5,7 @@ real HTTP, the team is seeded with demo records, and one user per role signs in
 through the real login form.
 """
 
+import io
 import os
 import re
 import shutil
@@ -96,7 +97,7 @@ def dashboard(sandbox, settings, live_server) -> Dashboard:
     settings.MICRO_API_KEY = sandbox.api_key
     settings.MICRO_TEAM_ID = sandbox.team_id
     cache.clear()  # the schema cache starts cold for this team
-    call_command("seed_demo", "--team", sandbox.team_id, "--size", str(SEED_CONTACTS), stdout=open(os.devnull, "w"))
+    call_command("seed_demo", "--team", sandbox.team_id, "--size", str(SEED_CONTACTS), stdout=io.StringIO())
     board = Dashboard(url=live_server.url, sandbox=sandbox)
     User = get_user_model()
     for role in Role:
@@ -171,9 +172,12 @@ def anonymous_page(browser, request, page_problems) -> Iterator[object]:
     page.on("response", lambda response: page_problems.response(response))
     yield page
     call = getattr(request.node, "report_call", None)
+    failure_shot = ARTIFACTS / f"failed-{_artifact_name(request.node.nodeid)}.png"
     if call is not None and call.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"failed-{_artifact_name(request.node.nodeid)}.png"), full_page=True)
+        page.screenshot(path=str(failure_shot), full_page=True)
+    elif call is not None and call.passed:
+        failure_shot.unlink(missing_ok=True)  # from an earlier, failed run
     context.close()
     if call is not None and call.passed:
         assert page_problems.unexpected() == [], "The page logged errors"
