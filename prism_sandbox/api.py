@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.decorators import login_not_required
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -87,6 +88,7 @@ def authenticate(request: HttpRequest, team_id: str) -> ApiKey:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(login_not_required, name="dispatch")  # API keys, not sessions
 class ApiView(View):
     """Parses auth, path and body; turns ApiError into the contract's error body."""
 
@@ -242,6 +244,7 @@ def _has_lone_surrogate(data: Any) -> bool:
 
 
 @csrf_exempt  # an API 404, not a form: POSTs to unknown routes get JSON too
+@login_not_required
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     return error_response(ApiError(404, "not_found", f"No endpoint at {request.path}."), f"req_{uuid.uuid4().hex[:20]}")
 
