@@ -6,6 +6,7 @@ from django_htmx.http import reswap, retarget
 
 from prism_client import (
     APIConnectionError,
+    BadRequest,
     Forbidden,
     NotFound,
     PrismError,
@@ -39,6 +40,8 @@ def describe(exc: PrismError) -> str:
 def status_for(exc: PrismError) -> int:
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, BadRequest):
+        return 400  # the API refused what this request asked for: not an outage
     if isinstance(exc, Forbidden):
         return 403
     return 503

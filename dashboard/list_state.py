@@ -174,7 +174,7 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
         slug = key.strip().lstrip("-")
         # Bad sort entries are skipped, as in Django's admin; references can't sort.
         if slug and (schema.get(slug) or slug == "id") and "." not in slug and slug not in [s.lstrip("-") for s in sort]:
-            sort.append(key.strip())
+            sort.append(f"-{slug}" if key.strip().startswith("-") else slug)  # "--x" is "-x"
     try:
         size = int(params.get(SIZE_VAR, DEFAULT_SIZE))
     except ValueError:

@@ -2,6 +2,7 @@
 
 import json
 import shlex
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
-from prism_client import OBJECT_TYPES_BY_SEGMENT, NotFound, ObjectType, Query, Record
+from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, NotFound, ObjectType, Query, Record
 
 from . import home as home_service
 from . import list_state, prism
@@ -48,7 +49,16 @@ class RecordTable:
 
     def context(self) -> dict:
         service = prism.client().service(self.object_type.segment)
-        page = service.query(self.query, cursor=self.state.cursor)
+        try:
+            page = service.query(self.query, cursor=self.state.cursor)
+        except BadRequest:
+            if not self.state.cursor:
+                raise
+            # A page link the API no longer takes (another query's, an old one): page 1,
+            # as the admin does with a bad page number.
+            notice = "That page link no longer works, so this is the first page."
+            self.state = replace(self.state, cursor=None, trail=(), notices=(*self.state.notices, notice))
+            page = service.query(self.query)
         body = self.query.to_wire(self.state.cursor)
         return {
             "object_type": self.object_type,
