@@ -5,21 +5,32 @@
   function tableForm() { return document.getElementById("table-form"); }
   function changed(form) { form.dispatchEvent(new Event("change", { bubbles: true })); }
 
-  // Column headers swap only the table, like the rest of the controls, and push the
-  // URL through htmx so back/forward restore it. Shift-click adds the column as
-  // another sort key. (The form's hidden cols/sort inputs live in #results, so they
-  // follow every swap.)
+  // Column headers sort through the table form, like the rest of the controls: the
+  // request carries every control's current value and waits its turn behind a change
+  // still on its way (a header rendered before that change would undo it; the sort
+  // clicked is kept aside until the form's next request is built). Shift-click adds
+  // the column as another sort key. (The form's hidden cols/sort inputs live in
+  // #results, so they follow every swap.)
+  var pendingSort = null;
   document.addEventListener("click", function (event) {
     var link = event.target.closest("#results th a[href]");
     if (!link || event.ctrlKey || event.metaKey || event.altKey) return;
     var url = event.shiftKey ? link.getAttribute("data-add-sort") : link.getAttribute("href");
     if (!url) return;
     event.preventDefault();
-    if (window.htmx) {
-      htmx.ajax("GET", url, { target: "#results", swap: "outerHTML", push: "true" });
-    } else {
+    var form = tableForm();
+    if (!window.htmx || !form) {
       window.location.href = url;
+      return;
     }
+    pendingSort = new URL(url, window.location.href).searchParams.get("sort") || "";
+    changed(form);
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (pendingSort === null || event.detail.elt !== tableForm()) return;
+    if (pendingSort) event.detail.parameters.sort = pendingSort;
+    else delete event.detail.parameters.sort;
+    pendingSort = null;
   });
 
   // Add and remove filter rows.

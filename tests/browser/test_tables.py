@@ -4,6 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
+from prism_sandbox import chaos
+
 from .tables import column_texts, expect_ids, header, header_labels, query_params, shown_ids
 
 PAGE = 25
@@ -109,3 +111,40 @@ def test_last_page_has_no_next_link(page, dashboard):
         pager.get_by_role("link", name="Next →").click()
     expect_ids(page, every[100:])
     expect(pager.get_by_role("link", name="Next →")).to_have_count(0)
+
+
+def settled(page) -> None:
+    """No table request in flight (htmx marks the form while its request runs)."""
+    expect(page.locator("#table-form")).not_to_have_class(re.compile(r"\bhtmx-request\b"))
+
+
+def test_a_sort_clicked_while_a_change_is_on_its_way_keeps_both(page, dashboard):
+    page.goto(f"{dashboard.url}/records/contact/?cols=first_name,status,score")
+    expected = dashboard.api_rows("contact", {"select": [], "sort": [{"score": "asc"}], "limit": 10})[:10]
+    chaos.configure(latency_ms=600)  # a slow API: the change is still on its way when the header is clicked
+    try:
+        page.get_by_label("Rows per page").select_option("10")
+        header(page, "Score").get_by_role("link").click()
+        expect(header(page, "Score")).to_have_attribute("aria-sort", "ascending", timeout=10_000)
+        settled(page)
+    finally:
+        chaos.configure()
+    expect_ids(page, ids(expected))
+    params = query_params(page)
+    assert (params["size"], params["sort"]) == (["10"], ["score"])
+
+
+def test_paging_waits_for_a_change_on_its_way(page, dashboard):
+    page.goto(f"{dashboard.url}/records/contact/?cols=first_name,status,score&sort=score")
+    expected = dashboard.api_rows("contact", {"select": [], "sort": [{"score": "asc"}], "limit": 10})[:10]
+    chaos.configure(latency_ms=600)
+    try:
+        page.get_by_label("Rows per page").select_option("10")
+        page.get_by_role("link", name="Next →").click()  # its cursor belongs to the 25-row query
+        expect(page.locator("#results tbody tr")).to_have_count(10, timeout=10_000)
+        settled(page)
+    finally:
+        chaos.configure()
+    expect_ids(page, ids(expected))
+    expect(page.locator(".table-meta")).to_contain_text("Page 1")
+    assert "cursor" not in query_params(page)
