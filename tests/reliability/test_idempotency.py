@@ -6,8 +6,10 @@ contract says to retry (409 `idempotency_key_in_use`, a broken connection) until
 gets the first response replayed.
 """
 
+import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -111,10 +113,11 @@ class SandboxProcess:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/sandbox"
         self.log = tmp_path / "runserver.log"
+        self.db = tmp_path / "sandbox.sqlite3"
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("PRISM_", "MICRO_", "DJANGO_", "DATABASE_URL"))}
         self.env = keep | {
             "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
+            "DATABASE_URL": f"sqlite:///{self.db}",
             "SECRET_KEY": "restart-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
             "DEBUG": "false",
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -153,6 +156,18 @@ class SandboxProcess:
             self.process.kill()  # SIGKILL: no cleanup, like a crashed machine
             self.process.wait(timeout=10)
         self.process = None
+
+    def claimed(self, key: str) -> bool:
+        """Whether the key is held in flight (read straight from the server's SQLite file)."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)) as db:
+            row = db.execute("SELECT state FROM prism_sandbox_idempotencyentry WHERE key = ?", (key,)).fetchone()
+        return row is not None and row[0] == "in_flight"
+
+    def connected(self) -> bool:
+        """Whether the server holds an established connection (Linux: /proc/net/tcp)."""
+        port = f"{self.port:04X}"
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        return any(f[1].endswith(f":{port}") and f[3] == "01" for f in (line.split() for line in lines))
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/v2/prism/{TEAM_ID}/{path}"
@@ -194,19 +209,21 @@ def test_a_retry_after_a_restart_mid_request_makes_one_record(sandbox_process, c
     started = time.monotonic()
     sender.start()
     if claim_survives:
-        # The key is claimed (a second request with it is told so) while the write is slowed.
+        # Wait for the claim in the sandbox's database (a probe sent sooner could claim
+        # the key itself); then a second request with the key is told it is in use.
         deadline = time.monotonic() + 10
-        while True:
-            probe = requests.post(server.url("contact"), json=body, headers=headers, timeout=10)
-            if probe.status_code == 409:
-                assert probe.json()["error"]["code"] == "idempotency_key_in_use"
-                claimed = time.monotonic()
-                break
-            assert probe.status_code != 201, "the slowed write finished before the kill"
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        while not server.claimed(headers["Idempotency-Key"]):
+            assert time.monotonic() < deadline, "the request never claimed its key"
+            time.sleep(0.02)
+        claimed = time.monotonic()
+        probe = requests.post(server.url("contact"), json=body, headers=headers, timeout=10)
+        assert probe.status_code == 409 and probe.json()["error"]["code"] == "idempotency_key_in_use", probe.text
     else:
-        time.sleep(0.3)  # inside the 1.5 s of latency: the request has arrived, nothing ran
+        # The server has taken the connection: the request sits in the 1.5 s of latency.
+        deadline = time.monotonic() + 5
+        while not server.connected():
+            assert time.monotonic() < deadline, "the request never reached the server"
+            time.sleep(0.02)
     assert time.monotonic() - started < 1.4, "too late to kill the server mid-request"
     server.kill()
     sender.join(timeout=30)
