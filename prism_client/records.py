@@ -316,7 +316,8 @@ def _entries_from_wire(value: object) -> dict[str, Access]:
 class Grant:
     """Who may read (r), write (w) or administer (a) one record.
 
-    Keys are team, user and team-group ids. An empty grant means team-visible.
+    Keys are team, user and team-group ids. A record with no grant at all is
+    team-visible; a grant with no entries leaves it to team admins.
     """
 
     team: Mapping[str, Access] = field(default_factory=dict)
