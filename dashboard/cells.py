@@ -1,7 +1,7 @@
 """Property values as HTML, by type. Everything goes through format_html: always escaped."""
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -9,7 +9,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from prism_client import PropertyDefinition
+from prism_client import PropertyDefinition, Row
 
 from .prism import TypeSchema, parse_api_datetime
 
@@ -143,3 +143,34 @@ def cell(properties: Mapping[str, object], col: Column, schemas: dict[str, TypeS
     if col.target and owner_id and col.prop is not None and col.prop.type != "reference" and html is not EMPTY:
         return format_html('<a href="{}">{}</a>', record_url(col.target, owner_id), html)
     return html
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a record table, ready to print: its link, its name and its cells' HTML."""
+
+    id: str
+    title: str
+    url: str
+    cells: tuple[SafeString, ...]
+
+
+def table_rows(rows: Iterable[Row], columns: Sequence[Column], segment: str, schemas: dict[str, TypeSchema]) -> list[TableRow]:
+    """Every row of a page, cells rendered here in one pass.
+
+    The template only places these values: a variable lookup per cell in the template
+    cost more than the cell's formatting, the largest part of a page's render.
+    """
+    title_slug = schemas[segment].title_slug
+    out = []
+    for row in rows:
+        title = row.properties.get(title_slug)
+        out.append(
+            TableRow(
+                id=row.id,
+                title=str(title) if title else row.id,
+                url=record_url(segment, row.id),
+                cells=tuple(cell(row.properties, col, schemas) for col in columns),
+            )
+        )
+    return out

@@ -17,7 +17,7 @@ from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, NotFound, ObjectTy
 
 from . import home as home_service
 from . import list_state, prism
-from .cells import column, format_value
+from .cells import column, format_value, table_rows
 from .exporting import start_export
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
@@ -67,6 +67,7 @@ class RecordTable:
             "columns": self.columns,
             "page": page,
             "rows": page.rows,
+            "table_rows": table_rows(page.rows, self.columns, self.object_type.segment, self.schemas),
             "next_url": self.state.next_page(page.next_cursor) if page.has_more and page.next_cursor else None,
             "previous_url": self.state.previous_page(),
             "request_body": json.dumps(body, indent=2),
