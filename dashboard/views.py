@@ -136,7 +136,7 @@ def filter_errors(request: HttpRequest, state: list_state.ListState) -> list[tup
 def current_view(request: HttpRequest, segment: str) -> SavedView | None:
     """The saved view this table was opened from, if this person may edit it."""
     pk = request.GET.get("view", "")
-    if not pk.isdigit() or len(pk) > 18:  # an id, not a 5,000-digit number
+    if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:  # an id, not "²" or 5,000 digits
         return None
     return SavedView.objects.filter(pk=int(pk), owner=request.user, object_type=segment).first()
 
