@@ -44,6 +44,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+import harness  # benchmarks/ is on sys.path when a script runs
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,39 +101,19 @@ def urls(case: Case, contacts: int) -> dict[str, str]:
 
 
 def django_env(port: int, db: Path = DB) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "MICRO_BASE_URL": f"http://127.0.0.1:{port}/sandbox",
-        "MICRO_TEAM_ID": TEAM,
-        "MICRO_API_KEY": KEY,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.admin_settings",
-        "PYTHONPATH": str(ROOT),
-    }
+    return harness.django_env(
+        db, TEAM, KEY, settings="benchmarks.admin_settings", base_url=f"http://127.0.0.1:{port}/sandbox"
+    )
 
 
 def snapshot_path(size: int) -> Path:
     return DATA / f"list_vs_admin-{size}.sqlite3"
 
 
-def remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+remove_db = harness.remove_db
 
 
-def seed_to(target: int, seeder, have: int) -> int:
-    """Add contacts until the team has `target` of them."""
-    from django.db import connection
-
-    if target > have:
-        seeder.insert("contact", target - have, lambda *a: None)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    return target
+seed_to = harness.seed_to
 
 
 def snapshot(size: int) -> Path:

@@ -18,12 +18,13 @@ cProfile instead of the worker, and prints the top functions.
 """
 
 import argparse
-import os
 import secrets
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import harness  # benchmarks/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data"
@@ -37,28 +38,11 @@ TAGS = ("vip", "partner", "newsletter")
 
 
 def django_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{DB}",
-        "MICRO_TEAM_ID": TEAM,
-        "MICRO_API_KEY": KEY,
-        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "PYTHONPATH": str(ROOT),
-        "PRISM_SANDBOX_CHAOS": "{}",
-        "PRISM_SANDBOX_RATE_LIMIT": "",
-    }
+    return harness.django_env(DB, TEAM, KEY)
 
 
 def setup_django() -> None:
-    os.environ.update(django_env())
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    harness.setup_django(django_env())
 
 
 def contact_rows(n: int, prefix: str, org_ids: list[str]) -> list[dict]:
@@ -79,15 +63,7 @@ def contact_rows(n: int, prefix: str, org_ids: list[str]) -> list[dict]:
 
 
 def wait_for_server() -> None:
-    import requests
-
-    for _ in range(300):
-        try:
-            requests.get(f"{BASE_URL}/", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise SystemExit("runserver did not start")
+    harness.wait_until_up(f"{BASE_URL}/")
 
 
 def timed_import(client, rows: list[dict]) -> tuple[float, object]:

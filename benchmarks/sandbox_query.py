@@ -9,7 +9,6 @@ for the indexed cases).
 """
 
 import argparse
-import os
 import secrets
 import statistics
 import subprocess
@@ -17,6 +16,8 @@ import sys
 import time
 import uuid
 from pathlib import Path
+
+import harness  # benchmarks/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data"
@@ -37,37 +38,14 @@ CASES = {
 
 
 def django_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{DB}",
-        "MICRO_TEAM_ID": TEAM,
-        "MICRO_API_KEY": KEY,
-        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "PYTHONPATH": str(ROOT),
-    }
+    return harness.django_env(DB, TEAM, KEY)
 
 
 def setup_django() -> None:
-    os.environ.update(django_env())
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    harness.setup_django(django_env())
 
 
-def seed_to(target: int, seeder, have: int) -> int:
-    """Add contacts until the team has `target` of them."""
-    from django.db import connection
-
-    if target > have:
-        seeder.insert("contact", target - have, lambda *a: None)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    return target
+seed_to = harness.seed_to
 
 
 def measure(session, url: str, body: dict, n: int) -> tuple[float, float]:

@@ -1,0 +1,76 @@
+"""What the benchmarks share: a throwaway database, the environment for it, servers, seeding."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / ".data"
+
+
+def django_env(db: Path, team: str, key: str, *, settings: str = "dashboard.settings", base_url: str | None = None) -> dict[str, str]:
+    """Production-like settings (DEBUG off) over a benchmark's own SQLite file; chaos off."""
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "MICRO_TEAM_ID": team,
+        "MICRO_API_KEY": key,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "PYTHONPATH": str(ROOT),
+        "PRISM_SANDBOX_CHAOS": "{}",
+        "PRISM_SANDBOX_RATE_LIMIT": "",
+    }
+    if base_url:
+        env["MICRO_BASE_URL"] = base_url
+    return env
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def setup_django(env: dict[str, str]) -> None:
+    """Use the benchmark's settings in this process too (for seeding)."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    """A quiet `manage.py …` process (runserver, db_worker) with the benchmark's environment."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise SystemExit(f"the server at {url} did not start")
+
+
+def seed_to(target: int, seeder, have: int) -> int:
+    """Add contacts until the team has `target` of them; ANALYZE so the planner knows."""
+    from django.db import connection
+
+    if target > have:
+        seeder.insert("contact", target - have, lambda *a: None)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return target
