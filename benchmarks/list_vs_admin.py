@@ -48,8 +48,7 @@ from pathlib import Path
 import harness  # benchmarks/ is on sys.path when a script runs
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "benchmarks" / ".data"
+ROOT, DATA = harness.ROOT, harness.DATA
 DB = DATA / "list_vs_admin.sqlite3"
 TEAM = "b0000000-0000-4000-8000-000000000002"
 KEY = f"sk_bench_{secrets.token_urlsafe(16)}"

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import harness  # benchmarks/ is on sys.path when a script runs
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "benchmarks" / ".data"
+ROOT, DATA = harness.ROOT, harness.DATA
 DB = DATA / "sandbox_query.sqlite3"
 TEAM = "b0000000-0000-4000-8000-000000000001"
 KEY = f"sk_bench_{secrets.token_urlsafe(16)}"
