@@ -37,7 +37,8 @@ def test_three_row_or_filter_shows_what_the_api_returns(page, dashboard):
     ]
     # The request the dashboard shows is the one it sent.
     page.get_by_text("API request", exact=True).click()
-    body = json.loads(page.locator(".request-panel pre code").first.inner_text())
+    # text_content, not inner_text: a table swap arriving meanwhile may have closed the panel again.
+    body = json.loads(page.locator(".request-panel pre code").first.text_content())
     assert body["query"]["filter"] == OR_FILTERS and body["query"]["combinator"] == "OR"
 
     # Each row shown matches at least one of the three filters.
