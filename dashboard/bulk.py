@@ -11,7 +11,15 @@ from collections.abc import Iterable, Iterator
 from django.tasks import task
 from django.utils import timezone
 
-from prism_client import Grant, PrismError, Query, RecordPatch, RecordService
+from prism_client import (
+    Filter,
+    Grant,
+    PrismError,
+    Query,
+    RecordPatch,
+    RecordService,
+    Sort,
+)
 
 from . import prism
 from .errors import describe
@@ -128,8 +136,6 @@ def run_bulk_job(job_id: str) -> None:
 
 def query_from_wire(body: dict) -> Query:
     """The table's query (as stored on the job), to walk every matching record."""
-    from prism_client import Filter, Sort
-
     q = body.get("query", {})
     filters = tuple(Filter(slug, op, value) for item in q.get("filter", []) for slug, ops in item.items() for op, value in ops.items())
     sort = tuple(Sort(slug, direction) for item in q.get("sort", []) for slug, direction in item.items())

@@ -4,11 +4,14 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
+
+from prism_client import Grant
 
 from . import list_state, prism
 from .access_views import grant_editor_context
@@ -36,7 +39,7 @@ def _selected_ids(request: HttpRequest) -> list[str]:
 def _table_query(segment: str, query_string: str):
     schemas = prism.schemas()
     state = list_state.parse(QueryDict(query_string), schemas[segment], schemas)
-    return state, list_state.to_query(state, schemas[segment])
+    return list_state.to_query(state, schemas[segment])
 
 
 def editable_properties(segment: str):
@@ -72,11 +75,9 @@ def bulk_action(request: HttpRequest, segment: str) -> HttpResponse:
     scope = request.POST.get("scope", "selected")
     query_string = request.POST.get("query_string", "")
     ids = _selected_ids(request)
-    state, query = _table_query(segment, query_string)
+    query = _table_query(segment, query_string)
     back = f"{reverse('record-list', args=[segment])}?{query_string}"
     if scope != "all" and not ids:
-        from django.contrib import messages
-
         messages.error(request, "Select some records first, or choose all records matching the filters.")
         return redirect(back)
     if scope != "all" and len(ids) > MAX_SELECTED:
@@ -109,8 +110,6 @@ def bulk_action(request: HttpRequest, segment: str) -> HttpResponse:
             except GrantInputError as exc:
                 context["grant_error"] = str(exc)
         if grant is None:
-            from prism_client import Grant
-
             context.update(grant_editor_context(Grant(), settings.MICRO_TEAM_ID))
             return render(request, "bulk/confirm.html", context, status=422 if "confirm" in request.POST else 200)
         params = {"grant": grant.to_wire(), "summary": summary(grant, settings.MICRO_TEAM_ID)}

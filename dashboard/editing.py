@@ -124,7 +124,7 @@ def wire_value(prop: PropertyDefinition | None, value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Saved:
-    record: Record
+    record: Record | None  # None when nothing changed (no request was needed)
     sent: Values
 
 
@@ -168,7 +168,7 @@ def save_changes(
         changes = diff(base, mine)
         attempts += 1
         if not changes:
-            return EditResult(Saved(service.get(record_id), {}), attempts, merged_auto)
+            return EditResult(Saved(None, {}), attempts, merged_auto)
         body = {slug: wire_value(schema.get(slug), value) for slug, value in changes.items()}
         try:
             record = service.update(record_id, body, if_match=etag)

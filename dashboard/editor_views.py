@@ -6,6 +6,7 @@ import json
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core import signing
 from django.core.paginator import Paginator
@@ -18,17 +19,18 @@ from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
 from prism_client import (
-    Conflict as ApiConflict,
-)
-from prism_client import (
+    OBJECT_TYPES,
     NotFound,
     PreconditionFailed,
     PrismError,
     Query,
+    Record,
     ValidationError,
 )
+from prism_client import Conflict as ApiConflict
 
 from . import audit, prism
+from .cells import format_value as cell_value
 from .editing import Conflict, Saved, Values, diff, save_changes, values_of, wire_value
 from .errors import describe
 from .models import AuditEntry
@@ -262,8 +264,6 @@ def render_conflict(request, object_type, schema, record_id: str, state: dict, f
 
 def format_value(value, prop):
     """Normalized values shown on the conflict screen (references by id, options by name)."""
-    from .cells import format_value as cell_value
-
     if prop is not None and prop.type == "reference" and value:
         ids = value if isinstance(value, list) else [value]
         value = [{"id": i, "properties": {}} for i in ids] if prop.multiple else {"id": ids[0], "properties": {}}
@@ -325,29 +325,28 @@ def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
 
 
-def record_action(request: HttpRequest, action: str, segment: str, record_id: str, call, failed_url: str):
-    """Run one record write; on failure audit it, say why and send the person to failed_url.
-
-    Returns (record, label) on success, or (None, redirect response)."""
+def record_action(request: HttpRequest, action: str, segment: str, record_id: str, call) -> Record | None:
+    """Run one record write; on failure audit it, say why, and return None."""
     try:
-        record = call(record_id)
+        return call(record_id)
     except PrismError as exc:
         audit.log(request.user, action, segment, record_id, outcome=AuditEntry.Outcome.FAILED, error=exc)
         messages.error(request, describe(exc))
-        return None, redirect(failed_url)
-    label = str(record.default.get(prism.schema(segment).title_slug) or record.id)
-    return record, label
+        return None
+
+
+def label_of(segment: str, record: Record) -> str:
+    return str(record.default.get(prism.schema(segment).title_slug) or record.id)
 
 
 @require_POST
 @permission_required(perm("change_records"), raise_exception=True)
 def record_restore(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     writable_type_or_404(segment)
-    service = prism.client().service(segment)
-    failed_url = request.POST.get("next") or reverse("record-list", args=[segment])
-    record, label = record_action(request, Action.RESTORE, segment, record_id, service.restore, failed_url)
+    record = record_action(request, Action.RESTORE, segment, record_id, prism.client().service(segment).restore)
     if record is None:
-        return label
+        return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
+    label = label_of(segment, record)
     audit.log(request.user, Action.RESTORE, segment, record_id, record_repr=label)
     messages.success(request, f"Restored “{label}”.")
     return redirect(request.POST.get("next") or reverse("record-detail", args=[segment, record_id]))
@@ -357,12 +356,10 @@ def record_restore(request: HttpRequest, segment: str, record_id: str) -> HttpRe
 @permission_required(perm("change_records"), raise_exception=True)
 def record_duplicate(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
     writable_type_or_404(segment)
-    service = prism.client().service(segment)
-    failed_url = reverse("record-detail", args=[segment, record_id])
-    copy, label = record_action(request, Action.DUPLICATE, segment, record_id, service.duplicate, failed_url)
+    copy = record_action(request, Action.DUPLICATE, segment, record_id, prism.client().service(segment).duplicate)
     if copy is None:
-        return label
-    audit.log(request.user, Action.DUPLICATE, segment, copy.id, record_repr=label, before={"copied_from": record_id})
+        return redirect("record-detail", segment, record_id)
+    audit.log(request.user, Action.DUPLICATE, segment, copy.id, record_repr=label_of(segment, copy), before={"copied_from": record_id})
     messages.success(request, "This is the copy. Change what differs and save.")
     return redirect("record-edit", segment, copy.id)
 
@@ -387,8 +384,6 @@ def reference_options(request: HttpRequest, segment: str) -> HttpResponse:
 @require_safe
 def lookup(request: HttpRequest) -> HttpResponse:
     """Find a record by a property value; several → list them; none → offer to create it."""
-    from prism_client import OBJECT_TYPES
-
     segment = request.GET.get("type", "contact")
     object_type = object_type_or_404(segment)
     schema = prism.schema(segment)
@@ -450,10 +445,6 @@ def record_history(request: HttpRequest, segment: str, record_id: str) -> HttpRe
 @require_safe
 @permission_required(perm("view_audit"), raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import get_user_model
-
-    from prism_client import OBJECT_TYPES
-
     entries = AuditEntry.objects.select_related("user")
     filters = {k: request.GET.get(k, "") for k in ("user", "type", "since", "until", "outcome")}
     if filters["user"]:

@@ -9,11 +9,19 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
-from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, NotFound, ObjectType, Query, Record
+from prism_client import (
+    OBJECT_TYPES_BY_SEGMENT,
+    BadRequest,
+    NotFound,
+    ObjectType,
+    Query,
+    Record,
+)
 
 from . import home as home_service
 from . import list_state, prism
@@ -234,8 +242,6 @@ def saved_view_create(request: HttpRequest, segment: str) -> HttpResponse:
 
 
 def view_url(view: SavedView) -> str:
-    from django.urls import reverse
-
     return f"{reverse('record-list', args=[view.object_type])}?{view.query_string}&view={view.pk}"
 
 
