@@ -45,6 +45,14 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
+def fresh_database(db: Path, env: dict[str, str]) -> None:
+    """An empty, migrated database at `db`, and this process set up to use it."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    remove_db(db)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    setup_django(env)
+
+
 def manage(*args: str, env: dict[str, str]) -> subprocess.Popen:
     """A quiet `manage.py …` process (runserver, db_worker) with the benchmark's environment."""
     return subprocess.Popen(

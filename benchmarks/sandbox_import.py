@@ -22,7 +22,6 @@ import secrets
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import harness  # benchmarks/ is on sys.path when a script runs
 
@@ -38,10 +37,6 @@ TAGS = ("vip", "partner", "newsletter")
 
 def django_env() -> dict[str, str]:
     return harness.django_env(DB, TEAM, KEY)
-
-
-def setup_django() -> None:
-    harness.setup_django(django_env())
 
 
 def contact_rows(n: int, prefix: str, org_ids: list[str]) -> list[dict]:
@@ -127,12 +122,8 @@ def main() -> None:
     parser.add_argument("--import-only", action="store_true", help="skip the single creates")
     args = parser.parse_args()
 
-    DATA.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{DB}{suffix}").unlink(missing_ok=True)
     env = django_env()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    setup_django()
+    harness.fresh_database(DB, env)
 
     from micro_so import Micro
 

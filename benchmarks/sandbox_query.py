@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import harness  # benchmarks/ is on sys.path when a script runs
 
@@ -38,10 +37,6 @@ CASES = {
 
 def django_env() -> dict[str, str]:
     return harness.django_env(DB, TEAM, KEY)
-
-
-def setup_django() -> None:
-    harness.setup_django(django_env())
 
 
 seed_to = harness.seed_to
@@ -75,12 +70,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    DATA.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{DB}{suffix}").unlink(missing_ok=True)
     env = django_env()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    setup_django()
+    harness.fresh_database(DB, env)
 
     import requests
     from django.utils import timezone
