@@ -86,6 +86,35 @@
     });
   });
 
+  // A filter row is re-rendered by the server when its property or operator changes, and a
+  // person may go on choosing while that answer is on its way. Swapping it in would throw
+  // away what they chose since, so each request notes the row's values; an answer for values
+  // the row no longer holds is dropped, and the row asks again with what it holds now. The
+  // rows' hx-sync "replace" keeps one request per row in flight (the newest).
+  function rowValues(row) {
+    return Array.prototype.map.call(row.querySelectorAll("select, input"), function (el) {
+      var value = el.multiple
+        ? Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; }).join("\u0000")
+        : el.value;
+      return el.name + "=" + value;
+    }).join("&");
+  }
+  function filterRowTarget(detail) {
+    var target = detail.target;
+    return target && target.classList && target.classList.contains("filter-row") ? target : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = filterRowTarget(event.detail);
+    if (row) event.detail.xhr.sentRowValues = rowValues(row);
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var row = filterRowTarget(event.detail);
+    var sent = event.detail.xhr && event.detail.xhr.sentRowValues;
+    if (!row || sent === undefined || sent === rowValues(row)) return;
+    event.detail.shouldSwap = false;
+    htmx.trigger(row.querySelector("select"), "row-stale");
+  });
+
   // After a row is re-rendered (property or operator changed), refresh the table.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.target && event.target.classList && event.target.classList.contains("filter-row")) {

@@ -47,20 +47,31 @@ def header(page: Page, label: str):
     return page.get_by_role("columnheader", name=label, exact=True)
 
 
+def choose_in_row(page: Page, index: int, control: str, label: str) -> None:
+    """Choose an option of a filter row's property or operator select, then wait for the
+    row the server renders for it: the *new* row, known by its data attribute (the old
+    row's controls can already look ready, e.g. an enabled operator select)."""
+    row = page.locator(f'#filter-rows .filter-row[data-index="{index}"]')
+    select = row.get_by_label(f"Filter {index + 1} {control}") if control == "operator" else row.locator("select").first
+    select.select_option(label=label)
+    chosen = select.input_value()
+    attribute = "data-operator" if control == "operator" else "data-property"
+    expect(page.locator(f'#filter-rows .filter-row[data-index="{index}"][{attribute}="{chosen}"]')).to_have_count(1)
+
+
 def add_filter(page: Page, prop: str, op: str, value: str | None = None) -> None:
     """Add one filter row with the builder, as a person would: property, operator, value."""
     rows = page.locator("#filter-rows .filter-row")
     before = rows.count()
     page.get_by_role("link", name="+ Add filter").click()  # a link styled as a button, enhanced by app.js
-    row = rows.nth(before)
-    number = int(row.get_attribute("data-index")) + 1
-    row.get_by_role("combobox").first.select_option(label=prop)
-    operator = row.get_by_label(f"Filter {number} operator")
-    expect(operator).to_be_enabled()  # the row re-rendered for the property's type
-    operator.select_option(label=op)
+    expect(rows).to_have_count(before + 1)
+    index = int(rows.nth(before).get_attribute("data-index"))
+    choose_in_row(page, index, "property", prop)
+    choose_in_row(page, index, "operator", op)
     if value is None:
         return
-    value_input = row.get_by_label(f"Filter {number} value")
+    row = page.locator(f'#filter-rows .filter-row[data-index="{index}"]')
+    value_input = row.get_by_label(f"Filter {index + 1} value")
     expect(value_input).to_be_visible()
     if value_input.evaluate("e => e.tagName") == "SELECT":
         value_input.select_option(label=value)
