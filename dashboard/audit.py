@@ -4,7 +4,8 @@ from typing import Any
 
 from prism_client import APIError, PrismError
 
-from .models import AuditEntry
+from . import acting
+from .models import AuditEntry, DirectoryEntry
 
 
 def log(
@@ -32,7 +33,16 @@ def log(
         outcome=outcome,
         message=message or (str(getattr(error, "message", "") or error) if error else ""),
         request_id=(error.request_id or "") if isinstance(error, APIError) else "",
+        prism_user_id=acting_identity(user),
     )
+
+
+def acting_identity(user) -> str:
+    """The Prism user whose key made the call: the person's own in per-person mode, none
+    (the shared team key) otherwise."""
+    if not acting.per_person() or not getattr(user, "is_authenticated", False):
+        return ""
+    return DirectoryEntry.objects.filter(user=user).values_list("external_id", flat=True).first() or ""
 
 
 def last_change_by_others(object_type: str, record_id: str, user, since) -> AuditEntry | None:

@@ -21,7 +21,7 @@ from prism_client import (
     Sort,
 )
 
-from . import prism
+from . import acting, prism
 from .errors import describe
 from .models import AuditEntry, BulkJob
 
@@ -118,7 +118,17 @@ def run_bulk_job(job_id: str) -> None:
     job = BulkJob.objects.select_related("user").get(pk=job_id)
     if job.status != BulkJob.Status.QUEUED:
         return  # delivered twice: do nothing twice
-    service = prism.client().service(job.object_type)
+    # The job acts as the person who started it: their key, so their grants.
+    with acting.acting_as(job.user):
+        try:
+            service = prism.client().service(job.object_type)
+        except acting.NoPrismKey:
+            _finish(job, "Not started: the person who started it no longer has a Prism key connected.")
+            return
+        _run_all_matching(job, service)
+
+
+def _run_all_matching(job: BulkJob, service) -> None:
     try:
         # Read every id first: changing records while paging through them could move
         # them across pages (say, a filter on the very property being set).
@@ -128,7 +138,7 @@ def run_bulk_job(job_id: str) -> None:
         for chunk in chunks(ids):
             record_chunk(job, apply_chunk(service, job, chunk))
     except PrismError as exc:
-        logger.warning("Bulk job %s stopped: %s", job_id, exc)
+        logger.warning("Bulk job %s stopped: %s", job.pk, exc)
         _finish(job, describe(exc))
         return
     _finish(job)

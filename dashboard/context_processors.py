@@ -15,4 +15,6 @@ def navigation(request) -> dict:
         "nav_saved_views": views,
         "team_id": settings.MICRO_TEAM_ID,
         "using_sandbox": settings.MICRO_BASE_URL.rstrip("/").endswith("/sandbox"),
+        # Said to Admins on every page: in shared mode the API cannot tell people apart.
+        "shared_access": settings.PRISM_ACCESS == "shared",
     }

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django_htmx.http import reswap, retarget
 
 from prism_client import (
@@ -16,6 +17,20 @@ from prism_client import (
     Unauthorized,
 )
 
+from . import acting
+
+
+def key_needed(request: HttpRequest, reason: str) -> HttpResponse:
+    """Per-person mode without a usable key: how to connect one, not an error page."""
+    if reason == "unreadable":
+        sentence = "Your stored Prism key can no longer be read (the encryption keys changed). Connect it again to go on."
+    else:
+        sentence = "The dashboard acts as you in Prism, with your own API key, and you have not connected one yet."
+    if getattr(request, "htmx", False):
+        context = {"error": sentence, "retry_url": reverse("profile")}
+        return reswap(retarget(render(request, "partials/error_banner.html", context), "#messages"), "innerHTML")
+    return render(request, "key_needed.html", {"sentence": sentence, "reason": reason})
+
 
 def describe(exc: PrismError) -> str:
     if isinstance(exc, Timeout):
@@ -23,8 +38,12 @@ def describe(exc: PrismError) -> str:
     if isinstance(exc, APIConnectionError):
         return "The Prism API cannot be reached right now. Check the connection, then try again."
     if isinstance(exc, Unauthorized):
+        if acting.per_person():
+            return "The Prism API did not accept your API key (it may have been revoked or mistyped). Connect a new one on your profile page."
         return "The Prism API did not accept the dashboard's API key. An administrator needs to check MICRO_API_KEY."
     if isinstance(exc, Forbidden):
+        if acting.per_person():
+            return "Your Prism access does not allow this: you can see this record but not change it."
         return "The Prism API does not allow this with the dashboard's key."
     if isinstance(exc, NotFound):
         return "That record does not exist, or it was deleted."
@@ -57,6 +76,8 @@ class PrismErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, acting.NoPrismKey):
+            return key_needed(request, exc.reason)
         if not isinstance(exc, PrismError):
             return None
         context = {"error": describe(exc), "retry_url": request.get_full_path()}

@@ -93,3 +93,61 @@ def grant_from_form(data, team_id: str) -> Grant:
             raise GrantInputError(f"{who} is listed twice.")
         target[ident] = level
     return Grant(team={team_id: team} if team else {}, users=users, groups=groups)
+
+
+ACCESS_WORDS = {"": "No access", "r": "Read", "w": "Write", "a": "Admin"}
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    """One person's effective access to a record, and why."""
+
+    person: DirectoryEntry
+    level: str  # "" | "r" | "w" | "a"
+    reasons: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return ACCESS_WORDS[self.level]
+
+
+def _rank(level: str) -> int:
+    return ("", *LEVELS).index(level)
+
+
+def access_of(grant: Grant, team_id: str, person: DirectoryEntry, groups: list[DirectoryEntry]) -> PersonAccess:
+    """The highest level any source gives the person (the API's rule), with every source
+    that gives it: team-wide, directly, through a group, or as a team admin."""
+    sources: list[tuple[str, str]] = []
+    if person.team_admin:
+        sources.append(("a", "as a team admin"))
+    if team := team_level(grant, team_id):
+        sources.append((team, "team-wide"))
+    if direct := grant.users.get(person.external_id):
+        sources.append((direct, "directly"))
+    for group in groups:
+        if level := grant.groups.get(group.external_id):
+            sources.append((level, f"through group {group.name}"))
+    best = max((level for level, _ in sources), key=_rank, default="")
+    return PersonAccess(person, best, tuple(why for level, why in sources if level == best))
+
+
+def who_has_access(grant: Grant, team_id: str) -> list[PersonAccess]:
+    """Every person in the directory, most access first."""
+    people = DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.USER).select_related("user").prefetch_related("groups")
+    rows = [access_of(grant, team_id, p, list(p.groups.all())) for p in people]
+    return sorted(rows, key=lambda a: (-_rank(a.level), a.person.name.casefold()))
+
+
+def my_access(grant: Grant, team_id: str, user) -> PersonAccess | None:
+    """The signed-in person's access to a record with this grant, or None when the
+    directory does not say who they are in Prism."""
+    person = DirectoryEntry.objects.filter(user=user, kind=DirectoryEntry.Kind.USER).prefetch_related("groups").first()
+    if person is None:
+        return None
+    return access_of(grant, team_id, person, list(person.groups.all()))
+
+
+def read_only_sentence(access: PersonAccess, label: str) -> str:
+    why = f" ({'; '.join(access.reasons)})" if access.reasons else ""
+    return f"You can read this {label} but not change it: Prism gives you read access{why}."

@@ -2,7 +2,7 @@
 
 from prism_client import OBJECT_TYPES, PrismError, Query
 
-from . import prism
+from . import prism, visibility
 from .models import AuditEntry
 
 LATEST_CHANGES = 10
@@ -46,5 +46,6 @@ def overview(user) -> dict:
         "counts": counts(),
         "chart": chart,
         "chart_error": chart_error,
-        "latest_changes": AuditEntry.objects.select_related("user")[:LATEST_CHANGES],
+        # Only changes to records this person can read now (asked of the API with their key).
+        "latest_changes": visibility.visible_entries(AuditEntry.objects.select_related("user")[: LATEST_CHANGES * 5], LATEST_CHANGES),
     }

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from prism_client import ImportJob, NotFound, PrismError
 
-from . import audit, csv_import, prism
+from . import acting, audit, csv_import, prism
 from .errors import describe
 from .models import AuditEntry, ImportRun
 
@@ -112,7 +112,17 @@ def poll(run: ImportRun) -> Progress:
     """Read the run's API jobs once: progress, or the results when every job has ended."""
     if run.status != Status.RUNNING:
         return progress_of(run)
-    client = prism.client()
+    # The API's import jobs are readable only by the key that started them: whoever
+    # opens the page, the run is read with its owner's key.
+    with acting.acting_as(run.user):
+        try:
+            client = prism.client()
+        except acting.NoPrismKey:
+            return progress_of(run, "The person who started this import has no Prism key connected now, so its progress cannot be read.")
+        return _poll(run, client)
+
+
+def _poll(run: ImportRun, client) -> Progress:
     jobs: list[ImportJob] = []
     try:
         for job_id in run.job_ids:

@@ -83,6 +83,9 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
     message = models.TextField(blank=True)
     request_id = models.CharField(max_length=100, blank=True)
+    prism_user_id = models.CharField(
+        "Prism identity", max_length=128, blank=True, help_text="The Prism user whose key made the call (empty: the shared team key)."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -95,15 +98,32 @@ class AuditEntry(models.Model):
 
 
 class DirectoryEntry(models.Model):
-    """A name for a Prism user or team group id, kept by Admins (grants show names, not ids)."""
+    """A Prism person or team group, by name: the one place for who is who.
+
+    A person has a Prism user id, the team groups they belong to, and may be linked to
+    a dashboard sign-in (whose key then acts as them). Grants name ids; the Permissions
+    tab reads this directory to show names and to work out who has access.
+    """
 
     class Kind(models.TextChoices):
-        USER = "user", "User"
+        USER = "user", "Person"
         GROUP = "group", "Team group"
 
     kind = models.CharField(max_length=5, choices=Kind.choices)
     external_id = models.CharField("Prism id", max_length=128)
     name = models.CharField(max_length=200)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="prism_identity",
+        verbose_name="dashboard sign-in",
+    )
+    groups = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="members", limit_choices_to={"kind": "group"}, verbose_name="team groups"
+    )
+    team_admin = models.BooleanField("Prism team admin", default=False, help_text="Team admins see and change every record.")
 
     class Meta:
         ordering = ["kind", "name"]
@@ -112,6 +132,19 @@ class DirectoryEntry(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PrismKey(models.Model):
+    """A person's own Micro API key, encrypted at rest (dashboard.key_vault)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prism_key")
+    token = models.TextField(help_text="The key, Fernet-encrypted. Never the key itself.")
+    last4 = models.CharField(max_length=4)
+    checked_at = models.DateTimeField(help_text="When one API call last accepted the key.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Prism key …{self.last4} of {self.user}"
 
 
 class Progress(models.Model):

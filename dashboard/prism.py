@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from . import acting
 from prism_client import OBJECT_TYPES, NotFound, PrismClient, PropertyDefinition, Query
 
 SCHEMA_TTL = 300
@@ -33,33 +34,46 @@ TITLE_SLUGS = {
 SYSTEM_SLUGS = ("created_at", "updated_at", "deleted_at")
 
 _lock = threading.Lock()
-_client: PrismClient | None = None
+_pool: PrismClient | None = None
 
 
-def client() -> PrismClient:
-    """The process-wide client (one pooled session), built from MICRO_* settings."""
-    global _client
+def _pooled(api_key: str) -> PrismClient:
+    """The process-wide client (one pooled session), built from MICRO_* settings on first use."""
+    global _pool
     with _lock:
-        if _client is None:
-            _client = PrismClient(
+        if _pool is None:
+            _pool = PrismClient(
                 base_url=settings.MICRO_BASE_URL,
-                api_key=settings.MICRO_API_KEY or None,
+                api_key=api_key,
                 team_id=settings.MICRO_TEAM_ID or None,
                 timeout=(3.05, settings.PRISM_TIMEOUT),
                 max_retries=settings.PRISM_MAX_RETRIES,
                 user_agent="prism-dashboard",
             )
-        return _client
+        return _pool
+
+
+def client() -> PrismClient:
+    """A client acting for the current person (acting.py): their own key in per-person
+    mode, the team key in shared mode; every one shares the pooled session."""
+    key = acting.current_actor().api_key or settings.MICRO_API_KEY
+    if not key:
+        raise acting.NoPrismKey("missing")
+    return client_with_key(key)
+
+
+def client_with_key(api_key: str) -> PrismClient:
+    return _pooled(api_key).with_api_key(api_key)
 
 
 @receiver(setting_changed)
 def _reset(setting: str, **kwargs) -> None:
-    global _client
+    global _pool
     if setting.startswith(("MICRO_", "PRISM_TIMEOUT", "PRISM_MAX_RETRIES")):
         with _lock:
-            if _client is not None:
-                _client.close()
-            _client = None
+            if _pool is not None:
+                _pool.close()
+            _pool = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox")
 MICRO_API_KEY = env.str("MICRO_API_KEY", default="")
 MICRO_TEAM_ID = env.str("MICRO_TEAM_ID", default="")
+# Who the API sees. "per_person" (default): each signed-in person's calls go out with
+# their own Micro API key, so Prism grants bind them. "shared": one team key
+# (MICRO_API_KEY) for everyone; grants then do not restrict dashboard users.
+PRISM_ACCESS = env.str("PRISM_ACCESS", default="per_person")
+if PRISM_ACCESS not in ("per_person", "shared"):
+    raise ImproperlyConfigured('PRISM_ACCESS must be "per_person" or "shared".')
+# Fernet keys (newest first) that encrypt the personal API keys stored by the dashboard.
+# Required with DEBUG off; see README "Connecting a Prism key" for rotation.
+PRISM_KEY_ENCRYPTION_KEYS = env.list("PRISM_KEY_ENCRYPTION_KEYS", default=[])
 # How long the dashboard waits for the API (read timeout, seconds) and how often it retries.
 PRISM_TIMEOUT = env.float("PRISM_TIMEOUT", default=15.0)
 PRISM_MAX_RETRIES = env.int("PRISM_MAX_RETRIES", default=2)
@@ -63,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page behind login; the sandbox API (key auth) opts out per view.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "dashboard.permissions.DenyByDefaultMiddleware",
+    "dashboard.acting.ActingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -24,11 +24,13 @@ from prism_client import (
 )
 
 from . import home as home_service
-from . import list_state, prism
+from . import acting, list_state, prism
 from .cells import column, format_value, table_rows
 from .exporting import start_export
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
+from .grants import my_access, read_only_sentence
+from .roles import perm
 from .models import SavedView
 
 
@@ -205,11 +207,32 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
         if p.slug in prism.SYSTEM_SLUGS and record.default.get(p.slug)
     ]
     title = record.default.get(schema.title_slug) or record.id
+    read_only = read_only_notice(object_type, record_id, request.user)
     return render(
         request,
         "records/detail.html",
-        {"object_type": object_type, "record": record, "title": title, "fields": fields, "system": system, "etag": record.etag},
+        {
+            "object_type": object_type,
+            "record": record,
+            "title": title,
+            "fields": fields,
+            "system": system,
+            "etag": record.etag,
+            "read_only": read_only,
+        },
     )
+
+
+def read_only_notice(object_type, record_id: str, user) -> str:
+    """One sentence when the person's Prism access to this record is read-only (and the
+    page then offers no change); empty when they may write or it cannot be known here."""
+    if not object_type.has_grant or not acting.per_person():
+        return ""
+    grant = prism.client().service(object_type.segment).get_grant(record_id)
+    access = my_access(grant, settings.MICRO_TEAM_ID, user)
+    if access is None or access.level != "r":
+        return ""  # may write, or the directory cannot say (the API's answer to a write will)
+    return read_only_sentence(access, object_type.label.lower())
 
 
 @require_safe
@@ -231,6 +254,9 @@ def saved_view_create(request: HttpRequest, segment: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(f"{request.POST.get('next') or '/'}")
+    if form.cleaned_data["shared"] and not may_share(request.user):
+        messages.error(request, SHARE_REFUSED)
+        return redirect(f"{request.POST.get('next') or '/'}")
     view, created = SavedView.objects.update_or_create(
         owner=request.user,
         object_type=segment,
@@ -239,6 +265,14 @@ def saved_view_create(request: HttpRequest, segment: str) -> HttpResponse:
     )
     messages.success(request, f"Saved the view “{view.name}”." if created else f"Updated the view “{view.name}”.")
     return redirect(view_url(view))
+
+
+SHARE_REFUSED = "Only Editors and Admins can share a view with the team; it was not saved."
+
+
+def may_share(user) -> bool:
+    """Publishing a view to everyone is an Editor's or Admin's call."""
+    return user.has_perm(perm("change_records"))
 
 
 def view_url(view: SavedView) -> str:
@@ -262,6 +296,9 @@ def saved_view_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SavedViewForm(request.POST, instance_name=view.name)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(view_url(view))
+    if form.cleaned_data["shared"] and not view.shared and not may_share(request.user):
+        messages.error(request, SHARE_REFUSED)
         return redirect(view_url(view))
     view.name = form.cleaned_data["name"]
     view.shared = form.cleaned_data["shared"]

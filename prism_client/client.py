@@ -7,6 +7,7 @@ retry resends it) and turns error responses into :mod:`prism_client.errors`.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
@@ -124,6 +125,10 @@ class PrismClient:
         self._session.mount("http://", adapter)
         self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
 
+        self._owns_session = True
+        self._build_services()
+
+    def _build_services(self) -> None:
         # One service per object type, generated from the table.
         self.services: dict[str, RecordService] = {}
         for t in OBJECT_TYPES:
@@ -133,6 +138,17 @@ class PrismClient:
         self.imports = ImportService(self)
         self.properties = PropertyService(self)
 
+    def with_api_key(self, api_key: str) -> PrismClient:
+        """This client acting with another key (a person's own), sharing its settings and
+        connection pool. Closing the copy closes nothing; close the original."""
+        if not api_key:
+            raise ConfigurationError("no API key: with_api_key needs one")
+        clone = copy.copy(self)
+        clone.__api_key = api_key
+        clone._owns_session = False
+        clone._build_services()
+        return clone
+
     def service(self, segment: str) -> RecordService:
         """The service for an object type's path segment, e.g. ``"contact"``."""
         return self.services[object_type(segment).segment]
@@ -141,7 +157,8 @@ class PrismClient:
         return f"PrismClient(base_url={self.base_url!r}, team_id={self.team_id!r})"
 
     def close(self) -> None:
-        self._session.close()
+        if self._owns_session:
+            self._session.close()
 
     def __enter__(self) -> Self:
         return self

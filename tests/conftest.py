@@ -121,3 +121,16 @@ def worker_sandbox(task_worker, live_server, transactional_db) -> Iterator[Sandb
     box = Sandbox(base_url=f"{live_server.url}/sandbox", team_id=WORKER_TEAM_ID, api_key=WORKER_API_KEY)
     yield box
     box.session.close()
+
+
+def connect_key(user, api_key: str):
+    """Store a person's own Prism key the way the profile page does (encrypted)."""
+    from django.utils import timezone
+
+    from dashboard import key_vault
+    from dashboard.models import PrismKey
+
+    PrismKey.objects.update_or_create(
+        user=user, defaults={"token": key_vault.encrypt(api_key), "last4": api_key[-4:], "checked_at": timezone.now()}
+    )
+    return user

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from dashboard.roles import Role
+from tests.conftest import connect_key
 
 pytest.register_assert_rewrite("tests.browser.tables")
 
@@ -103,6 +104,7 @@ def dashboard(sandbox, settings, live_server) -> Dashboard:
     for role in Role:
         user = User.objects.create_user(role.value.lower(), f"{role.value.lower()}@example.com", PASSWORD)
         user.groups.set([role_group(role)])
+        connect_key(user, sandbox.api_key)  # per-person mode: the test team's key, as theirs
         board.users[role] = user
     yield board
     cache.clear()

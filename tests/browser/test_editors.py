@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from dashboard.models import AuditEntry
 from dashboard.roles import Role
 
+from tests.conftest import connect_key
+
 from .conftest import PageProblems, role_group, sign_in
 from .test_accessibility import blocking_violations
 
@@ -54,6 +56,7 @@ def second_editor_page(browser, dashboard) -> Iterator[object]:
     """Another person, also an Editor, in a browser context of their own."""
     user = get_user_model().objects.create_user(SECOND_EDITOR, "editor2@example.com", dashboard.password)
     user.groups.set([role_group(Role.EDITOR)])
+    connect_key(user, dashboard.sandbox.api_key)
     problems = PageProblems()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)

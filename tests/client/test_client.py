@@ -11,6 +11,7 @@ import logging
 import re
 import socket
 import threading
+import uuid
 
 import pytest
 
@@ -18,6 +19,7 @@ from prism_client import (
     APIConnectionError,
     APIError,
     ConfigurationError,
+    Grant,
     NotFound,
     PrismClient,
     RateLimited,
@@ -356,3 +358,23 @@ def test_should_retry_false_on_client_errors_stops_retries(sandbox):
         client.contacts.get("00000000-0000-4000-8000-000000000000")
     assert info.value.headers["x-should-retry"] == "false"
     assert client.slept == []
+
+
+def test_with_api_key_acts_with_the_other_key_and_shares_the_pool(sandbox):
+    from prism_sandbox.models import ApiKey
+
+    owner = PrismClient(sandbox.base_url, sandbox.api_key, sandbox.team_id)
+    member_key = sandbox.make_key(role=ApiKey.Role.MEMBER)
+    deal = owner.deals.create({"name": "Restricted"})
+    owner.deals.put_grant(deal.id, Grant(team={}, users={str(uuid.uuid4()): "a"}))
+    person = owner.with_api_key(member_key)
+    assert person._session is owner._session  # one connection pool
+    with pytest.raises(NotFound):
+        person.deals.get(deal.id)  # the member's key: the grant hides it
+    assert owner.deals.get(deal.id).id == deal.id  # the original still acts as the team admin
+    assert member_key not in repr(person)
+    person.close()  # closes nothing: the pool belongs to the original
+    assert owner.deals.get(deal.id).id == deal.id
+    owner.close()
+    with pytest.raises(ConfigurationError):
+        owner.with_api_key("")

@@ -1,6 +1,7 @@
 """Dashboard tests talk to a real sandbox over HTTP (live_server), never to mocks."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from django.core.management import call_command
 
 from dashboard.roles import Role, sync_groups
 from prism_sandbox import chaos
+from tests.conftest import connect_key
 
 
 @pytest.fixture
@@ -28,6 +30,8 @@ def login(client, role: Role):
     sync_groups()  # transactional tests flush the groups the migration made
     user = get_user_model().objects.create_user(username=role.value.lower(), password="pw-for-tests-only")
     user.groups.set([Group.objects.get(name=role.value)])
+    if settings.MICRO_API_KEY:
+        connect_key(user, settings.MICRO_API_KEY)  # per-person mode: the test team's key, as theirs
     client.force_login(user)
     return client
 

@@ -7,7 +7,7 @@ import pytest
 
 from prism_sandbox import chaos
 
-from ..conftest import make_team
+from ..conftest import connect_key, make_team
 
 LIST = "/records/contact/"
 
@@ -26,19 +26,34 @@ def test_api_down_shows_a_sentence_and_recovers(viewer_client, settings, prism):
     assert viewer_client.get(LIST).status_code == 200
 
 
-def test_rejected_key_is_explained(viewer_client, settings):
+def person(client):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=client.session["_auth_user_id"])
+
+
+def test_rejected_key_is_explained(viewer_client):
+    connect_key(person(viewer_client), "sk_not_a_key")  # revoked in Micro, say
+    response = viewer_client.get(LIST)
+    assert response.status_code == 503
+    assert "did not accept your API key" in text(response)
+    assert "Traceback" not in text(response)
+
+
+def test_key_of_another_team_is_forbidden(viewer_client):
+    _, other_key = make_team()
+    connect_key(person(viewer_client), other_key)
+    response = viewer_client.get(LIST)
+    assert response.status_code == 403
+    assert "does not allow" in text(response)
+
+
+def test_the_shared_team_key_is_named_in_shared_mode(viewer_client, settings):
+    settings.PRISM_ACCESS = "shared"
     settings.MICRO_API_KEY = "sk_not_a_key"
     response = viewer_client.get(LIST)
     assert response.status_code == 503
     assert "did not accept the dashboard's API key" in text(response)
-
-
-def test_key_of_another_team_is_forbidden(viewer_client, settings):
-    _, other_key = make_team()
-    settings.MICRO_API_KEY = other_key
-    response = viewer_client.get(LIST)
-    assert response.status_code == 403
-    assert "does not allow" in text(response)
 
 
 def test_missing_record_is_a_404_page(viewer_client):

@@ -19,8 +19,8 @@ from .conftest import login
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
 # Not record writes: a person's own saved views, and signing out.
-VIEWER_MAY_POST = {"saved-view-create", "saved-view-edit", "logout", "password_change"}
-SAMPLE = {"segment": "deal", "record_id": str(uuid.uuid4()), "pk": 1, "uidb64": "MQ", "token": "x-y"}
+VIEWER_MAY_POST = {"saved-view-create", "saved-view-edit", "logout", "password_change", "profile-key"}
+SAMPLE = {"segment": "deal", "record_id": str(uuid.uuid4()), "pk": 1, "user_pk": 1, "uidb64": "MQ", "token": "x-y"}
 
 
 def dashboard_patterns():
@@ -142,6 +142,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "MICRO_API_KEY": "sk_live_example",
         "MICRO_TEAM_ID": str(uuid.uuid4()),
         "PRISM_SANDBOX_ENABLED": "false",
+        "PRISM_KEY_ENCRYPTION_KEYS": "3Uz7Qc1bZxQmCqQ3s6r0Ck8mS2Kq9bVtF0yYh7y2o5E=",
     }
     # Playwright's fixtures set DJANGO_ALLOW_ASYNC_UNSAFE for the test process; production does not.
     for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"):

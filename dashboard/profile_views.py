@@ -1,0 +1,97 @@
+"""A person's own page: who they are in Prism, and the API key the dashboard uses for them."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from prism_client import APIConnectionError, PrismError, Query, Unauthorized
+
+from . import acting, key_vault, prism
+from .errors import describe
+from .models import DirectoryEntry, PrismKey
+
+
+class KeyForm(forms.Form):
+    api_key = forms.CharField(
+        label="Your Micro API key",
+        strip=True,
+        max_length=500,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+def check_key(api_key: str) -> str | None:
+    """One API call with the key; None when the API accepts it, else a sentence."""
+    try:
+        prism.client_with_key(api_key).service("contact").query(Query(limit=1))
+    except Unauthorized:
+        return "Prism did not accept this key. Check that you copied all of it, and that it belongs to this team."
+    except APIConnectionError:
+        return "The Prism API cannot be reached right now, so the key could not be checked. Try again in a moment."
+    except PrismError as exc:
+        return describe(exc)
+    return None
+
+
+def store_key(user, api_key: str) -> PrismKey:
+    stored, _ = PrismKey.objects.update_or_create(
+        user=user, defaults={"token": key_vault.encrypt(api_key), "last4": api_key[-4:], "checked_at": timezone.now()}
+    )
+    return stored
+
+
+@require_safe
+def profile(request: HttpRequest) -> HttpResponse:
+    identity = DirectoryEntry.objects.filter(user=request.user).prefetch_related("groups").first()
+    stored = PrismKey.objects.filter(user=request.user).first()
+    return render(request, "profile.html", profile_context(request, identity, stored, KeyForm()))
+
+
+def profile_context(request, identity, stored, form) -> dict:
+    return {
+        "identity": identity,
+        "groups": list(identity.groups.all()) if identity else [],
+        "stored_key": stored,
+        "form": form,
+        "per_person": acting.per_person(),
+        "roles": [g.name for g in request.user.groups.all()],
+        "team_id": settings.MICRO_TEAM_ID,
+    }
+
+
+@require_POST
+def key_change(request: HttpRequest) -> HttpResponse:
+    """Connect (or replace), check again, or disconnect the person's own key."""
+    action = request.POST.get("action", "connect")
+    stored = PrismKey.objects.filter(user=request.user).first()
+    identity = DirectoryEntry.objects.filter(user=request.user).first()
+    if action == "disconnect":
+        PrismKey.objects.filter(user=request.user).delete()
+        messages.success(request, "Your Prism key was removed from the dashboard.")
+        return redirect("profile")
+    if action == "check" and stored is not None:
+        try:
+            problem = check_key(key_vault.decrypt(stored.token))
+        except key_vault.VaultError:
+            problem = "Your stored key can no longer be read. Connect it again."
+        if problem:
+            messages.error(request, problem)
+        else:
+            stored.checked_at = timezone.now()
+            stored.save(update_fields=["checked_at"])
+            messages.success(request, "Prism accepted your key.")
+        return redirect("profile")
+    form = KeyForm(request.POST)
+    if form.is_valid():
+        api_key = form.cleaned_data["api_key"]
+        problem = check_key(api_key)
+        if problem is None:
+            store_key(request.user, api_key)
+            messages.success(request, f"Key ending in {api_key[-4:]} connected. The dashboard now acts as you in Prism.")
+            return redirect("profile")
+        form.add_error("api_key", problem)
+    return render(request, "profile.html", profile_context(request, identity, stored, form), status=422)
