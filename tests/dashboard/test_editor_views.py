@@ -31,9 +31,9 @@ def make_contact(prism, **props) -> str:
     return response.json()["id"]
 
 
-def edit_form(client, record_id) -> dict:
+def edit_form(client, record_id, segment: str = "contact") -> dict:
     """The edit form's fields as the browser would submit them untouched."""
-    page = client.get(f"/records/contact/{record_id}/edit/")
+    page = client.get(f"/records/{segment}/{record_id}/edit/")
     assert page.status_code == 200
     html = page.content.decode()
     data = {"state": re.search(r'name="state" value="([^"]+)"', html).group(1)}
