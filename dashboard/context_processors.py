@@ -11,7 +11,7 @@ def navigation(request) -> dict:
         return {}
     views = SavedView.objects.visible_to(request.user).select_related("owner")
     return {
-        "nav_types": OBJECT_TYPES,
+        "nav_types": OBJECT_TYPES if request.user.has_perm("dashboard.view_records") else (),
         "nav_saved_views": views,
         "team_id": settings.MICRO_TEAM_ID,
         "using_sandbox": settings.MICRO_BASE_URL.rstrip("/").endswith("/sandbox"),
