@@ -23,6 +23,7 @@ BEN = "b0b0b0b0-0000-4000-8000-00000000000b"
 BOARD = "c0c0c0c0-0000-4000-8000-0000000000c0"  # a team group
 DEAL_NAME = "Board-only merger"
 ACTION_TITLE = "Prepare the board pack"
+BOARD_ONLY = {"team_id": {}, "user_id": [], "team_group_id": [{BOARD: "a"}]}
 
 
 @pytest.fixture
@@ -76,12 +77,11 @@ def save_permissions(page, summary: str) -> None:
     expect(page.locator("[data-grant-summary]")).to_have_text(f"{summary}.")
 
 
-def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, dashboard, page_problems):
-    ana_page, ben_page = anonymous_page, second_context
+def setup_two_people(dashboard) -> tuple[str, int]:
+    """Ana and Ben with Prism ids, keys of their own and directory entries; a deal only
+    the Board (Ana's group) may see, and an action open to the team that references it.
+    Returns the deal's id and how many deals the team has."""
     sandbox = dashboard.sandbox
-    page_problems.allow(r"status of 40[34]")  # Chromium logs the refused/not-found document loads
-
-    # --- Setup: who is who in Prism, their own keys, a deal only the Board may see.
     ana, ben = dashboard.users[Role.ADMIN], dashboard.users[Role.EDITOR]
     connect_key(ana, sandbox.make_key(user_id=ANA, group_ids=[BOARD]))  # replaces the team key
     connect_key(ben, sandbox.make_key(user_id=BEN))
@@ -91,12 +91,20 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     created = sandbox.request("POST", "deal", json={"default": {"name": DEAL_NAME, "amount": 5, "stage": "proposal"}})
     assert created.status_code == 201, created.text
     deal = created.json()["id"]
-    board_only = {"team_id": {}, "user_id": [], "team_group_id": [{BOARD: "a"}]}
-    assert sandbox.request("PUT", f"deal/{deal}/grant", json=board_only).status_code == 200
-    # An action (open to the team) that references the hidden deal.
+    assert sandbox.request("PUT", f"deal/{deal}/grant", json=BOARD_ONLY).status_code == 200
     action = sandbox.request("POST", "action", json={"default": {"title": ACTION_TITLE, "deal": deal}})
     assert action.status_code == 201, action.text
-    total = api_deal_count(dashboard)  # the team key sees every deal
+    # As the API sees it, Ben's key cannot read the deal.
+    assert sandbox.request("GET", f"deal/{deal}", key=sandbox.make_key(user_id=BEN)).status_code == 404
+    return deal, api_deal_count(dashboard)  # the team key sees every deal
+
+
+def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, dashboard, page_problems):
+    ana_page, ben_page = anonymous_page, second_context
+    sandbox = dashboard.sandbox
+    page_problems.allow(r"status of 40[34]")  # Chromium logs the refused/not-found document loads
+
+    deal, total = setup_two_people(dashboard)
 
     sign_in(ana_page, dashboard, Role.ADMIN)
     sign_in(ben_page, dashboard, Role.EDITOR)
@@ -163,20 +171,12 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     ben_page.goto(f"{dashboard.url}/records/action/new/")
     with ben_page.expect_response(lambda r: "/records/deal/options/" in r.url):
         ben_page.get_by_role("combobox", name="Deal").press_sequentially("Board-only")
-    expect(ben_page.locator("#id_deal-options, ul.reference-options").first).to_contain_text("No matches for “Board-only”")
+    expect(ben_page.get_by_role("option", name="No matches for “Board-only”")).to_be_visible()
     expect(ben_page.locator("li[data-reference-option]")).to_have_count(0)
     ana_page.goto(f"{dashboard.url}/records/action/new/")
     with ana_page.expect_response(lambda r: "/records/deal/options/" in r.url):
         ana_page.get_by_role("combobox", name="Deal").press_sequentially("Board-only")
     expect(ana_page.locator("li[data-reference-option]")).to_have_text([DEAL_NAME])
-
-    # A reference column on another record: the action shows, its deal's name does not.
-    actions = f"{dashboard.url}/records/action/?cols=title,deal.name&q={ACTION_TITLE}"
-    ben_page.goto(actions)
-    expect(ben_page.locator('#results tbody a[aria-label^="Open "]')).to_have_count(1)
-    expect(ben_page.locator("#results tbody")).not_to_contain_text(DEAL_NAME)
-    ana_page.goto(actions)
-    expect(ana_page.locator("#results tbody")).to_contain_text(DEAL_NAME)
 
     # --- Ana grants Ben read access in the Permissions tab.
     ana_page.goto(f"{dashboard.url}/records/deal/{deal}/")
@@ -236,8 +236,31 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     expect(ana_page.locator('#grant-rows input[data-grant-who][value="Ben"]')).to_have_count(0)
     save_permissions(ana_page, "Only the people and groups below have access; 1 group administers")
     expect(ana_page.locator('[data-who-has-access] tr[data-person="Ben"][data-level=""]')).to_have_count(1)
-    assert sandbox.request("GET", f"deal/{deal}/grant").json() == board_only
+    assert sandbox.request("GET", f"deal/{deal}/grant").json() == BOARD_ONLY
 
     open_deals(ben_page, dashboard, total - 1)
     expect(deal_link(ben_page, deal)).to_have_count(0)
     assert ben_page.goto(f"{dashboard.url}/records/deal/{deal}/").status == 404
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="Product problem: the API expands a reference into a deal the key cannot read "
+    "(deal.name of an action), so Ben's reference column and the action's page show the hidden deal's name.",
+)
+def test_a_reference_column_does_not_show_a_deal_the_person_cannot_read(anonymous_page, second_context, dashboard):
+    ana_page, ben_page = anonymous_page, second_context
+    setup_two_people(dashboard)
+    sign_in(ana_page, dashboard, Role.ADMIN)
+    sign_in(ben_page, dashboard, Role.EDITOR)
+    actions = f"{dashboard.url}/records/action/?cols=title,deal.name&q={ACTION_TITLE}"
+    ana_page.goto(actions)
+    expect(ana_page.locator("#results tbody")).to_contain_text(DEAL_NAME)
+    # Ben may read the action (open to the team), not the deal it references.
+    ben_page.goto(actions)
+    expect(ben_page.locator('#results tbody a[aria-label^="Open "]')).to_have_count(1)
+    expect(ben_page.locator("#results tbody")).not_to_contain_text(DEAL_NAME)
+    ben_page.locator('#results tbody a[aria-label^="Open "]').click()
+    expect(ben_page.get_by_role("heading", name=ACTION_TITLE, exact=True)).to_be_visible()
+    expect(ben_page.locator("main")).not_to_contain_text(DEAL_NAME)

@@ -126,7 +126,8 @@ def test_list_state_parses_anything(prism_schemas, params, segment):
 
 
 @pytest.fixture
-def prism_schemas(prism):
+def prism_schemas(prism, settings):
+    settings.PRISM_ACCESS = "shared"  # no person here: the schema is read with the team key
     return dashboard_prism.schemas()
 
 
