@@ -9,16 +9,16 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.contrib.auth.decorators import login_not_required
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .errors import ApiError, bad_request, not_found
-from .grants import access_checker, readable
+from .grants import access_checker, visible_records
 from .idempotency import run_idempotent
 from .models import ApiKey, Record, hash_key
 from .object_types import OBJECT_TYPES
@@ -130,7 +130,9 @@ class ApiView(View):
         handler = getattr(self, method, None) if method in self.http_method_names else None
         if handler is None or method == "options":
             allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m) and m != "options")
-            raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed here.", headers={"Allow": allowed})
+            raise ApiError(
+                405, "method_not_allowed", f"{request.method} is not allowed here.", headers={"Allow": allowed}
+            )
         team_id = kwargs.pop("team_id")
         self.api_key = authenticate(request, team_id)
         self.team_id = self.api_key.team_id
@@ -203,8 +205,7 @@ class ApiView(View):
 
     def records(self):
         """This team's records of the view's type that the key may read."""
-        queryset = Record.objects.filter(team_id=self.team_id, object_type=self.object_type)
-        return readable(queryset, self.api_key) if OBJECT_TYPES[self.object_type].has_grant else queryset
+        return visible_records(self.team_id, self.object_type, self.api_key)
 
     def checker(self, need: str):
         return access_checker(self.api_key, need)

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 
 from .errors import ApiError, bad_request
-from .models import Record
+from .grants import access_checker, visible_records
+from .models import ApiKey, Record
 from .records import Expander, patch_record, read_shape, soft_delete
 
 
@@ -51,38 +52,43 @@ def _run(items: list, apply: Callable[[Any], dict], raw_id: Callable[[Any], Any]
                 }
             )
     failed = sum(1 for r in results if r["status"] == "error")
-    return {"results": results, "summary": {"total": len(results), "succeeded": len(results) - failed, "failed": failed}}
+    return {
+        "results": results,
+        "summary": {"total": len(results), "succeeded": len(results) - failed, "failed": failed},
+    }
 
 
-def _load(base_qs, object_type: str, raw_id: Any, check) -> Record:
+def _load(team_id, object_type: str, raw_id: Any, key: ApiKey) -> Record:
+    """The item's record, if the key may write it (a hidden one is 404, as a missing one)."""
     record_id = _item_id(raw_id)
     if record_id is None:
         raise bad_request(f"{raw_id!r} is not a record id.")
-    record = base_qs.select_for_update().filter(id=record_id, deleted_at__isnull=True).first()
+    visible = visible_records(team_id, object_type, key)
+    record = visible.select_for_update().filter(id=record_id, deleted_at__isnull=True).first()
     if record is None:
         raise ApiError(404, "not_found", f"No {object_type} with id {record_id}.")
-    check(record)
+    access_checker(key, "w")(record)
     return record
 
 
-def batch_update(team_id, schema, base_qs, object_type: str, items: list, check) -> dict:
-    expander = Expander(team_id, schema)
+def batch_update(team_id, schema, key: ApiKey, object_type: str, items: list) -> dict:
+    expander = Expander(team_id, schema, key)
 
     def apply(item: Any) -> dict:
         if not isinstance(item, dict):
             raise bad_request("Each item must be an object {id, default, list}.")
-        record = _load(base_qs, object_type, item.get("id"), check)
-        record = patch_record(team_id, schema, record, item)
+        record = _load(team_id, object_type, item.get("id"), key)
+        record = patch_record(team_id, schema, record, item, key=key)
         return {"id": str(record.id), "status": "ok", "error": None, "record": read_shape(record, expander)}
 
     return _run(items, apply, lambda item: item.get("id") if isinstance(item, dict) else None)
 
 
-def batch_delete(team_id, schema, base_qs, object_type: str, ids: list, check) -> dict:
-    expander = Expander(team_id, schema)
+def batch_delete(team_id, schema, key: ApiKey, object_type: str, ids: list) -> dict:
+    expander = Expander(team_id, schema, key)
 
     def apply(raw_id: Any) -> dict:
-        record = _load(base_qs, object_type, raw_id, check)
+        record = _load(team_id, object_type, raw_id, key)
         soft_delete(record)
         return {"id": str(record.id), "status": "ok", "error": None, "record": read_shape(record, expander)}
 

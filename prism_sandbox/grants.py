@@ -14,6 +14,7 @@ from django.db.models import BooleanField, F, Func
 
 from .errors import ApiError, not_found, validation_error
 from .models import ApiKey, Record
+from .object_types import OBJECT_TYPES
 
 LEVELS = {"r": 1, "w": 2, "a": 3}
 NEED_WORDS = {"r": "read", "w": "change", "a": "change the permissions of"}
@@ -122,14 +123,15 @@ def access_checker(key: ApiKey | None, need: str) -> Callable[[Record], None]:
 class GrantReadable(Func):
     """SQL: the key can read the record (no grant, or an entry for its team, user or groups).
 
-    The ids are written into the SQL as literals; they are UUIDs (checked here).
+    The ids are written into the SQL as literals; they are UUIDs (checked here). Without
+    a user (an import job whose key was deleted) only the team entry counts.
     """
 
     output_field = BooleanField()
 
     def __init__(self, team_id, user_id, group_ids) -> None:
         self.team = str(uuid.UUID(str(team_id)))
-        self.user = str(uuid.UUID(str(user_id)))
+        self.users = [str(uuid.UUID(str(user_id)))] if user_id is not None else []
         self.groups = [str(uuid.UUID(str(g))) for g in group_ids]
         super().__init__(F("grant"))
 
@@ -144,7 +146,7 @@ class GrantReadable(Func):
 
         sql = (
             f"({col} IS NULL OR json_extract({col}, '$.team_id.\"{self.team}\"') IS NOT NULL"
-            f" OR {listed('user_id', [self.user])} OR {listed('team_group_id', self.groups)})"
+            f" OR {listed('user_id', self.users)} OR {listed('team_group_id', self.groups)})"
         )
         return sql, params
 
@@ -159,13 +161,21 @@ class GrantReadable(Func):
 
         sql = (
             f"({col} IS NULL OR ({col} -> 'team_id') ? '{self.team}'"
-            f" OR {listed('user_id', [self.user])} OR {listed('team_group_id', self.groups)})"
+            f" OR {listed('user_id', self.users)} OR {listed('team_group_id', self.groups)})"
         )
         return sql, params
 
 
-def readable(queryset, key: ApiKey):
-    """Only the records this key can read."""
-    if key.is_admin:
+def visible_records(team_id, object_type: str, key: ApiKey | None):
+    """The team's records of `object_type` (deleted ones too) that `key` can read.
+
+    Every read goes through here (lists, counts, lookups, expanded references, the
+    references a write may name, import dedupe), so what a grant hides is hidden
+    everywhere alike; key None is what the team entry allows (see `level`).
+    """
+    queryset = Record.objects.filter(team_id=team_id, object_type=object_type)
+    if not OBJECT_TYPES[object_type].has_grant or (key is not None and key.is_admin):
         return queryset
+    if key is None:
+        return queryset.filter(GrantReadable(team_id, None, ()))
     return queryset.filter(GrantReadable(key.team_id, key.user_id, key.group_ids))

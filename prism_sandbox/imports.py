@@ -24,11 +24,12 @@ from django.utils import timezone
 
 from .errors import ApiError, bad_request, not_found
 from .expressions import TEXT_KINDS, PropValue
-from .models import ImportJob, Record
+from .grants import access_checker, visible_records
+from .models import ApiKey, ImportJob, Record
 from .query import _equals, _operand
-from .records import clean_list_values, clean_properties, live_reference_ids
+from .records import References, clean_list_values, clean_properties
 from .schema import TypeSchema, team_schema
-from .values import InvalidValue, clean_write_value, format_datetime
+from .values import InvalidValue, format_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -97,83 +98,46 @@ def _row_body(row: Any, options: dict) -> dict:
     return {"default": default, "list": row.get("list")}
 
 
-class LiveReferences:
-    """Which referenced ids exist, looked up once for a whole chunk of rows.
+def apply_row(team_id, schema, object_type: str, row: Any, options: dict, key: ApiKey | None, refs: References) -> dict:
+    """Apply one import row in its own savepoint; returns its result. Never raises for a bad row.
 
-    Passed to clean_properties as `live_ids`; ids it was not asked about beforehand
-    (list values) are looked up when met.
+    Dedupe matches only records the key can read: a hidden one is no match (the row
+    creates a record, as with no match at all); a readable one it may not write is 403.
     """
-
-    BATCH = 500  # ids per query, well under SQLite's parameter limit
-
-    def __init__(self, team_id) -> None:
-        self.team_id = team_id
-        self.known: dict[str, dict[str, bool]] = {}
-
-    def prefetch(self, type_schema: TypeSchema, rows: list) -> None:
-        wanted: dict[str, set[str]] = {}
-        for row in rows:
-            default = row.get("default") if isinstance(row, dict) else None
-            if not isinstance(default, dict):
-                continue
-            for slug, raw in default.items():
-                prop = type_schema.get(slug) if isinstance(slug, str) else None
-                if prop is None or prop.type != "reference" or prop.read_only or raw is None:
-                    continue
-                try:
-                    value = clean_write_value(prop, raw)
-                except InvalidValue:
-                    continue
-                wanted.setdefault(prop.target, set()).update(value if isinstance(value, list) else [value])
-        for target, ids in wanted.items():
-            self(self.team_id, target, ids)
-
-    def __call__(self, team_id, target: str, ids) -> set[str]:
-        known = self.known.setdefault(target, {})
-        missing = [i for i in ids if i not in known]
-        for start in range(0, len(missing), self.BATCH):
-            batch = missing[start : start + self.BATCH]
-            live = live_reference_ids(team_id, target, batch)
-            known.update({i: i in live for i in batch})
-        return {i for i in ids if known[i]}
-
-
-def apply_row(team_id, schema, object_type: str, row: Any, options: dict, writable, live_ids=None) -> dict:
-    """Apply one import row in its own savepoint; returns its result. Never raises for a bad row."""
     try:
         body = _row_body(row, options)
         with transaction.atomic():
             dedupe_by = options.get("dedupe_by")
             default = row.get("default") or {}  # dedupe reads the row's values, wherever they go
-            base_qs = Record.objects.filter(team_id=team_id, object_type=object_type)
             if dedupe_by and default.get(dedupe_by) is not None:
-                matches = _dedupe_match(base_qs, schema[object_type], dedupe_by, default[dedupe_by], options["case_insensitive"])
+                base_qs = visible_records(team_id, object_type, key)
+                matches = _dedupe_match(
+                    base_qs, schema[object_type], dedupe_by, default[dedupe_by], options["case_insensitive"]
+                )
                 if len(matches) > 1:
                     return _error("multiple_matches", f"Several records have {dedupe_by} = {default[dedupe_by]!r}.")
                 if matches:
                     record = matches[0]
-                    writable(record)
-                    props = clean_properties(
-                        team_id, schema, object_type, body["default"], current=record.properties, live_ids=live_ids
-                    )
-                    lists = clean_list_values(team_id, schema, object_type, body["list"], record.list_values)
+                    access_checker(key, "w")(record)
+                    props = clean_properties(refs, schema, object_type, body["default"], current=record.properties)
+                    lists = clean_list_values(refs, schema, object_type, body["list"], record.list_values)
                     if props != record.properties or lists != record.list_values:
                         record.properties, record.list_values = props, lists
                         record.revision += 1
                         record.updated_at = timezone.now()
                         record.save(update_fields=["properties", "list_values", "revision", "updated_at"])
                     return {"id": str(record.id), "created": False, "existing": True, "error": None}
-            record = _new_record(team_id, schema, object_type, body, live_ids)
+            record = _new_record(team_id, schema, object_type, body, refs)
             record.save(force_insert=True)
             return {"id": str(record.id), "created": True, "existing": False, "error": None}
     except (ApiError, InvalidValue) as exc:
         return _error_of(exc)
 
 
-def _new_record(team_id, schema, object_type: str, body: dict, live_ids) -> Record:
+def _new_record(team_id, schema, object_type: str, body: dict, refs: References) -> Record:
     """A validated, unsaved record for a create row (what create_record would insert)."""
-    props = clean_properties(team_id, schema, object_type, body["default"], live_ids=live_ids)
-    lists = clean_list_values(team_id, schema, object_type, body["list"])
+    props = clean_properties(refs, schema, object_type, body["default"])
+    lists = clean_list_values(refs, schema, object_type, body["list"])
     now = timezone.now()
     return Record(
         team_id=team_id,
@@ -186,23 +150,24 @@ def _new_record(team_id, schema, object_type: str, body: dict, live_ids) -> Reco
     )
 
 
-def apply_rows(team_id, schema, object_type: str, rows: list, options: dict, writable) -> list[dict]:
-    """Apply rows in input order; one result per row, a bad row failing alone.
+def apply_rows(team_id, schema, object_type: str, rows: list, options: dict, key: ApiKey | None) -> list[dict]:
+    """Apply rows in input order, as `key` (the one that started the import).
 
-    References are checked with one query per target type for all the rows. Without
-    dedupe_by, rows are validated in Python and the valid ones go in with one bulk
-    INSERT. With dedupe_by each row is applied in turn (in its own savepoint), so a
-    row can match the record an earlier row created.
+    One result per row, a bad row failing alone. References are checked with one
+    query per target type for all the rows. Without dedupe_by, rows are validated in
+    Python and the valid ones go in with one bulk INSERT. With dedupe_by each row is
+    applied in turn (in its own savepoint), so a row can match the record an earlier
+    row created.
     """
-    live_ids = LiveReferences(team_id)
-    live_ids.prefetch(schema[object_type], rows)
+    refs = References(team_id, key)
+    refs.prefetch(schema[object_type], rows)
     if options.get("dedupe_by"):
-        return [apply_row(team_id, schema, object_type, row, options, writable, live_ids) for row in rows]
+        return [apply_row(team_id, schema, object_type, row, options, key, refs) for row in rows]
     results: list[dict] = []
     pending: list[tuple[int, Record]] = []
     for row in rows:
         try:
-            record = _new_record(team_id, schema, object_type, _row_body(row, options), live_ids)
+            record = _new_record(team_id, schema, object_type, _row_body(row, options), refs)
         except (ApiError, InvalidValue) as exc:
             results.append(_error_of(exc))
             continue
@@ -245,9 +210,9 @@ def snapshot(job: ImportJob) -> dict:
     }
 
 
-def run_sync(team_id, schema, object_type: str, objects: list, options: dict, writable) -> dict:
+def run_sync(team_id, schema, object_type: str, objects: list, options: dict, key: ApiKey) -> dict:
     started = timezone.now()
-    results = apply_rows(team_id, schema, object_type, objects, options, writable)
+    results = apply_rows(team_id, schema, object_type, objects, options, key)
     failed = sum(1 for r in results if r["error"])
     return {
         "job_id": None,
@@ -281,12 +246,16 @@ def start_job(team_id, api_key, object_type: str, objects: list, options: dict) 
     return job
 
 
-def get_job(team_id, job_id: str) -> ImportJob:
+def get_job(team_id, job_id: str, key: ApiKey) -> ImportJob:
+    """A live job of the team, if `key` started it or is a team admin; else 404, as for a missing job."""
     try:
         pk = uuid.UUID(job_id)
     except ValueError:
         raise not_found(f"No import job {job_id}.") from None
-    job = ImportJob.objects.filter(team_id=team_id, pk=pk, expires_at__gt=timezone.now()).defer("objects_json").first()
+    jobs = ImportJob.objects.filter(team_id=team_id, pk=pk, expires_at__gt=timezone.now())
+    if not key.is_admin:
+        jobs = jobs.filter(api_key=key)
+    job = jobs.defer("objects_json").first()
     if job is None:
         raise not_found(f"No import job {job_id}.")
     resume_if_stalled(job)
@@ -310,13 +279,10 @@ def resume_if_stalled(job: ImportJob) -> None:
 @task()
 def run_import(job_id: str) -> None:
     """Work through a job chunk by chunk; safe to run twice (a stalled job re-enqueued)."""
-    from .grants import access_checker
-
     job = ImportJob.objects.select_related("api_key").get(pk=job_id)
     if job.status != ImportJob.Status.PROCESSING:
         return
     schema = team_schema(job.team_id)
-    writable = access_checker(job.api_key, "w")
     rows = job.objects_json
     try:
         while True:
@@ -328,7 +294,9 @@ def run_import(job_id: str) -> None:
                 start = current.processed
                 if start >= len(rows):
                     break
-                chunk = apply_rows(job.team_id, schema, job.object_type, rows[start : start + CHUNK], job.options, writable)
+                chunk = apply_rows(
+                    job.team_id, schema, job.object_type, rows[start : start + CHUNK], job.options, job.api_key
+                )
                 failed = sum(1 for r in chunk if r["error"])
                 current.results = [*current.results, *chunk]
                 current.processed += len(chunk)

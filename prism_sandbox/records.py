@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .errors import ApiError, bad_request, not_found, validation_error
-from .models import Record
+from .grants import access_checker, visible_records
+from .models import ApiKey, Record
 from .query import _equals, _operand
 from .schema import Property, TypeSchema
 from .values import InvalidValue, clean_write_value, format_datetime, parse_boolean, parse_number
@@ -45,12 +46,14 @@ def _ref_ids(prop: Property, value: Any) -> list[str]:
 class Expander:
     """Fills reference values with their targets' selected properties.
 
-    One query per (target type, depth), never one per row.
+    One query per (target type, depth), never one per row. Only targets the key can
+    read are expanded: a hidden one shows as a missing one does, its id alone.
     """
 
-    def __init__(self, team_id, schema: dict[str, TypeSchema], list_id: str | None = None) -> None:
+    def __init__(self, team_id, schema: dict[str, TypeSchema], key: ApiKey, list_id: str | None = None) -> None:
         self.team_id = team_id
         self.schema = schema
+        self.key = key
         self.list_id = list_id
         self.fetched: dict[str, Record] = {}
 
@@ -71,13 +74,15 @@ class Expander:
             wanted = {i for r in records for i in _ref_ids(prop, self.props_of(r).get(slug))} - set(self.fetched)
             targets = []
             if wanted:
-                targets = list(
-                    Record.objects.filter(
-                        team_id=self.team_id, object_type=prop.target, id__in=list(wanted), deleted_at__isnull=True
-                    )
-                )
+                visible = visible_records(self.team_id, prop.target, self.key)
+                targets = list(visible.filter(id__in=list(wanted), deleted_at__isnull=True))
                 self.fetched.update({str(t.id): t for t in targets})
-            known = [self.fetched[i] for r in records for i in _ref_ids(prop, self.props_of(r).get(slug)) if i in self.fetched]
+            known = [
+                self.fetched[i]
+                for r in records
+                for i in _ref_ids(prop, self.props_of(r).get(slug))
+                if i in self.fetched
+            ]
             self.prefetch(prop.target, known, sub)
 
     def render(self, object_type: str, record: Record, tree: SelectTree | None) -> dict[str, Any]:
@@ -135,20 +140,63 @@ def row_shapes(records: list[Record], object_type: str, expander: Expander, tree
 # --- writing -----------------------------------------------------------------------
 
 
+class References:
+    """Which ids a write may reference: live records of the target type the key can read.
+
+    A reference to a record the key cannot read is refused exactly as one to a missing
+    id. Answers are remembered, so that an import looks up a whole chunk's ids at once
+    (`prefetch`); ids not prefetched (list values) are looked up when met.
+    """
+
+    BATCH = 500  # ids per query, well under SQLite's parameter limit
+
+    def __init__(self, team_id, key: ApiKey | None) -> None:
+        self.team_id = team_id
+        self.key = key
+        self.known: dict[str, dict[str, bool]] = {}
+
+    def prefetch(self, type_schema: TypeSchema, rows: list) -> None:
+        wanted: dict[str, set[str]] = {}
+        for row in rows:
+            default = row.get("default") if isinstance(row, dict) else None
+            if not isinstance(default, dict):
+                continue
+            for slug, raw in default.items():
+                prop = type_schema.get(slug) if isinstance(slug, str) else None
+                if prop is None or prop.type != "reference" or prop.read_only or raw is None:
+                    continue
+                try:
+                    value = clean_write_value(prop, raw)
+                except InvalidValue:
+                    continue
+                wanted.setdefault(prop.target, set()).update(value if isinstance(value, list) else [value])
+        for target, ids in wanted.items():
+            self.live(target, ids)
+
+    def live(self, target: str, ids) -> set[str]:
+        """Those of `ids` that the key may reference."""
+        known = self.known.setdefault(target, {})
+        missing = [i for i in ids if i not in known]
+        visible = visible_records(self.team_id, target, self.key).filter(deleted_at__isnull=True)
+        for start in range(0, len(missing), self.BATCH):
+            batch = missing[start : start + self.BATCH]
+            found = {str(i) for i in visible.filter(id__in=batch).values_list("id", flat=True)}
+            known.update({i: i in found for i in batch})
+        return {i for i in ids if known[i]}
+
+
 def clean_properties(
-    team_id,
+    refs: References,
     schema: dict[str, TypeSchema],
     object_type: str,
     default: Any,
     *,
     current: dict[str, Any] | None = None,
     field_prefix: str = "",
-    live_ids=None,
 ) -> dict[str, Any]:
     """Validate a write and return the record's new properties (422 on any bad field).
 
-    `live_ids(team_id, target, ids) -> set[str]` answers which referenced ids exist
-    (imports pass one that looked up a whole chunk at once); default: a query.
+    `refs` answers which referenced ids the writing key may name.
     """
     if default is None:
         default = {}
@@ -157,7 +205,7 @@ def clean_properties(
     type_schema = schema[object_type]
     errors: dict[str, str] = {}
     result = dict(current or {})
-    references: dict[str, list[tuple[str, str]]] = {}
+    references: dict[str, list[tuple[str, str]]] = {}  # target type: [(field, id)]
     for slug, raw in default.items():
         name = f"{field_prefix}{slug}"
         prop = type_schema.get(slug) if isinstance(slug, str) else None
@@ -179,9 +227,9 @@ def clean_properties(
             if prop.type == "reference":
                 for ref in _ref_ids(prop, value):
                     references.setdefault(prop.target, []).append((name, ref))
-    for target, refs in references.items():
-        live = (live_ids or live_reference_ids)(team_id, target, {r for _, r in refs})
-        for name, ref in refs:
+    for target, refs_of_target in references.items():
+        live = refs.live(target, {r for _, r in refs_of_target})
+        for name, ref in refs_of_target:
             if ref not in live:
                 errors.setdefault(name, f"No {target} with id {ref}.")
     for prop in type_schema.properties.values():
@@ -192,17 +240,7 @@ def clean_properties(
     return result
 
 
-def live_reference_ids(team_id, target: str, ids) -> set[str]:
-    """Those of `ids` that are live records of type `target`."""
-    return {
-        str(i)
-        for i in Record.objects.filter(
-            team_id=team_id, object_type=target, id__in=list(ids), deleted_at__isnull=True
-        ).values_list("id", flat=True)
-    }
-
-
-def clean_list_values(team_id, schema, object_type: str, raw: Any, current: dict | None = None) -> dict:
+def clean_list_values(refs: References, schema, object_type: str, raw: Any, current: dict | None = None) -> dict:
     if raw is None:
         return dict(current or {})
     if not isinstance(raw, dict):
@@ -216,7 +254,7 @@ def clean_list_values(team_id, schema, object_type: str, raw: Any, current: dict
             errors[f"list.{list_id}"] = "List ids must be UUIDs."
             continue
         try:
-            merged = _clean_partial(team_id, schema, object_type, values, result.get(key, {}), f"list.{key}.")
+            merged = _clean_partial(refs, schema, object_type, values, result.get(key, {}), f"list.{key}.")
         except ApiError as exc:
             errors.update(exc.details.get("fields", {}))
             continue
@@ -226,14 +264,19 @@ def clean_list_values(team_id, schema, object_type: str, raw: Any, current: dict
     return result
 
 
-def _clean_partial(team_id, schema, object_type, values, current, prefix) -> dict:
+def _clean_partial(refs: References, schema, object_type, values, current, prefix) -> dict:
     # List values are partial overlays: no required-property check.
     type_schema = schema[object_type]
     relaxed = TypeSchema(
         object_type,
-        {s: (Property(**{**p.__dict__, "required": False}) if p.required else p) for s, p in type_schema.properties.items()},
+        {
+            s: (Property(**{**p.__dict__, "required": False}) if p.required else p)
+            for s, p in type_schema.properties.items()
+        },
     )
-    return clean_properties(team_id, {**schema, object_type: relaxed}, object_type, values, current=current, field_prefix=prefix)
+    return clean_properties(
+        refs, {**schema, object_type: relaxed}, object_type, values, current=current, field_prefix=prefix
+    )
 
 
 def check_if_match(record: Record, if_match: str | None, expander: Expander) -> None:
@@ -267,9 +310,10 @@ def get_live(team_id, object_type: str, record_id: str, *, lock: bool = False, d
     return record
 
 
-def create_record(team_id, schema, object_type: str, body: dict, *, source: str = "api") -> Record:
-    props = clean_properties(team_id, schema, object_type, body.get("default"))
-    list_values = clean_list_values(team_id, schema, object_type, body.get("list"))
+def create_record(team_id, schema, object_type: str, body: dict, *, key: ApiKey, source: str = "api") -> Record:
+    refs = References(team_id, key)
+    props = clean_properties(refs, schema, object_type, body.get("default"))
+    list_values = clean_list_values(refs, schema, object_type, body.get("list"))
     now = timezone.now()
     return Record.objects.create(
         team_id=team_id,
@@ -282,9 +326,10 @@ def create_record(team_id, schema, object_type: str, body: dict, *, source: str 
     )
 
 
-def patch_record(team_id, schema, record: Record, body: dict) -> Record:
-    props = clean_properties(team_id, schema, record.object_type, body.get("default"), current=record.properties)
-    list_values = clean_list_values(team_id, schema, record.object_type, body.get("list"), record.list_values)
+def patch_record(team_id, schema, record: Record, body: dict, *, key: ApiKey) -> Record:
+    refs = References(team_id, key)
+    props = clean_properties(refs, schema, record.object_type, body.get("default"), current=record.properties)
+    list_values = clean_list_values(refs, schema, record.object_type, body.get("list"), record.list_values)
     if props != record.properties or list_values != record.list_values:
         record.properties = props
         record.list_values = list_values
@@ -352,18 +397,21 @@ def value_from_path(prop: Property, value: str) -> Any:
     return value
 
 
-def upsert(team_id, schema, base_qs, object_type: str, slug: str, value: str, body: dict, check) -> tuple[Record, bool]:
+def upsert(team_id, schema, key: ApiKey, object_type: str, slug: str, value: str, body: dict) -> tuple[Record, bool]:
+    """PUT /{t}/by/{slug}/{value}: patch the one readable match, or create (none readable)."""
     type_schema = schema[object_type]
     with transaction.atomic():
-        matches = find_matches(base_qs, type_schema, slug, value)
+        matches = find_matches(visible_records(team_id, object_type, key), type_schema, slug, value)
         if len(matches) > 1:
-            raise ApiError(409, "multiple_matches", f"Several {object_type} records have {slug} = {value!r}; patch by id.")
+            raise ApiError(
+                409, "multiple_matches", f"Several {object_type} records have {slug} = {value!r}; patch by id."
+            )
         if matches:
             record = Record.objects.select_for_update().get(pk=matches[0].pk)
-            check(record)
-            return patch_record(team_id, schema, record, body), False
+            access_checker(key, "w")(record)
+            return patch_record(team_id, schema, record, body, key=key), False
         prop = lookup_property(type_schema, slug)
         default = dict(body.get("default") or {}) if isinstance(body.get("default"), dict) else body.get("default")
         if isinstance(default, dict):
             default.setdefault(slug, value_from_path(prop, value))
-        return create_record(team_id, schema, object_type, {**body, "default": default}), True
+        return create_record(team_id, schema, object_type, {**body, "default": default}, key=key), True

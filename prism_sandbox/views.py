@@ -9,19 +9,19 @@ from . import records as ops
 from .api import ApiView, json_response
 from .errors import ApiError, not_found
 from .object_types import OBJECT_TYPES
-from .query import parse_list_params, parse_query_body, parse_select, page_of
+from .query import page_of, parse_list_params, parse_query_body, parse_select
 from .records import Expander, read_shape, row_shapes, select_tree
 
 
 class RecordReadMixin:
     def respond_record(self, record, status: int = 200, select=None) -> HttpResponse:
-        expander = Expander(self.team_id, self.schema)
+        expander = Expander(self.team_id, self.schema, self.api_key)
         tree = select_tree(select)
         return json_response(read_shape(record, expander, tree), status=status, etag=record.etag)
 
     def respond_page(self, pq) -> HttpResponse:
         rows, has_more, next_cursor, total = page_of(self.records(), self.type_schema, pq)
-        expander = Expander(self.team_id, self.schema, pq.list_id)
+        expander = Expander(self.team_id, self.schema, self.api_key, pq.list_id)
         body = {
             "data": row_shapes(rows, self.object_type, expander, select_tree(pq.select)),
             "has_more": has_more,
@@ -39,7 +39,7 @@ class CollectionView(RecordReadMixin, ApiView):
         return self.respond_page(parse_list_params(self.schema, self.object_type, request.GET))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        record = ops.create_record(self.team_id, self.schema, self.object_type, self.body)
+        record = ops.create_record(self.team_id, self.schema, self.object_type, self.body, key=self.api_key)
         return self.respond_record(record, status=201)
 
 
@@ -66,13 +66,13 @@ class RecordView(RecordReadMixin, ApiView):
 
     def patch(self, request: HttpRequest, record_id: str) -> HttpResponse:
         record = self.load(record_id, "w", lock=True)
-        ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema))
-        record = ops.patch_record(self.team_id, self.schema, record, self.body)
+        ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema, self.api_key))
+        record = ops.patch_record(self.team_id, self.schema, record, self.body, key=self.api_key)
         return self.respond_record(record)
 
     def delete(self, request: HttpRequest, record_id: str) -> HttpResponse:
         record = self.load(record_id, "w", lock=True)
-        ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema))
+        ops.check_if_match(record, request.headers.get("If-Match"), Expander(self.team_id, self.schema, self.api_key))
         ops.soft_delete(record)
         response = HttpResponse(status=204)
         response["ETag"] = record.etag
@@ -103,9 +103,7 @@ class LookupView(RecordReadMixin, ApiView):
         return self.respond_record(matches[0])
 
     def put(self, request: HttpRequest, slug: str, value: str) -> HttpResponse:
-        record, created = ops.upsert(
-            self.team_id, self.schema, self.records(), self.object_type, slug, value, self.body, self.checker("w")
-        )
+        record, created = ops.upsert(self.team_id, self.schema, self.api_key, self.object_type, slug, value, self.body)
         return self.respond_record(record, status=201 if created else 200)
 
 
@@ -136,7 +134,7 @@ class ImportView(ApiView):
     def post(self, request: HttpRequest) -> HttpResponse:
         objects, options = imports.parse_import(self.type_schema, self.body)
         if len(objects) <= settings.PRISM_SANDBOX["SYNC_IMPORT_LIMIT"]:
-            result = imports.run_sync(self.team_id, self.schema, self.object_type, objects, options, self.checker("w"))
+            result = imports.run_sync(self.team_id, self.schema, self.object_type, objects, options, self.api_key)
             return json_response(result)
         job = imports.start_job(self.team_id, self.api_key, self.object_type, objects, options)
         location = f"/v2/prism/{self.team_id}/imports/{job.id}"
@@ -147,20 +145,20 @@ class ImportJobView(ApiView):
     typed = False
 
     def get(self, request: HttpRequest, job_id: str) -> HttpResponse:
-        return json_response(imports.snapshot(imports.get_job(self.team_id, job_id)))
+        return json_response(imports.snapshot(imports.get_job(self.team_id, job_id, self.api_key)))
 
 
 class BatchUpdateView(ApiView):
     def post(self, request: HttpRequest) -> HttpResponse:
         items = batch.check_size(self.body.get("items"), "items")
-        result = batch.batch_update(self.team_id, self.schema, self.records(), self.object_type, items, self.checker("w"))
+        result = batch.batch_update(self.team_id, self.schema, self.api_key, self.object_type, items)
         return json_response(result)
 
 
 class BatchDeleteView(ApiView):
     def post(self, request: HttpRequest) -> HttpResponse:
         ids = batch.check_size(self.body.get("ids"), "ids")
-        result = batch.batch_delete(self.team_id, self.schema, self.records(), self.object_type, ids, self.checker("w"))
+        result = batch.batch_delete(self.team_id, self.schema, self.api_key, self.object_type, ids)
         return json_response(result)
 
 

@@ -3,6 +3,10 @@
 Names and companies come from Faker, drawn once into pools and then combined at
 random: calling Faker per row would dominate the run at a million contacts.
 Rows go in with bulk inserts inside one transaction per batch.
+
+A few records carry grants for the demo people of prism_sandbox.demo (a deal only
+Ada may see, one the Sales group may read, an action that references the first), so
+that a demo can show what each person's key sees.
 """
 
 import datetime as dt
@@ -16,7 +20,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
 
+from prism_sandbox import demo
+from prism_sandbox.grants import clean_grant
 from prism_sandbox.models import Record
+from prism_sandbox.object_types import OBJECT_TYPES
 from prism_sandbox.schema import provision_team
 from prism_sandbox.values import format_datetime
 
@@ -181,6 +188,56 @@ class Seeder:
         Record.objects.bulk_update(records, ["properties"], batch_size=500)
 
 
+def restricted_records(team_id: uuid.UUID, now: dt.datetime) -> list[Record]:
+    """The demo records with grants, with ids fixed per team (so they are made once).
+
+    Grants are stored as PUT /{t}/{id}/grant stores them (clean_grant).
+    """
+    ada, eddie, sales = demo.ADA.prism_user_id, demo.EDDIE.prism_user_id, demo.SALES.id
+    close = (now.date() + dt.timedelta(days=45)).isoformat()
+
+    def record(object_type: str, props: dict, grant: dict | None) -> Record:
+        title = props[OBJECT_TYPES[object_type].title_slug]
+        return Record(
+            id=uuid.uuid5(team_id, f"prism-sandbox-demo:{object_type}:{title}"),
+            team_id=team_id,
+            object_type=object_type,
+            properties=props,
+            grant=clean_grant(team_id, grant) if grant is not None else None,
+            source="demo",
+            created_at=now,
+            updated_at=now,
+        )
+
+    # No team entry: nobody but Ada (and team-admin keys) can read it.
+    board_only = record(
+        "deal",
+        {"name": demo.BOARD_ONLY_DEAL, "amount": 2_500_000, "stage": "proposal", "close_date": close},
+        {"user_id": [{ada: "a"}]},
+    )
+    pipeline = record(
+        "deal",
+        {"name": "Sales pipeline review", "amount": 120_000, "stage": "qualified", "close_date": close},
+        {"user_id": [{ada: "a"}, {eddie: "w"}], "team_group_id": [{sales: "r"}]},
+    )
+    # Team-visible, but its deal is not: the reference must not give the deal away.
+    briefing = record(
+        "action",
+        {"title": "Prepare the merger briefing", "done": False, "due_date": close, "deal": str(board_only.id)},
+        None,
+    )
+    return [board_only, pipeline, briefing]
+
+
+def seed_restricted(team_id: uuid.UUID, now: dt.datetime) -> int:
+    """Insert the restricted demo records this team lacks; returns how many."""
+    records = restricted_records(team_id, now)
+    have = set(Record.objects.filter(id__in=[r.id for r in records]).values_list("id", flat=True))
+    missing = [r for r in records if r.id not in have]
+    Record.objects.bulk_create(missing)
+    return len(missing)
+
+
 class Command(BaseCommand):
     help = "Seed a sandbox team with realistic demo records of every type (bulk inserts)."
 
@@ -222,10 +279,12 @@ class Command(BaseCommand):
         for object_type, count in counts.items():
             seeder.insert(object_type, count, progress)
         seeder.link_identities_to_contacts()
+        restricted = seed_restricted(team_id, seeder.now)
+        self.stdout.write(f"  records with grants for the demo people: {restricted}")
         if connection.vendor in ("sqlite", "postgresql"):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        total = sum(counts.values())
+        total = sum(counts.values()) + restricted
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {total:,} records in {elapsed:.1f}s ({total / elapsed:,.0f} records/s).")
