@@ -248,3 +248,26 @@ def test_a_background_job_acts_with_the_key_of_the_person_who_started_it(worker_
     assert (job.status, job.total, job.succeeded) == ("complete", 3, 3)
     assert {worker_prism.request("GET", f"deal/{i}").json()["default"]["stage"] for i in open_ids} == {"lost"}
     assert worker_prism.request("GET", f"deal/{hidden}").json()["default"]["stage"] == "prospect"
+
+
+def test_demo_users_act_as_sandbox_demo_people(prism, settings):
+    """./scripts/run's demo: each demo user gets a member key of a demo person, and the
+    "Board-only merger" stays the admin's alone."""
+    settings.DEBUG = True  # demo_users refuses to run otherwise
+    settings.MICRO_TEAM_ID = prism.team_id
+    sync_groups()
+    out = __import__("io").StringIO()
+    call_command("demo_users", stdout=out)
+    assert "acts in Prism with a key of their own" in out.getvalue()
+    people = {e.user.username: e for e in DirectoryEntry.objects.filter(kind="user").select_related("user")}
+    assert set(people) == {"viewer", "editor", "admin"}
+    assert {g.name for g in people["admin"].groups.all()} >= {"Board"}
+    assert PrismKey.objects.count() == 3
+    clients = {}
+    for name in people:
+        clients[name] = Client()
+        clients[name].force_login(people[name].user)
+    assert "Board-only merger" in text(clients["admin"].get("/records/deal/?q=Board-only"))
+    for name in ("viewer", "editor"):
+        assert "Board-only merger" not in text(clients[name].get("/records/deal/?q=Board-only")), name
+        assert "Board-only merger" not in text(clients[name].get("/records/deal/?size=100")), name
