@@ -27,7 +27,7 @@ def key_needed(request: HttpRequest, reason: str) -> HttpResponse:
     else:
         sentence = "The dashboard acts as you in Prism, with your own API key, and you have not connected one yet."
     if getattr(request, "htmx", False):
-        context = {"error": sentence, "retry_url": reverse("profile")}
+        context = {"error": sentence, "retry_url": reverse("profile"), "retry_label": "Connect your key"}
         return reswap(retarget(render(request, "partials/error_banner.html", context), "#messages"), "innerHTML")
     return render(request, "key_needed.html", {"sentence": sentence, "reason": reason})
 

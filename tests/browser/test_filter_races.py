@@ -130,3 +130,19 @@ def test_the_bulk_value_field_follows_the_last_property_chosen(anonymous_page, d
     # The held answer (a select of statuses) was aborted, not swapped in over the text box.
     page.locator("#value-field input[name=value]").fill("Head of sales")
     expect(page.locator("#value-field select")).to_have_count(0)
+
+
+def test_a_column_chosen_while_the_table_loads_is_kept(page, dashboard):
+    """A column ticked while the table's answer for an earlier change is held: the answer
+    (with the old columns) arrives, then the table shows the ticked column too."""
+    page.goto(f"{dashboard.url}/records/contact/?cols=first_name,score")
+    held = Held(page, "**/records/contact/?*")
+    page.get_by_label("Rows per page").select_option("10")
+    held.wait_until_held()
+    page.get_by_text("Columns", exact=True).click()
+    page.get_by_role("checkbox", name="Status", exact=True).check()
+    held.release()
+    expect(page.locator("#results thead th").filter(has_text="Status")).to_have_count(1)
+    expect(page.locator("#results tbody tr")).to_have_count(10)
+    params = query_params(page)
+    assert "status" in ",".join(params.get("cols", []) + params.get("col", [])) and params["size"] == ["10"], params
