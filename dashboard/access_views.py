@@ -1,11 +1,11 @@
 """Who may see or change a record: the Permissions tab, and the directory of user/group names."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.views.decorators.http import require_POST
 
 from prism_client import PrismError

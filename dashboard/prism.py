@@ -16,8 +16,9 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from . import acting
 from prism_client import OBJECT_TYPES, NotFound, PrismClient, PropertyDefinition, Query
+
+from . import acting
 
 SCHEMA_TTL = 300
 SAMPLE_ROWS = 25

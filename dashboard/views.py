@@ -23,15 +23,15 @@ from prism_client import (
     Record,
 )
 
-from . import home as home_service
 from . import acting, list_state, prism
+from . import home as home_service
 from .cells import column, format_value, table_rows
 from .exporting import start_export
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
-from .roles import perm
 from .models import SavedView
+from .roles import perm
 
 
 def object_type_or_404(segment: str) -> ObjectType:

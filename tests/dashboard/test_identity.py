@@ -17,7 +17,7 @@ from dashboard.roles import Role, sync_groups
 from prism_sandbox.models import ApiKey
 
 from ..conftest import connect_key
-from .test_access_and_bulk import worker_prism  # noqa: F401  (fixture)
+from .test_access_and_bulk import worker_prism  # noqa: F401  (a fixture)
 from .test_editor_views import edit_form
 
 ANA = "a0a0a0a0-0000-4000-8000-00000000000a"  # Prism user ids
@@ -104,7 +104,7 @@ def test_a_restricted_deal_binds_the_dashboard_user_until_granted(two_people, pr
 
 
 def test_who_has_access_names_each_person_level_and_reason(two_people, prism):
-    ana, ben, deal = two_people
+    ana, _, deal = two_people
     DirectoryEntry.objects.create(kind="user", external_id=str(uuid.uuid4()), name="Tess Teamadmin", team_admin=True)
     ana.post(f"/records/deal/{deal}/permissions/", {"team_level": "r", "kind": ["group"], "who": [BOARD], "level": ["a"]})
     page = ana.get(f"/records/deal/{deal}/permissions/")
@@ -157,7 +157,7 @@ def test_rotating_the_encryption_key_keeps_stored_keys_working(prism, settings):
     person = signed_in("dora", Role.VIEWER, prism.make_key())
     settings.PRISM_KEY_ENCRYPTION_KEYS = [new, old]  # a new key first, the old one still listed
     assert person.get("/records/contact/").status_code == 200
-    call_command("rotate_prism_keys", stdout=open("/dev/null", "w"))
+    call_command("rotate_prism_keys", stdout=__import__("io").StringIO())
     settings.PRISM_KEY_ENCRYPTION_KEYS = [new]  # the old key dropped
     assert person.get("/records/contact/").status_code == 200
     settings.PRISM_KEY_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # a key that never wrote it
@@ -215,7 +215,7 @@ def test_shared_mode_tells_admins_that_grants_do_not_bind(prism, settings):
 
 
 def test_every_dashboard_route_declares_a_permission():
-    from django.urls import URLPattern, get_resolver
+    from django.urls import URLPattern
 
     from dashboard import urls
 
@@ -224,7 +224,7 @@ def test_every_dashboard_route_declares_a_permission():
             assert hasattr(pattern.callback, "required_permission"), pattern.name
 
 
-def test_a_background_job_acts_with_the_key_of_the_person_who_started_it(worker_prism):
+def test_a_background_job_acts_with_the_key_of_the_person_who_started_it(worker_prism):  # noqa: F811
     """Ben's "all matching" bulk edit, run by the task worker, changes only what Ben's key
     may change: the deal restricted to the Board is neither counted nor touched."""
     import time
@@ -264,9 +264,9 @@ def test_demo_users_act_as_sandbox_demo_people(prism, settings):
     assert {g.name for g in people["admin"].groups.all()} >= {"Board"}
     assert PrismKey.objects.count() == 3
     clients = {}
-    for name in people:
+    for name, entry in people.items():
         clients[name] = Client()
-        clients[name].force_login(people[name].user)
+        clients[name].force_login(entry.user)
     assert "Board-only merger" in text(clients["admin"].get("/records/deal/?q=Board-only"))
     for name in ("viewer", "editor"):
         assert "Board-only merger" not in text(clients[name].get("/records/deal/?q=Board-only")), name
