@@ -146,6 +146,16 @@ class PrismKey(models.Model):
     def __str__(self) -> str:
         return f"Prism key …{self.last4} of {self.user}"
 
+    @classmethod
+    def store(cls, user, api_key: str) -> "PrismKey":
+        """Keep (or replace) a person's key, encrypted; the caller has checked it."""
+        from .key_vault import encrypt
+
+        stored, _ = cls.objects.update_or_create(
+            user=user, defaults={"token": encrypt(api_key), "last4": api_key[-4:], "checked_at": timezone.now()}
+        )
+        return stored
+
 
 class Progress(models.Model):
     """Counters of a long-running piece of work, shown as a progress bar and a report."""

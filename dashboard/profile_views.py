@@ -37,13 +37,6 @@ def check_key(api_key: str) -> str | None:
     return None
 
 
-def store_key(user, api_key: str) -> PrismKey:
-    stored, _ = PrismKey.objects.update_or_create(
-        user=user, defaults={"token": key_vault.encrypt(api_key), "last4": api_key[-4:], "checked_at": timezone.now()}
-    )
-    return stored
-
-
 @require_safe
 def profile(request: HttpRequest) -> HttpResponse:
     identity = DirectoryEntry.objects.filter(user=request.user).prefetch_related("groups").first()
@@ -90,7 +83,7 @@ def key_change(request: HttpRequest) -> HttpResponse:
         api_key = form.cleaned_data["api_key"]
         problem = check_key(api_key)
         if problem is None:
-            store_key(request.user, api_key)
+            PrismKey.store(request.user, api_key)
             messages.success(request, f"Key ending in {api_key[-4:]} connected. The dashboard now acts as you in Prism.")
             return redirect("profile")
         form.add_error("api_key", problem)

@@ -125,12 +125,7 @@ def worker_sandbox(task_worker, live_server, transactional_db) -> Iterator[Sandb
 
 def connect_key(user, api_key: str):
     """Store a person's own Prism key the way the profile page does (encrypted)."""
-    from django.utils import timezone
-
-    from dashboard import key_vault
     from dashboard.models import PrismKey
 
-    PrismKey.objects.update_or_create(
-        user=user, defaults={"token": key_vault.encrypt(api_key), "last4": api_key[-4:], "checked_at": timezone.now()}
-    )
+    PrismKey.store(user, api_key)
     return user

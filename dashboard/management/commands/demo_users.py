@@ -15,9 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from dashboard import key_vault
 from dashboard.models import DirectoryEntry, PrismKey
 from dashboard.roles import Role
 
@@ -73,7 +71,4 @@ def link_demo_people(users: dict, demo: dict) -> None:
             defaults={"name": person["name"], "user": user, "team_admin": False},
         )
         entry.groups.set([groups[g["id"]] for g in person["groups"] if g["id"] in groups])
-        key = person["api_key"]
-        PrismKey.objects.update_or_create(
-            user=user, defaults={"token": key_vault.encrypt(key), "last4": key[-4:], "checked_at": timezone.now()}
-        )
+        PrismKey.store(user, person["api_key"])
