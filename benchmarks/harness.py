@@ -21,6 +21,8 @@ def django_env(db: Path, team: str, key: str, *, settings: str = "dashboard.sett
         "DATABASE_URL": f"sqlite:///{db}",
         "MICRO_TEAM_ID": team,
         "MICRO_API_KEY": key,
+        # Personal keys (per-person mode, the default) are stored encrypted with this.
+        "PRISM_KEY_ENCRYPTION_KEYS": "bWVhc3VyZS1vbmx5LWJlbmNobWFyay1rZXktMDEyMzQ=",
         "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONPATH": str(ROOT),
         "PRISM_SANDBOX_CHAOS": "{}",

@@ -135,7 +135,10 @@ def login_cookie() -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
 
+    from dashboard.models import PrismKey
+
     user = get_user_model().objects.create_superuser("bench", "bench@example.com", secrets.token_urlsafe(16))
+    PrismKey.store(user, os.environ["MICRO_API_KEY"])  # the dashboard acts with the person's own key
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
