@@ -23,6 +23,8 @@ from typing import Any
 
 from prism_client import ImportRowResult, PropertyDefinition
 
+from .spreadsheet import safe_cell, unquote_cell
+
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200  # one select each on the mapping form (Django takes at most 1,000 fields)
 MAX_BYTES = 20 * 1024 * 1024  # 50,000 rows of a wide contact export stay well under this
@@ -134,7 +136,7 @@ def _looks_like_data(value: str) -> bool:
 
 
 def check_headers(headers: Sequence[str]) -> tuple[str, ...]:
-    names = tuple(h.strip() for h in headers)
+    names = tuple(unquote_cell(h.strip()) for h in headers)
     if len(names) > MAX_COLUMNS:
         raise CsvProblem(f"The file has {len(names):,} columns; an import takes at most {MAX_COLUMNS}. Delete the columns you do not need.")
     if not any(names):
@@ -487,7 +489,7 @@ def plan_row(
                 cells.append(Cell(raw))
             continue
         try:
-            value = convert(prop, raw)
+            value = convert(prop, unquote_cell(raw))  # a cell of our own downloads imports as it was
         except BadCell as exc:
             problems.append(f"{column}: {exc}")
             if with_cells:
@@ -615,11 +617,11 @@ def failed_rows_csv(table: CsvTable, results: Sequence[dict]) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
     width = len(table.headers)
-    writer.writerow([*table.headers, error_column(table.headers)])
+    writer.writerow([safe_cell(c) for c in (*table.headers, error_column(table.headers))])
     for row, result in zip(table.rows, results, strict=False):
         if result["status"] == FAILED:
             cells = list(row[:width]) + [""] * (width - len(row))
-            writer.writerow([*cells, result["error"]])
+            writer.writerow([safe_cell(c) for c in (*cells, result["error"])])
     return out.getvalue()
 
 

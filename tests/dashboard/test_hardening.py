@@ -1,0 +1,73 @@
+"""Findings of the outside security review, one regression test each, over HTTP against the sandbox."""
+
+import csv
+import io
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dashboard.models import ImportRun
+from dashboard.roles import Role
+
+from .conftest import login
+
+FORMULAS = ['=HYPERLINK("http://x","click")', "@SUM(1+1)", "+1+1", "-1+1", "\t=1+1", "\r=1+1"]
+
+
+@pytest.fixture
+def editor_client(client, prism):
+    return login(client, Role.EDITOR)
+
+
+def read_csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
+def csv_text(rows) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
+
+
+def upload_csv(client, name: str, body: str, segment: str = "contact"):
+    return client.post(f"/import/{segment}/", {"file": SimpleUploadedFile(name, body.encode(), content_type="text/csv")})
+
+
+# --- 1. CSV formula injection ------------------------------------------------------------------
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text_and_import_back_as_they_were(editor_client, prism):
+    marker = f"Formula{uuid.uuid4().hex[:8]}"
+    for name in FORMULAS:
+        created = prism.request("POST", "contact", json={"default": {"first_name": name, "last_name": marker, "score": -5}})
+        assert created.status_code in (200, 201), created.text
+
+    export = editor_client.get(f"/records/contact/export.csv?cols=first_name,score&f0=last_name&o0=%3D&v0={marker}")
+    assert export.status_code == 200
+    header, *rows = read_csv(export)
+    assert header[1:] == ["First name", "Score"]
+    assert sorted(r[1] for r in rows) == sorted("'" + f for f in FORMULAS)
+    assert {r[2] for r in rows} == {"-5"}  # a number property's value stays a number
+
+    body = csv_text([["First name", "Last name", "Score", "Email"], *([f, marker, "-5", "not-an-email"] for f in FORMULAS)])
+    assert upload_csv(editor_client, "f.csv", body).status_code == 302
+    run = ImportRun.objects.get()
+    data = {f"col{i}": run.mapping.get(c, "") for i, c in enumerate(run.headers)}
+    assert editor_client.post(f"/imports/{run.pk}/", {**data, "dedupe_by": "", "action": "import"}).status_code == 302
+    header, *rows = read_csv(editor_client.get(f"/imports/{run.pk}/failed.csv"))
+    assert [r[0] for r in rows] == ["'" + f for f in FORMULAS]
+    assert {r[2] for r in rows} == {"-5"} and all(r[4].startswith("Email:") for r in rows)
+
+    # Fixed and imported again, the downloaded file gives the API the values as they were.
+    fixed = csv_text([header[:4], *([*row[:3], f"f{n}@example.org"] for n, row in enumerate(rows))])
+    assert upload_csv(editor_client, "fixed.csv", fixed).status_code == 302
+    again = ImportRun.objects.get(filename="fixed.csv")
+    data = {f"col{i}": again.mapping.get(c, "") for i, c in enumerate(again.headers)}
+    assert editor_client.post(f"/imports/{again.pk}/", {**data, "dedupe_by": "", "action": "import"}).status_code == 302
+    again.refresh_from_db()
+    assert again.succeeded == len(FORMULAS), again.results
+    query = {"query": {"select": ["first_name", "email"], "filter": [{"email": {"contains": "@example.org"}}, {"last_name": {"=": marker}}]}}
+    stored = prism.request("POST", "contact/query", json=query).json()["data"]
+    assert sorted(r["properties"]["first_name"] for r in stored) == sorted(f.strip() for f in FORMULAS)  # the importer trims text
