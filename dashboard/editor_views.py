@@ -36,7 +36,7 @@ from .errors import describe
 from .models import AuditEntry
 from .record_forms import RecordForm, initial_from
 from .roles import perm
-from .views import object_type_or_404
+from .views import next_url, object_type_or_404
 
 STATE_SALT = "dashboard.record-edit"
 Action = AuditEntry.Action
@@ -318,11 +318,11 @@ def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     except PrismError as exc:
         audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.FAILED, error=exc)
         messages.error(request, describe(exc))
-        return redirect(request.POST.get("next") or reverse("record-detail", args=[segment, record_id]))
+        return redirect(next_url(request, reverse("record-detail", args=[segment, record_id])))
     audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label)
     # The message carries an Undo button (see partials/messages.html).
     messages.success(request, f"Moved “{label or record_id}” to the trash.", extra_tags=f"undo {segment} {record_id}")
-    return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
+    return redirect(next_url(request, reverse("record-list", args=[segment])))
 
 
 def record_action(request: HttpRequest, action: str, segment: str, record_id: str, call) -> Record | None:
@@ -345,11 +345,11 @@ def record_restore(request: HttpRequest, segment: str, record_id: str) -> HttpRe
     writable_type_or_404(segment)
     record = record_action(request, Action.RESTORE, segment, record_id, prism.client().service(segment).restore)
     if record is None:
-        return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
+        return redirect(next_url(request, reverse("record-list", args=[segment])))
     label = label_of(segment, record)
     audit.log(request.user, Action.RESTORE, segment, record_id, record_repr=label)
     messages.success(request, f"Restored “{label}”.")
-    return redirect(request.POST.get("next") or reverse("record-detail", args=[segment, record_id]))
+    return redirect(next_url(request, reverse("record-detail", args=[segment, record_id])))
 
 
 @require_POST

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
@@ -37,6 +38,14 @@ def object_type_or_404(segment: str) -> ObjectType:
         return OBJECT_TYPES_BY_SEGMENT[segment]
     except KeyError:
         raise Http404(f"No object type {segment!r}.") from None
+
+
+def next_url(request: HttpRequest, default: str) -> str:
+    """Where a form asks to go next (its `next` field), if that is a page of this site; else `default`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
 
 
 @require_safe
@@ -230,7 +239,7 @@ def saved_view_create(request: HttpRequest, segment: str) -> HttpResponse:
     form = SavedViewForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(f"{request.POST.get('next') or '/'}")
+        return redirect(next_url(request, reverse("record-list", args=[segment])))
     view, created = SavedView.objects.update_or_create(
         owner=request.user,
         object_type=segment,

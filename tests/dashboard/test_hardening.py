@@ -71,3 +71,26 @@ def test_csv_cells_a_spreadsheet_would_run_are_written_as_text_and_import_back_a
     query = {"query": {"select": ["first_name", "email"], "filter": [{"email": {"contains": "@example.org"}}, {"last_name": {"=": marker}}]}}
     stored = prism.request("POST", "contact/query", json=query).json()["data"]
     assert sorted(r["properties"]["first_name"] for r in stored) == sorted(f.strip() for f in FORMULAS)  # the importer trims text
+
+
+# --- 2. Off-site redirects ---------------------------------------------------------------------
+
+OFF_SITE = ["https://evil.example/", "//evil.example", "/\\evil.example", "http://testserver.evil.example/", "javascript:alert(1)"]
+
+
+def test_redirects_after_a_form_never_leave_the_site(editor_client, prism):
+    deal = prism.request("POST", "deal", json={"default": {"name": "Redirected"}}).json()["id"]
+    detail, deals = f"/records/deal/{deal}/", "/records/deal/"
+    for target in OFF_SITE:
+        delete = editor_client.post(f"/records/deal/{deal}/delete/", {"next": target, "label": "Redirected"})
+        assert (delete.status_code, delete["Location"]) == (302, deals), target
+        restore = editor_client.post(f"/records/deal/{deal}/restore/", {"next": target})
+        assert (restore.status_code, restore["Location"]) == (302, detail), target
+        unnamed_view = editor_client.post("/records/deal/views/", {"name": "", "query_string": "cols=name", "next": target})
+        assert (unnamed_view.status_code, unnamed_view["Location"]) == (302, deals), target
+    # The API refusing (the record is gone) redirects the same way.
+    missing = str(uuid.uuid4())
+    assert editor_client.post(f"/records/deal/{missing}/delete/", {"next": "https://evil.example/"})["Location"] == f"/records/deal/{missing}/"
+    assert editor_client.post(f"/records/deal/{missing}/restore/", {"next": "//evil.example"})["Location"] == deals
+    # A page of this site is still where the form goes back to.
+    assert editor_client.post(f"/records/deal/{deal}/delete/", {"next": "/records/deal/?trash=1"})["Location"] == "/records/deal/?trash=1"
