@@ -1,8 +1,20 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+from django.urls.converters import UUIDConverter
 
 from . import access_views, auth_views, bulk_views, editor_views, import_views, views
+
+
+class RecordIdConverter(UUIDConverter):
+    """A Prism record id: a UUID (Django's pattern), so "..", slashes or any other path syntax
+    is a 404 before a view could put it into an API path. Views get it as text."""
+
+    def to_python(self, value: str) -> str:
+        return value
+
+
+register_converter(RecordIdConverter, "record_id")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,14 +28,14 @@ urlpatterns = [
     path("records/<str:segment>/options/", editor_views.reference_options, name="reference-options"),
     path("records/<str:segment>/bulk/", bulk_views.bulk_action, name="bulk-action"),
     path("records/<str:segment>/bulk/value-field/", bulk_views.bulk_value_field, name="bulk-value-field"),
-    path("records/<str:segment>/<str:record_id>/", views.record_detail, name="record-detail"),
-    path("records/<str:segment>/<str:record_id>/edit/", editor_views.RecordEditView.as_view(), name="record-edit"),
-    path("records/<str:segment>/<str:record_id>/resolve/", editor_views.ConflictResolveView.as_view(), name="record-resolve"),
-    path("records/<str:segment>/<str:record_id>/delete/", editor_views.record_delete, name="record-delete"),
-    path("records/<str:segment>/<str:record_id>/restore/", editor_views.record_restore, name="record-restore"),
-    path("records/<str:segment>/<str:record_id>/duplicate/", editor_views.record_duplicate, name="record-duplicate"),
-    path("records/<str:segment>/<str:record_id>/history/", editor_views.record_history, name="record-history"),
-    path("records/<str:segment>/<str:record_id>/permissions/", access_views.record_permissions, name="record-permissions"),
+    path("records/<str:segment>/<record_id:record_id>/", views.record_detail, name="record-detail"),
+    path("records/<str:segment>/<record_id:record_id>/edit/", editor_views.RecordEditView.as_view(), name="record-edit"),
+    path("records/<str:segment>/<record_id:record_id>/resolve/", editor_views.ConflictResolveView.as_view(), name="record-resolve"),
+    path("records/<str:segment>/<record_id:record_id>/delete/", editor_views.record_delete, name="record-delete"),
+    path("records/<str:segment>/<record_id:record_id>/restore/", editor_views.record_restore, name="record-restore"),
+    path("records/<str:segment>/<record_id:record_id>/duplicate/", editor_views.record_duplicate, name="record-duplicate"),
+    path("records/<str:segment>/<record_id:record_id>/history/", editor_views.record_history, name="record-history"),
+    path("records/<str:segment>/<record_id:record_id>/permissions/", access_views.record_permissions, name="record-permissions"),
     path("bulk/<uuid:pk>/", bulk_views.bulk_job, name="bulk-job"),
     path("directory/", access_views.directory, name="directory"),
     path("directory/<int:pk>/delete/", access_views.directory_delete, name="directory-delete"),

@@ -7,8 +7,9 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from dashboard.models import ImportRun
+from dashboard.models import AuditEntry, ImportRun
 from dashboard.roles import Role
+from prism_sandbox import chaos
 
 from .conftest import login
 
@@ -94,3 +95,28 @@ def test_redirects_after_a_form_never_leave_the_site(editor_client, prism):
     assert editor_client.post(f"/records/deal/{missing}/restore/", {"next": "//evil.example"})["Location"] == deals
     # A page of this site is still where the form goes back to.
     assert editor_client.post(f"/records/deal/{deal}/delete/", {"next": "/records/deal/?trash=1"})["Location"] == "/records/deal/?trash=1"
+
+
+# --- 5. Ids that are not ids -------------------------------------------------------------------
+
+RECORD_PAGES = {"": "get", "edit/": "get", "resolve/": "post", "delete/": "post", "restore/": "post", "duplicate/": "post", "history/": "get", "permissions/": "get"}
+NOT_IDS = ["%2e%2e", "..", ".", "%2e", "a%2fb", "..%2f..", "x;y", "%00", "not-a-uuid", "00000000-0000-4000-8000-00000000000Z"]
+
+
+def test_a_record_id_that_is_not_a_uuid_is_a_404_before_any_api_call(admin_client, prism):
+    admin_client.get("/records/deal/")  # the schema is cached; from here on only record calls would reach the API
+    chaos.clear_request_log()
+    for bad in NOT_IDS:
+        for page, method in RECORD_PAGES.items():
+            response = getattr(admin_client, method)(f"/records/deal/{bad}/{page}")
+            assert response.status_code == 404, (bad, page, response.status_code)
+    assert chaos.request_log() == []
+    # A well-formed id the API does not know still goes to the API (and is a 404 from there).
+    missing = str(uuid.uuid4())
+    assert admin_client.get(f"/records/deal/{missing}/permissions/").status_code == 404
+    assert [(r.method, r.path.rsplit("/", 2)[-2:]) for r in chaos.request_log()] == [("GET", [missing, "grant"])]
+    # An audit entry left by such a request earlier is listed without a link (not a failing page).
+    AuditEntry.objects.create(username="admin", action="delete", object_type="deal", record_id="..", record_repr="odd")
+    for page in ("/", "/audit/"):
+        response = admin_client.get(page)
+        assert response.status_code == 200 and "odd" in response.content.decode()
