@@ -2,10 +2,13 @@
 
 import csv
 import io
+import logging
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from dashboard.models import AuditEntry, ImportRun
 from dashboard.roles import Role
@@ -120,3 +123,35 @@ def test_a_record_id_that_is_not_a_uuid_is_a_404_before_any_api_call(admin_clien
     for page in ("/", "/audit/"):
         response = admin_client.get(page)
         assert response.status_code == 200 and "odd" in response.content.decode()
+
+
+# --- 7. Logs -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server_log():
+    """What the configured console handler writes (settings.LOGGING), for the duration of a test."""
+    (console,) = [h for h in logging.getLogger().handlers if h.name == "console"]
+    out = io.StringIO()
+    previous = console.setStream(out)
+    yield out
+    console.setStream(previous)
+
+
+def test_refusals_are_logged_in_one_line_and_real_errors_with_their_traceback(client, prism, server_log):
+    viewer = login(client, Role.VIEWER)
+    assert viewer.get("/records/no-such-type/").status_code == 404
+    assert viewer.get("/imports/00000000-0000-4000-8000-000000000000/").status_code == 403
+    deal = uuid.uuid4()
+    assert viewer.post(f"/records/deal/{deal}/delete/").status_code == 403
+    assert server_log.getvalue().splitlines() == [
+        "Not Found: /records/no-such-type/",
+        "Forbidden (Permission denied): /imports/00000000-0000-4000-8000-000000000000/",
+        f"Forbidden (Permission denied): /records/deal/{deal}/delete/",
+    ]
+
+    editor = login(Client(raise_request_exception=False), Role.EDITOR)
+    broken = ImportRun.objects.create(user=get_user_model().objects.get(username="editor"), object_type="contact", status="complete", results=[{}])
+    assert editor.get(f"/imports/{broken.pk}/").status_code == 500
+    error = server_log.getvalue().split("\n", 3)[3]
+    assert error.startswith(f"Internal Server Error: /imports/{broken.pk}/\nTraceback (most recent call last):") and "KeyError" in error
