@@ -22,6 +22,7 @@ from .errors import (
     PreconditionFailed,
     PrismError,
     RateLimited,
+    RedirectRefused,
     ServerError,
     Timeout,
     TooManyItems,
