@@ -22,3 +22,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 # Missing context variables show up instead of rendering as empty strings.
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "<<MISSING %s>>"
+# Email goes to django.core.mail.outbox (password reset tests switch the pages on).
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as django_auth
 from django.urls import include, path, register_converter
 from django.urls.converters import UUIDConverter
 
 from . import access_views, auth_views, bulk_views, editor_views, import_views, views
+from .auth_views import reset_enabled
 
 
 class RecordIdConverter(UUIDConverter):
@@ -18,8 +20,14 @@ register_converter(RecordIdConverter, "record_id")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.ThrottledLoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/login/", auth_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", django_auth.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", django_auth.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", django_auth.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password_reset/", reset_enabled(auth_views.ThrottledPasswordResetView.as_view()), name="password_reset"),
+    path("accounts/password_reset/done/", reset_enabled(django_auth.PasswordResetDoneView.as_view()), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", reset_enabled(django_auth.PasswordResetConfirmView.as_view()), name="password_reset_confirm"),
+    path("accounts/reset/done/", reset_enabled(django_auth.PasswordResetCompleteView.as_view()), name="password_reset_complete"),
     path("records/<str:segment>/", views.RecordListView.as_view(), name="record-list"),
     path("records/<str:segment>/filter-row/", views.filter_row, name="filter-row"),
     path("records/<str:segment>/export.csv", views.export_csv, name="record-export"),

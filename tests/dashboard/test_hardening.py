@@ -1,13 +1,17 @@
 """Findings of the outside security review, one regression test each, over HTTP against the sandbox."""
 
 import csv
+import datetime as dt
 import io
 import logging
 import uuid
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.test import Client
 
 from dashboard.models import AuditEntry, ImportRun
@@ -155,3 +159,95 @@ def test_refusals_are_logged_in_one_line_and_real_errors_with_their_traceback(cl
     assert editor.get(f"/imports/{broken.pk}/").status_code == 500
     error = server_log.getvalue().split("\n", 3)[3]
     assert error.startswith(f"Internal Server Error: /imports/{broken.pk}/\nTraceback (most recent call last):") and "KeyError" in error
+
+
+# --- 3. Guessing at the sign-in forms ----------------------------------------------------------
+
+HELD_BACK = "Too many failed sign-ins for this username from your address."
+
+
+def sign_in(client, path: str, username: str, password: str, address: str = "127.0.0.1", **headers):
+    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address, **headers)
+
+
+def move_clock(seconds: int) -> None:
+    """Let `seconds` pass for the failures recorded so far."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - dt.timedelta(seconds=seconds))
+
+
+def test_every_sign_in_form_slows_guessing_per_username_and_address_with_a_growing_wait(client, django_user_model, db):
+    django_user_model.objects.create_superuser("boss", "boss@example.org", "right-password-123")
+    django_user_model.objects.create_user("colleague", password="colleague-password-123")
+    for _ in range(4):
+        response = sign_in(client, "/admin/login/", "boss", "wrong")
+        assert response.status_code == 200 and HELD_BACK not in response.content.decode()
+    fifth = sign_in(client, "/admin/login/", "boss", "wrong")
+    assert fifth.status_code == 429 and HELD_BACK in fifth.content.decode() and "Try again in 1 minute;" in fifth.content.decode()
+    assert 'class="errornote"' in fifth.content.decode()  # the admin's own form, with the sentence in it
+    for path in ("/admin/login/", "/accounts/login/"):  # every form, even with the right password
+        held = sign_in(client, path, "boss", "right-password-123")
+        assert held.status_code == 429 and HELD_BACK in held.content.decode(), path
+        assert "_auth_user_id" not in client.session
+    dashboard_page = sign_in(client, "/accounts/login/", "boss", "right-password-123").content.decode()
+    assert f'<div class="banner banner-error" role="alert">{HELD_BACK}' in dashboard_page
+    # A header anyone can send does not make another address.
+    assert sign_in(client, "/accounts/login/", "boss", "right-password-123", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
+
+    # Others behind the same address (a proxy, an office) sign in; so does this username from elsewhere.
+    assert sign_in(Client(), "/accounts/login/", "colleague", "colleague-password-123").status_code == 302
+    assert sign_in(Client(), "/admin/login/", "boss", "right-password-123", address="198.51.100.7").status_code == 302
+
+    # Each failure after the wait doubles the next one.
+    for minutes in (2, 4, 8):
+        move_clock(minutes * 30 + 1)  # the last wait (half of this one) is over
+        again = sign_in(client, "/accounts/login/", "boss", "wrong")
+        assert again.status_code == 429 and f"Try again in {minutes} minutes;" in again.content.decode(), minutes
+    assert sign_in(client, "/accounts/login/", "boss", "right-password-123").status_code == 429
+    move_clock(8 * 60 + 1)
+    assert sign_in(client, "/accounts/login/", "boss", "right-password-123").status_code == 302
+    assert not AccessAttempt.objects.filter(username="boss", ip_address="127.0.0.1").exists()  # forgotten on success
+
+
+def test_behind_trusted_proxies_the_address_is_the_one_the_nearest_proxy_saw(client, django_user_model, db, settings):
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)  # as TRUSTED_PROXY_COUNT=1 sets it
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.IPWARE_STRICT = False
+    django_user_model.objects.create_user("ann", password="ann-password-123")
+    for _ in range(5):
+        last = sign_in(client, "/accounts/login/", "ann", "wrong", address="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert last.status_code == 429
+    # The same client, writing its own X-Forwarded-For in front of what the proxy adds: still held back.
+    spoofed = sign_in(client, "/accounts/login/", "ann", "ann-password-123", address="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5")
+    assert spoofed.status_code == 429
+    # Another client behind the same proxy is not.
+    assert sign_in(Client(), "/accounts/login/", "ann", "ann-password-123", address="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+
+
+# --- 6. Password reset -------------------------------------------------------------------------
+
+RESET_PAGES = ["/accounts/password_reset/", "/accounts/password_reset/done/", "/accounts/reset/MQ/set-password/", "/accounts/reset/done/"]
+
+
+def test_password_reset_is_off_without_email_and_throttled_with_it(client, django_user_model, db, settings, mailoutbox):
+    cache.clear()
+    django_user_model.objects.create_user("ann", "ann@example.org", "ann-password-123")
+    assert settings.PASSWORD_RESET_ENABLED is False  # no EMAIL_URL in the test environment
+    for path in RESET_PAGES:
+        assert client.get(path).status_code == 404, path
+    assert client.post("/accounts/password_reset/", {"email": "ann@example.org"}).status_code == 404
+    assert "Forgot your password?" not in client.get("/accounts/login/").content.decode()
+
+    settings.PASSWORD_RESET_ENABLED = True  # as EMAIL_URL would (tests send email into mailoutbox)
+    assert 'href="/accounts/password_reset/">Forgot your password?' in client.get("/accounts/login/").content.decode()
+    for _ in range(settings.PASSWORD_RESET_LIMIT):
+        assert client.post("/accounts/password_reset/", {"email": "ann@example.org"})["Location"] == "/accounts/password_reset/done/"
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT
+    for email in ("ann@example.org", "someone-else@example.org"):  # the same address asks for another account
+        refused = client.post("/accounts/password_reset/", {"email": email})
+        assert refused.status_code == 429 and "Too many password reset requests. Try again in an hour." in refused.content.decode()
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT
+    # The same account, asked for from elsewhere, is held back too (no flood of mail to one person).
+    assert client.post("/accounts/password_reset/", {"email": "ann@example.org"}, REMOTE_ADDR="198.51.100.7").status_code == 429
+    # Someone else, elsewhere, is not.
+    assert Client().post("/accounts/password_reset/", {"email": "bo@example.org"}, REMOTE_ADDR="198.51.100.8").status_code == 302
