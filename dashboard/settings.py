@@ -127,6 +127,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# An import's draft (the uploaded file) is deleted this many days after the upload, and an
+# ended import's failed-rows download this many days after it ended (`manage.py clean_imports`).
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=7)
+
 # Imports and CSV uploads can be large; the sandbox answers 413 above this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=32 * 1024 * 1024)
 

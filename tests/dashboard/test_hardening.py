@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import tracemalloc
 import uuid
 
 import pytest
@@ -11,6 +12,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db.models import F
 from django.test import Client
 
@@ -251,3 +253,84 @@ def test_password_reset_is_off_without_email_and_throttled_with_it(client, djang
     assert client.post("/accounts/password_reset/", {"email": "ann@example.org"}, REMOTE_ADDR="198.51.100.7").status_code == 429
     # Someone else, elsewhere, is not.
     assert Client().post("/accounts/password_reset/", {"email": "bo@example.org"}, REMOTE_ADDR="198.51.100.8").status_code == 302
+
+
+# --- 9. Large uploads ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def file_readings(monkeypatch):
+    """How many times the dashboard reads an uploaded file's text (csv_import._lines, each time it is read)."""
+    from dashboard import csv_import
+
+    count = {"n": 0}
+    original = csv_import._lines
+
+    def counted(text):
+        count["n"] += 1
+        return original(text)
+
+    monkeypatch.setattr(csv_import, "_lines", counted)
+    return count
+
+
+def big_csv(rows: int, extras: int) -> str:
+    header = ",".join(["first_name", "email", "score", *(f"extra_{i}" for i in range(extras))])
+    filler = ",".join("7" if i % 3 else "" for i in range(extras))
+    return header + "\n" + "".join(f"Ann{i},ann{i}@example.org,{'x' if i % 1000 == 0 else i % 100},{filler}\n" for i in range(rows))
+
+
+def test_a_large_upload_is_read_once_the_mapping_page_does_not_read_it_again_and_the_text_is_not_kept(editor_client, prism, file_readings):
+    body = big_csv(10_000, 100)  # 2.2 MB
+    assert upload_csv(editor_client, "big.csv", body).status_code == 302
+    run = ImportRun.objects.get()
+    assert (run.row_count, len(run.headers), file_readings["n"]) == (10_000, 103, 1)
+    page = f"/imports/{run.pk}/"
+    for traced in (False, True):  # (the first load compiles the templates)
+        if traced:
+            tracemalloc.start()
+        html = editor_client.get(page).content.decode()
+        assert "10 rows of the file have values that cannot be imported (9,990 can)" in html and "Ann1" in html
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert file_readings["n"] == 1 and peak < 10 * 2**20, peak  # reading the file on each load took 22 MB
+    form = {f"col{i}": run.mapping.get(c, "") for i, c in enumerate(run.headers)} | {"dedupe_by": "", "action": "preview"}
+    assert editor_client.post(page, form, HTTP_HX_REQUEST="true").status_code == 200
+    assert file_readings["n"] == 1  # the same mapping: counted already
+    changed = form | {"col2": ""}  # score no longer imported: every row can be
+    assert "Every row's values fit their properties." in editor_client.post(page, changed, HTTP_HX_REQUEST="true").content.decode()
+    assert file_readings["n"] == 2  # counted again, once, for the new mapping
+    assert "Every row's values fit their properties." in editor_client.get(page).content.decode()
+    assert file_readings["n"] == 2
+
+    # A run that ended keeps its results, labels and failed rows, not the file.
+    small = "first_name,email\nAda,ada@example.org\nBad,not-an-email\n"
+    assert upload_csv(editor_client, "small.csv", small).status_code == 302
+    ended = ImportRun.objects.get(filename="small.csv")
+    form = {f"col{i}": ended.mapping.get(c, "") for i, c in enumerate(ended.headers)} | {"dedupe_by": "", "action": "import"}
+    assert editor_client.post(f"/imports/{ended.pk}/", form).status_code == 302
+    ended.refresh_from_db()
+    assert ended.status == "complete" and ended.csv_text == "" and ended.labels == ["Ada · ada@example.org", "Bad · not-an-email"]
+    results = editor_client.get(f"/imports/{ended.pk}/").content.decode()
+    assert "Bad · not-an-email" in results and "Download the 1 failed row (CSV)" in results
+    assert read_csv(editor_client.get(f"/imports/{ended.pk}/failed.csv"))[1][:2] == ["Bad", "not-an-email"]
+
+    # After the retention period, `clean_imports` deletes the draft and the failed rows' file.
+    ImportRun.objects.update(created_at=F("created_at") - dt.timedelta(days=8), updated_at=F("updated_at") - dt.timedelta(days=8))
+    call_command("clean_imports", stdout=io.StringIO())
+    assert list(ImportRun.objects.values_list("filename", "failed_csv")) == [("small.csv", "")]
+    assert editor_client.get(f"/imports/{ended.pk}/failed.csv").status_code == 404
+    assert "The failed rows' file was deleted 7 days after the import." in editor_client.get(f"/imports/{ended.pk}/").content.decode()
+
+
+def test_clean_imports_lets_an_ended_run_that_still_holds_its_file_go_of_it(client, db):
+    user = login(client, Role.EDITOR)
+    editor = get_user_model().objects.get(username="editor")
+    results = [{"status": "created", "id": str(uuid.uuid4()), "error": ""}, {"status": "failed", "id": None, "error": "email: bad"}]
+    old = ImportRun.objects.create(
+        user=editor, object_type="contact", status="complete", csv_text="name,email\nAda,a@x.io\nBo,nope\n", headers=["name", "email"], row_count=2, results=results
+    )
+    call_command("clean_imports", stdout=io.StringIO())
+    old.refresh_from_db()
+    assert (old.csv_text, old.labels) == ("", ["Ada · a@x.io", "Bo · nope"])
+    assert read_csv(user.get(f"/imports/{old.pk}/failed.csv")) == [["name", "email", "error"], ["Bo", "nope", "email: bad"]]
