@@ -145,14 +145,10 @@ def check_headers(headers: Sequence[str]) -> tuple[str, ...]:
     if len(names) > MAX_COLUMNS:
         raise CsvProblem(f"The file has {len(names):,} columns; an import takes at most {MAX_COLUMNS}. Delete the columns you do not need.")
     if not any(names):
-        raise CsvProblem(
-            "The first row is empty. It must name the columns, for example: first_name,last_name,email."
-        )
+        raise CsvProblem("The first row is empty. It must name the columns, for example: first_name,last_name,email.")
     for position, name in enumerate(names, start=1):
         if not name:
-            raise CsvProblem(
-                f"Column {position} has no name in the header row. Name every column, or delete the empty column."
-            )
+            raise CsvProblem(f"Column {position} has no name in the header row. Name every column, or delete the empty column.")
     data_like = next((n for n in names if _looks_like_data(n)), None)
     if data_like is not None or all(NUMBER_LIKE_RE.match(n) for n in names):
         example = data_like or names[0]
@@ -165,8 +161,7 @@ def check_headers(headers: Sequence[str]) -> tuple[str, ...]:
         key = normal(name)
         if key in seen:
             raise CsvProblem(
-                f"The header row names the column “{name}” twice (columns {seen[key]} and {position}). "
-                "Rename or delete one of them."
+                f"The header row names the column “{name}” twice (columns {seen[key]} and {position}). Rename or delete one of them."
             )
         seen[key] = position
     return names
@@ -190,7 +185,7 @@ def _lines(text: str) -> Iterator[str]:
 def _problem(exc: csv.Error, line: int) -> CsvProblem:
     if "unexpected end of data" in str(exc):
         return CsvProblem(
-            f"A quoted value is never closed (a closing \" is missing; the file ends inside it, "
+            f'A quoted value is never closed (a closing " is missing; the file ends inside it, '
             f"after line {line:,}). Check the quotes and upload it again."
         )
     return CsvProblem(f"The file could not be read as CSV at line {line:,}: {exc}.")
@@ -408,8 +403,7 @@ def _datetime(text: str) -> str:
             value = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
         except ValueError:
             raise BadCell(
-                f"{_quote(text)} is not a date and time; write it as YYYY-MM-DD HH:MM:SS "
-                "(UTC, or with its offset like +02:00)."
+                f"{_quote(text)} is not a date and time; write it as YYYY-MM-DD HH:MM:SS (UTC, or with its offset like +02:00)."
             ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)

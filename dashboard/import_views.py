@@ -1,9 +1,9 @@
 """The CSV import wizard: upload or paste, map columns and preview, import, follow progress, results."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -116,8 +116,13 @@ def upload(request: HttpRequest, segment: str) -> HttpResponse:
             )
             return redirect("import-run", run.pk)
     recent = ImportRun.objects.filter(user=request.user, object_type=segment).defer(*BIG_FIELDS)[:5]
-    context = {"object_type": object_type, "form": form, "recent": recent, "max_rows": csv_import.MAX_ROWS,
-               "max_size": csv_import.megabytes(csv_import.MAX_BYTES)}
+    context = {
+        "object_type": object_type,
+        "form": form,
+        "recent": recent,
+        "max_rows": csv_import.MAX_ROWS,
+        "max_size": csv_import.megabytes(csv_import.MAX_BYTES),
+    }
     return render(request, "imports/upload.html", context, status=422 if form.is_bound else 200)
 
 
@@ -170,7 +175,13 @@ def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
         "run": run,
         "form": form,
         "columns": [
-            {"name": c, "field": f, "samples": s, "prop": by_slug.get(run.mapping.get(c, "")), "auto": auto.get(c) == run.mapping.get(c) and c in auto}
+            {
+                "name": c,
+                "field": f,
+                "samples": s,
+                "prop": by_slug.get(run.mapping.get(c, "")),
+                "auto": auto.get(c) == run.mapping.get(c) and c in auto,
+            }
             for c, f, s in zip(table.headers, form.column_fields(), samples, strict=True)
         ],
         "report": csv_import.check_mapping(table.headers, run.mapping, props, run.dedupe_by),
@@ -213,7 +224,14 @@ def status_context(request: HttpRequest, run: ImportRun, progress: importing.Pro
     page.object_list = [{"number": i + 1, "result": r, "label": labels[i] if i < len(labels) else ""} for i, r in page.object_list]
     # (Asked of the database: the file itself is not loaded for this page.)
     kept = ImportRun.objects.filter(pk=run.pk).exclude(failed_csv="").exists()
-    return {**context, "counts": counts, "page": page, "show": show, "failed_file_kept": kept, "retention_days": settings.IMPORT_RETENTION_DAYS}
+    return {
+        **context,
+        "counts": counts,
+        "page": page,
+        "show": show,
+        "failed_file_kept": kept,
+        "retention_days": settings.IMPORT_RETENTION_DAYS,
+    }
 
 
 @can_import

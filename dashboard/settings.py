@@ -168,7 +168,9 @@ if EMAIL_URL:
     _smtp = {"host": "EMAIL_HOST", "port": "EMAIL_PORT", "username": "EMAIL_HOST_USER", "password": "EMAIL_HOST_PASSWORD"}
     _smtp |= {"use_tls": "EMAIL_USE_TLS", "use_ssl": "EMAIL_USE_SSL"}
     _is_smtp = _mail["EMAIL_BACKEND"].endswith(".smtp.EmailBackend")
-    MAILERS = {"default": {"BACKEND": _mail["EMAIL_BACKEND"], "OPTIONS": {k: _mail[v] for k, v in _smtp.items() if _is_smtp and _mail.get(v)}}}
+    MAILERS = {
+        "default": {"BACKEND": _mail["EMAIL_BACKEND"], "OPTIONS": {k: _mail[v] for k, v in _smtp.items() if _is_smtp and _mail.get(v)}}
+    }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 PASSWORD_RESET_ENABLED = bool(EMAIL_URL)
 # Reset emails asked for per hour, per client address and per email address.
@@ -256,6 +258,7 @@ def _rate_limit(raw: str) -> tuple[int, int] | None:
     except ValueError:
         raise ImproperlyConfigured("PRISM_SANDBOX_RATE_LIMIT must look like 100/60 (requests/seconds).") from None
     return count, seconds
+
 
 # Imports above this many rows run as background jobs.
 PRISM_SANDBOX = {

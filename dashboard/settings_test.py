@@ -14,8 +14,8 @@ os.environ["SESSION_COOKIE_SECURE"] = "false"
 os.environ["CSRF_COOKIE_SECURE"] = "false"
 os.environ["SECURE_HSTS_SECONDS"] = "0"
 
-from .settings import *  # noqa: E402,F403
-from .settings import STORAGES, TEMPLATES  # noqa: E402
+from .settings import *
+from .settings import STORAGES, TEMPLATES
 
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -97,7 +97,6 @@ class RecordTable:
             **filter_rows_context(self.state, self.schema),
         }
 
-
     def add_row_url(self) -> str:
         # Without JavaScript, "Add filter" is a link to the same table with one more row.
         index = max((int(k[1:]) for k, _ in self.state.params() if k[0] == "f" and k[1:].isdigit()), default=-1) + 1
@@ -168,9 +167,7 @@ def filter_row(request: HttpRequest, segment: str) -> HttpResponse:
     except ValueError:
         index = 0
     row = list_state.check_row(
-        list_state.FilterRow(
-            request.GET.get(f"f{index}", ""), request.GET.get(f"o{index}", ""), tuple(request.GET.getlist(f"v{index}"))
-        ),
+        list_state.FilterRow(request.GET.get(f"f{index}", ""), request.GET.get(f"o{index}", ""), tuple(request.GET.getlist(f"v{index}"))),
         schema,
     )
     state = list_state.ListState(columns=(), rows=(row,))
@@ -200,14 +197,9 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     schemas = prism.schemas()
     schema = schemas[segment]
     select = [p.slug for p in schema.properties]
-    select += [
-        f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas
-    ]
+    select += [f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas]
     record = read_record(segment, record_id, select)
-    fields = [
-        {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
-        for p in schema.user_properties
-    ]
+    fields = [{"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)} for p in schema.user_properties]
     system = [
         {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
         for p in schema.properties
@@ -279,4 +271,3 @@ def saved_view_edit(request: HttpRequest, pk: int) -> HttpResponse:
     view.save()
     messages.success(request, f"Saved the view “{view.name}”.")
     return redirect(view_url(view))
-

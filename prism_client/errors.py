@@ -91,8 +91,7 @@ class APIError(PrismError):
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
-            f"message={self.message!r}, request_id={self.request_id!r})"
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r}, request_id={self.request_id!r})"
         )
 
 

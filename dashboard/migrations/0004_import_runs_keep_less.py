@@ -4,35 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0003_directory_bulk_jobs_import_runs'),
+        ("dashboard", "0003_directory_bulk_jobs_import_runs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='checked',
-            field=models.JSONField(blank=True, default=dict, help_text='{key, bad_rows}: the rows that cannot be imported, for a mapping.'),
+            model_name="importrun",
+            name="checked",
+            field=models.JSONField(blank=True, default=dict, help_text="{key, bad_rows}: the rows that cannot be imported, for a mapping."),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='failed_csv',
+            model_name="importrun",
+            name="failed_csv",
             field=models.TextField(blank=True, help_text="The failed rows' download, kept for a while after the run."),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='labels',
+            model_name="importrun",
+            name="labels",
             field=models.JSONField(blank=True, default=list, help_text="Each row's first values, kept when the file is deleted."),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='preview_rows',
-            field=models.JSONField(blank=True, default=list, help_text='The first rows, read at upload (samples, preview).'),
+            model_name="importrun",
+            name="preview_rows",
+            field=models.JSONField(blank=True, default=list, help_text="The first rows, read at upload (samples, preview)."),
         ),
         migrations.AlterField(
-            model_name='importrun',
-            name='csv_text',
-            field=models.TextField(blank=True, help_text='The uploaded file, decoded; deleted when the run ends.'),
+            model_name="importrun",
+            name="csv_text",
+            field=models.TextField(blank=True, help_text="The uploaded file, decoded; deleted when the run ends."),
         ),
     ]

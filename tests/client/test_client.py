@@ -11,6 +11,7 @@ import logging
 import re
 import socket
 import threading
+from typing import ClassVar
 
 import pytest
 
@@ -293,9 +294,7 @@ def chaos(sandbox):
 
 def chaos_client(sandbox, **policy):
     """A sandbox client that records its backoff sleeps instead of sleeping."""
-    client = PrismClient(
-        sandbox.base_url, sandbox.api_key, sandbox.team_id, timeout=(5.0, 10.0), retry_policy=RetryPolicy(**policy)
-    )
+    client = PrismClient(sandbox.base_url, sandbox.api_key, sandbox.team_id, timeout=(5.0, 10.0), retry_policy=RetryPolicy(**policy))
     client.slept = []
     client.sleep = client.slept.append
     return client
@@ -364,14 +363,24 @@ def test_should_retry_false_on_client_errors_stops_retries(sandbox):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://api.example.com", "http://127.0.0.1.example.com", "ftp://127.0.0.1", "https://", "developers.micro.so", "http://[bad", "https://x:port"],
+    [
+        "http://api.example.com",
+        "http://127.0.0.1.example.com",
+        "ftp://127.0.0.1",
+        "https://",
+        "developers.micro.so",
+        "http://[bad",
+        "https://x:port",
+    ],
 )
 def test_base_url_without_https_is_refused_unless_it_is_this_machine(url):
     with pytest.raises(ConfigurationError, match="base URL"):
         PrismClient(url, SECRET, "t")
 
 
-@pytest.mark.parametrize("url", ["https://developers.micro.so", "HTTPS://X:8443/p", "http://localhost:8000/sandbox", "http://127.0.0.2", "http://[::1]:8000"])
+@pytest.mark.parametrize(
+    "url", ["https://developers.micro.so", "HTTPS://X:8443/p", "http://localhost:8000/sandbox", "http://127.0.0.2", "http://[::1]:8000"]
+)
 def test_https_and_loopback_base_urls_are_accepted(url):
     assert PrismClient(url, SECRET, "t").base_url == url
 
@@ -379,8 +388,8 @@ def test_https_and_loopback_base_urls_are_accepted(url):
 class RecordingHandler(http.server.BaseHTTPRequestHandler):
     """Answers each path from `routes` ({path: (status, headers, body)}), recording each request's headers."""
 
-    routes: dict = {}
-    seen: list = []
+    routes: ClassVar[dict] = {}
+    seen: ClassVar[list] = []
 
     def do_GET(self):
         self.seen.append((self.server.server_address[1], self.path, dict(self.headers)))
@@ -432,6 +441,11 @@ def test_a_redirect_to_another_origin_is_refused_and_the_key_goes_nowhere_else(t
         client.contacts.update("r1", {"name": "x"})
     assert client.contacts.get("old").id == "new"
     assert [(port, path.split("?")[0]) for port, path, _ in handler.seen] == [
-        (api, f"{prefix}/r1"), (api, f"{prefix}/r2"), (api, f"{prefix}/r3"), (api, f"{prefix}/r1"), (api, f"{prefix}/old"), (api, f"{prefix}/new"),
+        (api, f"{prefix}/r1"),
+        (api, f"{prefix}/r2"),
+        (api, f"{prefix}/r3"),
+        (api, f"{prefix}/r1"),
+        (api, f"{prefix}/old"),
+        (api, f"{prefix}/new"),
     ]
     assert all(headers["x-api-key"] == SECRET for _, _, headers in handler.seen)

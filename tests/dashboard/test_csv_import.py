@@ -391,7 +391,12 @@ def test_results_fill_pending_rows_per_job_in_order():
     assert ci.pending_slots(results, 0) == [0, 2] and ci.pending_slots(results, 1) == [3, 4] and ci.pending_slots(results) == []
     assert ci.tally(results) == ci.Tally(failed=1, pending=4)
 
-    ci.fill(results, ci.pending_slots(results, 1), [ImportRowResult("id-4", created=False, existing=True, error=None)], stopped="Not imported: boom")
+    ci.fill(
+        results,
+        ci.pending_slots(results, 1),
+        [ImportRowResult("id-4", created=False, existing=True, error=None)],
+        stopped="Not imported: boom",
+    )
     ci.fill(
         results,
         ci.pending_slots(results, 0),

@@ -78,7 +78,9 @@ def test_csv_cells_a_spreadsheet_would_run_are_written_as_text_and_import_back_a
     assert editor_client.post(f"/imports/{again.pk}/", {**data, "dedupe_by": "", "action": "import"}).status_code == 302
     again.refresh_from_db()
     assert again.succeeded == len(FORMULAS), again.results
-    query = {"query": {"select": ["first_name", "email"], "filter": [{"email": {"contains": "@example.org"}}, {"last_name": {"=": marker}}]}}
+    query = {
+        "query": {"select": ["first_name", "email"], "filter": [{"email": {"contains": "@example.org"}}, {"last_name": {"=": marker}}]}
+    }
     stored = prism.request("POST", "contact/query", json=query).json()["data"]
     assert sorted(r["properties"]["first_name"] for r in stored) == sorted(f.strip() for f in FORMULAS)  # the importer trims text
 
@@ -100,7 +102,9 @@ def test_redirects_after_a_form_never_leave_the_site(editor_client, prism):
         assert (unnamed_view.status_code, unnamed_view["Location"]) == (302, deals), target
     # The API refusing (the record is gone) redirects the same way.
     missing = str(uuid.uuid4())
-    assert editor_client.post(f"/records/deal/{missing}/delete/", {"next": "https://evil.example/"})["Location"] == f"/records/deal/{missing}/"
+    assert (
+        editor_client.post(f"/records/deal/{missing}/delete/", {"next": "https://evil.example/"})["Location"] == f"/records/deal/{missing}/"
+    )
     assert editor_client.post(f"/records/deal/{missing}/restore/", {"next": "//evil.example"})["Location"] == deals
     # A page of this site is still where the form goes back to.
     assert editor_client.post(f"/records/deal/{deal}/delete/", {"next": "/records/deal/?trash=1"})["Location"] == "/records/deal/?trash=1"
@@ -108,7 +112,16 @@ def test_redirects_after_a_form_never_leave_the_site(editor_client, prism):
 
 # --- 5. Ids that are not ids -------------------------------------------------------------------
 
-RECORD_PAGES = {"": "get", "edit/": "get", "resolve/": "post", "delete/": "post", "restore/": "post", "duplicate/": "post", "history/": "get", "permissions/": "get"}
+RECORD_PAGES = {
+    "": "get",
+    "edit/": "get",
+    "resolve/": "post",
+    "delete/": "post",
+    "restore/": "post",
+    "duplicate/": "post",
+    "history/": "get",
+    "permissions/": "get",
+}
 NOT_IDS = ["%2e%2e", "..", ".", "%2e", "a%2fb", "..%2f..", "x;y", "%00", "not-a-uuid", "00000000-0000-4000-8000-00000000000Z"]
 
 
@@ -157,7 +170,9 @@ def test_refusals_are_logged_in_one_line_and_real_errors_with_their_traceback(cl
     ]
 
     editor = login(Client(raise_request_exception=False), Role.EDITOR)
-    broken = ImportRun.objects.create(user=get_user_model().objects.get(username="editor"), object_type="contact", status="complete", results=[{}])
+    broken = ImportRun.objects.create(
+        user=get_user_model().objects.get(username="editor"), object_type="contact", status="complete", results=[{}]
+    )
     assert editor.get(f"/imports/{broken.pk}/").status_code == 500
     error = server_log.getvalue().split("\n", 3)[3]
     assert error.startswith(f"Internal Server Error: /imports/{broken.pk}/\nTraceback (most recent call last):") and "KeyError" in error
@@ -219,10 +234,15 @@ def test_behind_trusted_proxies_the_address_is_the_one_the_nearest_proxy_saw(cli
         last = sign_in(client, "/accounts/login/", "ann", "wrong", address="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
     assert last.status_code == 429
     # The same client, writing its own X-Forwarded-For in front of what the proxy adds: still held back.
-    spoofed = sign_in(client, "/accounts/login/", "ann", "ann-password-123", address="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5")
+    spoofed = sign_in(
+        client, "/accounts/login/", "ann", "ann-password-123", address="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5"
+    )
     assert spoofed.status_code == 429
     # Another client behind the same proxy is not.
-    assert sign_in(Client(), "/accounts/login/", "ann", "ann-password-123", address="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 302
+    assert (
+        sign_in(Client(), "/accounts/login/", "ann", "ann-password-123", address="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code
+        == 302
+    )
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
 
 
@@ -328,7 +348,13 @@ def test_clean_imports_lets_an_ended_run_that_still_holds_its_file_go_of_it(clie
     editor = get_user_model().objects.get(username="editor")
     results = [{"status": "created", "id": str(uuid.uuid4()), "error": ""}, {"status": "failed", "id": None, "error": "email: bad"}]
     old = ImportRun.objects.create(
-        user=editor, object_type="contact", status="complete", csv_text="name,email\nAda,a@x.io\nBo,nope\n", headers=["name", "email"], row_count=2, results=results
+        user=editor,
+        object_type="contact",
+        status="complete",
+        csv_text="name,email\nAda,a@x.io\nBo,nope\n",
+        headers=["name", "email"],
+        row_count=2,
+        results=results,
     )
     call_command("clean_imports", stdout=io.StringIO())
     old.refresh_from_db()
