@@ -240,7 +240,7 @@ def failed_rows(request: HttpRequest, pk) -> HttpResponse:
     """The failed rows as CSV: the original columns plus `error`, ready to fix and import again."""
     run = run_or_404(request, pk)
     if run.status == ImportRun.Status.DRAFT:
-        body = csv_import.failed_rows_csv(importing.preview_table(run), [])  # nothing failed yet: the header
+        body = csv_import.failed_rows_csv(importing.table_of(run), [])  # nothing failed yet: the header
     elif run.status == ImportRun.Status.RUNNING:
         body = csv_import.failed_rows_csv(importing.table_of(run), run.results)  # the rows failed so far
     else:

@@ -209,6 +209,8 @@ def finish(run: ImportRun, results: list[dict], *, error: str = "") -> None:
 
 def outcome_of(run: ImportRun, results: list[dict]) -> tuple[list[str], str]:
     """What an ended run keeps of its file: each row's label, and the failed rows as CSV."""
+    if not run.csv_text:  # already let go of (nothing to keep)
+        return list(run.labels), run.failed_csv
     labels: list[str] = []
     failed_csv = csv_import.failed_rows_csv(table_of(run), results, labels)
     return labels, failed_csv
