@@ -1,34 +1,54 @@
-"""Sign-in with a brake on password guessing: a few failures per account and address, then a wait."""
+"""Sign-in and password pages: Django's views. Password guessing is slowed by django-axes
+(dashboard/sign_in.py); password reset exists only when email is configured, and is throttled."""
 
+import functools
+import hashlib
+
+from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.contrib.auth.views import LoginView
+from django.contrib.auth import views
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 
-MAX_FAILURES = getattr(settings, "LOGIN_MAX_FAILURES", 5)
-WINDOW_SECONDS = getattr(settings, "LOGIN_FAILURE_WINDOW", 15 * 60)
-
-
-def _keys(request) -> list[str]:
-    address = request.META.get("REMOTE_ADDR", "")
-    username = request.POST.get("username", "").strip().lower()[:150]
-    # Per account (from anywhere) and per address (any account): both slow guessing.
-    return [f"login-fail:user:{username}", f"login-fail:addr:{address}"]
+RESET_WINDOW = 60 * 60
 
 
-class ThrottledLoginView(LoginView):
-    def post(self, request, *args, **kwargs) -> HttpResponse:
-        keys = _keys(request)
-        if any(cache.get(k, 0) >= MAX_FAILURES * (4 if ":addr:" in k else 1) for k in keys):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, f"Too many failed sign-ins. Wait {WINDOW_SECONDS // 60} minutes, then try again.")
+class SignInView(views.LoginView):
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), "password_reset": settings.PASSWORD_RESET_ENABLED}
+
+
+def reset_enabled(view):
+    """A password reset page, or a 404 while the dashboard cannot send email (no EMAIL_URL)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.PASSWORD_RESET_ENABLED:
+            raise Http404("Password reset is off: no email is configured.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _count(key: str) -> int:
+    """One more request under `key` within the window; the count so far."""
+    if cache.add(key, 1, RESET_WINDOW):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RESET_WINDOW)
+        return 1
+
+
+class ThrottledPasswordResetView(views.PasswordResetView):
+    """At most PASSWORD_RESET_LIMIT reset emails an hour per client address and per email
+    address asked for (counted whether or not an account has it, so the answer tells nothing)."""
+
+    def form_valid(self, form) -> HttpResponse:
+        email = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
+        keys = (f"password-reset:address:{get_client_ip_address(self.request)}", f"password-reset:email:{email}")
+        if max(_count(key) for key in keys) > settings.PASSWORD_RESET_LIMIT:
+            form.add_error("email", "Too many password reset requests. Try again in an hour.")
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        response = super().post(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            cache.delete(keys[0])
-        else:
-            for key in keys:
-                cache.add(key, 0, WINDOW_SECONDS)
-                cache.incr(key)
-        return response
+        return super().form_valid(form)

@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import uuid
@@ -23,11 +24,14 @@ from typing import Any
 
 from prism_client import ImportRowResult, PropertyDefinition
 
+from .spreadsheet import safe_cell, unquote_cell
+
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200  # one select each on the mapping form (Django takes at most 1,000 fields)
 MAX_BYTES = 20 * 1024 * 1024  # 50,000 rows of a wide contact export stay well under this
 API_CHUNK_ROWS = 10_000  # the API's import limit per request
 PREVIEW_ROWS = 10
+FIRST_ROWS = 50  # kept at upload: the mapping page's sample values and preview
 MAX_TEXT = 10_000
 MAX_LONG_TEXT = 100_000
 MAX_NUMBER = 1e15
@@ -63,15 +67,18 @@ class BadCell(ValueError):
 
 @dataclass(frozen=True)
 class CsvTable:
-    """A CSV file's header and its non-blank data rows (cells as written, rows maybe ragged)."""
+    """A CSV file's header and its non-blank data rows (cells as written, rows maybe ragged).
+
+    `rows` is a tuple (`parse`), or StoredRows, which reads them from the text on each pass.
+    """
 
     headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: "tuple[tuple[str, ...], ...] | StoredRows"
     delimiter: str = ","
 
     @property
     def row_count(self) -> int:
-        return len(self.rows)
+        return sum(1 for _ in self.rows)
 
     def cell(self, row: Sequence[str], index: int) -> str:
         return row[index] if index < len(row) else ""
@@ -92,7 +99,7 @@ def check_size(size: int) -> None:
 def decode(data: bytes) -> str:
     """The file's text: UTF-8 (a byte-order mark is dropped), or a CsvProblem saying how to fix it."""
     check_size(len(data))
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise CsvProblem("The file is empty. Choose a CSV file with a header row and at least one row of data.")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise CsvProblem(f"The file is saved as UTF-16 (“Unicode text”), not UTF-8. {SAVE_AS_UTF8}")
@@ -111,7 +118,7 @@ def decode(data: bytes) -> str:
 
 def sniff_delimiter(text: str) -> str:
     """Comma unless the first line holds more semicolons or tabs (European Excel, TSV)."""
-    first = text.lstrip("\r\n").split("\n", 1)[0]
+    first = text[:65536].lstrip("\r\n").split("\n", 1)[0]  # (a slice: never a copy of the whole file)
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
@@ -134,18 +141,14 @@ def _looks_like_data(value: str) -> bool:
 
 
 def check_headers(headers: Sequence[str]) -> tuple[str, ...]:
-    names = tuple(h.strip() for h in headers)
+    names = tuple(unquote_cell(h.strip()) for h in headers)
     if len(names) > MAX_COLUMNS:
         raise CsvProblem(f"The file has {len(names):,} columns; an import takes at most {MAX_COLUMNS}. Delete the columns you do not need.")
     if not any(names):
-        raise CsvProblem(
-            "The first row is empty. It must name the columns, for example: first_name,last_name,email."
-        )
+        raise CsvProblem("The first row is empty. It must name the columns, for example: first_name,last_name,email.")
     for position, name in enumerate(names, start=1):
         if not name:
-            raise CsvProblem(
-                f"Column {position} has no name in the header row. Name every column, or delete the empty column."
-            )
+            raise CsvProblem(f"Column {position} has no name in the header row. Name every column, or delete the empty column.")
     data_like = next((n for n in names if _looks_like_data(n)), None)
     if data_like is not None or all(NUMBER_LIKE_RE.match(n) for n in names):
         example = data_like or names[0]
@@ -158,41 +161,116 @@ def check_headers(headers: Sequence[str]) -> tuple[str, ...]:
         key = normal(name)
         if key in seen:
             raise CsvProblem(
-                f"The header row names the column “{name}” twice (columns {seen[key]} and {position}). "
-                "Rename or delete one of them."
+                f"The header row names the column “{name}” twice (columns {seen[key]} and {position}). Rename or delete one of them."
             )
         seen[key] = position
     return names
 
 
-def parse(text: str) -> CsvTable:
-    """The header and data rows; blank lines are skipped. CsvProblem for anything unusable."""
+LINE_END = re.compile(r"\r\n|\r|\n")
+EMPTY_FILE = "The file is empty. Choose a CSV file with a header row and at least one row of data."
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their line breaks, as csv.reader wants them: slices, one at a
+    time (io.StringIO would hold a second, four-bytes-a-character copy of the whole file)."""
+    start = 0
+    for end in LINE_END.finditer(text):
+        yield text[start : end.end()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _problem(exc: csv.Error, line: int) -> CsvProblem:
+    if "unexpected end of data" in str(exc):
+        return CsvProblem(
+            f'A quoted value is never closed (a closing " is missing; the file ends inside it, '
+            f"after line {line:,}). Check the quotes and upload it again."
+        )
+    return CsvProblem(f"The file could not be read as CSV at line {line:,}: {exc}.")
+
+
+def stream(text: str) -> tuple[tuple[str, ...], str, Iterator[tuple[str, ...]]]:
+    """(headers, delimiter, data rows): the header is read now, each data row when it is asked
+    for, so no more than a row is held at a time. Blank lines are skipped; CsvProblem for
+    anything unusable, the row limit included (raised when the rows are read)."""
     delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[tuple[str, ...]] = []
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
-        if header is None:
-            raise CsvProblem("The file is empty. Choose a CSV file with a header row and at least one row of data.")
-        headers = check_headers(header)
+    except csv.Error as exc:
+        raise _problem(exc, reader.line_num) from None
+    if header is None:
+        raise CsvProblem(EMPTY_FILE)
+    return check_headers(header), delimiter, _data_rows(reader)
+
+
+def _data_rows(reader) -> Iterator[tuple[str, ...]]:
+    count = 0
+    try:
         for row in reader:
             if any(cell.strip() for cell in row):
-                rows.append(tuple(row))
+                count += 1
+                if count <= MAX_ROWS:
+                    yield tuple(row)
     except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise CsvProblem(
-                f"A quoted value is never closed (a closing \" is missing; the file ends inside it, "
-                f"after line {reader.line_num:,}). Check the quotes and upload it again."
-            ) from None
-        raise CsvProblem(f"The file could not be read as CSV at line {reader.line_num:,}: {exc}.") from None
-    if not rows:
-        raise CsvProblem("The file has a header row but no rows of data under it.")
-    if len(rows) > MAX_ROWS:
+        raise _problem(exc, reader.line_num) from None
+    if count > MAX_ROWS:  # counted to the end (holding nothing), to say how many there are
         raise CsvProblem(
-            f"The file has {len(rows):,} rows; an import takes at most {MAX_ROWS:,}. "
-            f"Split it into files of up to {MAX_ROWS:,} rows each."
+            f"The file has {count:,} rows; an import takes at most {MAX_ROWS:,}. Split it into files of up to {MAX_ROWS:,} rows each."
         )
-    return CsvTable(headers, tuple(rows), delimiter)
+
+
+NO_ROWS = "The file has a header row but no rows of data under it."
+
+
+def parse(text: str) -> CsvTable:
+    """The header and every data row, in memory (for small files; `stream` reads row by row)."""
+    headers, delimiter, rows = stream(text)
+    table = CsvTable(headers, tuple(rows), delimiter)
+    if not table.rows:
+        raise CsvProblem(NO_ROWS)
+    return table
+
+
+@dataclass(frozen=True)
+class StoredRows:
+    """A stored file's data rows, read again from its text each time they are iterated."""
+
+    text: str
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return stream(self.text)[2]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the mapping page shows of a file, found in one reading of it at upload."""
+
+    headers: tuple[str, ...]
+    row_count: int
+    first_rows: tuple[tuple[str, ...], ...]  # for the samples and the preview
+    mapping: dict[str, str]  # matched by name
+    bad_rows: int  # rows that cannot be imported with that mapping
+
+
+def summarize(text: str, properties: Iterable[PropertyDefinition]) -> Summary:
+    headers, _, rows = stream(text)
+    properties = tuple(properties)
+    mapping = auto_map(headers, properties)
+    props = {p.slug: p for p in importable(properties)}
+    mapped = mapped_columns(headers, mapping, props)
+    first: list[tuple[str, ...]] = []
+    count = bad = 0
+    for row in rows:
+        count += 1
+        if len(first) < FIRST_ROWS:
+            first.append(row)
+        bad += not plan_row(count, row, headers, mapping, props, mapped=mapped).ok
+    if not count:
+        raise CsvProblem(NO_ROWS)
+    return Summary(headers, count, tuple(first), mapping, bad)
 
 
 def read(data: bytes) -> tuple[str, CsvTable]:
@@ -325,8 +403,7 @@ def _datetime(text: str) -> str:
             value = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
         except ValueError:
             raise BadCell(
-                f"{_quote(text)} is not a date and time; write it as YYYY-MM-DD HH:MM:SS "
-                "(UTC, or with its offset like +02:00)."
+                f"{_quote(text)} is not a date and time; write it as YYYY-MM-DD HH:MM:SS (UTC, or with its offset like +02:00)."
             ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
@@ -459,6 +536,13 @@ class RowPlan:
         return " ".join(self.problems)
 
 
+def mapped_columns(
+    headers: Sequence[str], mapping: Mapping[str, str], props: Mapping[str, PropertyDefinition]
+) -> tuple[tuple[int, str, PropertyDefinition], ...]:
+    """(position, column, property) of each column that is imported."""
+    return tuple((i, c, props[mapping[c]]) for i, c in enumerate(headers) if mapping.get(c) in props)
+
+
 def plan_row(
     number: int,
     row: Sequence[str],
@@ -467,8 +551,13 @@ def plan_row(
     props: Mapping[str, PropertyDefinition],
     *,
     with_cells: bool = False,
+    mapped: Sequence[tuple[int, str, PropertyDefinition]] | None = None,
 ) -> RowPlan:
-    """Convert one row's mapped cells; `with_cells` keeps every cell's outcome (for the preview)."""
+    """Convert one row's mapped cells; `with_cells` keeps every cell's outcome (for the preview).
+
+    `mapped` (from mapped_columns) spares looking at the columns that are not imported,
+    row after row, when the cells are not kept.
+    """
     cells: list[Cell] = []
     values: dict[str, Any] = {}
     problems: list[str] = []
@@ -479,15 +568,18 @@ def plan_row(
             f"This row has {len(row)} values but the header names {len(headers)} columns (extra: {extra}); "
             "a value with a comma in it needs quotes."
         )
-    for index, column in enumerate(headers):
+    if with_cells or mapped is None:
+        columns = [(i, c, props.get(mapping.get(c, ""))) for i, c in enumerate(headers)]
+    else:
+        columns = mapped
+    for index, column, prop in columns:
         raw = row[index] if index < len(row) else ""
-        prop = props.get(mapping.get(column, ""))
         if prop is None:
             if with_cells:
                 cells.append(Cell(raw))
             continue
         try:
-            value = convert(prop, raw)
+            value = convert(prop, unquote_cell(raw))  # a cell of our own downloads imports as it was
         except BadCell as exc:
             problems.append(f"{column}: {exc}")
             if with_cells:
@@ -510,11 +602,11 @@ def plan(
     limit: int | None = None,
     with_cells: bool = False,
 ) -> Iterator[RowPlan]:
-    """Each row's plan, in file order (the first `limit` rows only, when given)."""
+    """Each row's plan, in file order (the first `limit` rows only, when given), one at a time."""
     props = {p.slug: p for p in importable(properties)}
-    rows = table.rows if limit is None else table.rows[:limit]
-    for number, row in enumerate(rows, start=1):
-        yield plan_row(number, row, table.headers, mapping, props, with_cells=with_cells)
+    mapped = mapped_columns(table.headers, mapping, props)
+    for number, row in enumerate(itertools.islice(table.rows, limit), start=1):
+        yield plan_row(number, row, table.headers, mapping, props, with_cells=with_cells, mapped=mapped)
 
 
 # --- results ---------------------------------------------------------------------------------------------
@@ -606,20 +698,23 @@ def error_column(headers: Sequence[str]) -> str:
     return name
 
 
-def failed_rows_csv(table: CsvTable, results: Sequence[dict]) -> str:
+def failed_rows_csv(table: CsvTable, results: Sequence[dict], labels: list[str] | None = None) -> str:
     """The failed rows, as they were, plus an error column: fix them and import this file again.
 
     Starts with a UTF-8 byte-order mark so that Excel opens it as UTF-8 (the importer drops it).
+    `labels`, when given, gets each row's label on the way (one reading of the rows for both).
     """
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
     width = len(table.headers)
-    writer.writerow([*table.headers, error_column(table.headers)])
+    writer.writerow([safe_cell(c) for c in (*table.headers, error_column(table.headers))])
     for row, result in zip(table.rows, results, strict=False):
+        if labels is not None:
+            labels.append(row_label(row))
         if result["status"] == FAILED:
             cells = list(row[:width]) + [""] * (width - len(row))
-            writer.writerow([*cells, result["error"]])
+            writer.writerow([safe_cell(c) for c in (*cells, result["error"])])
     return out.getvalue()
 
 

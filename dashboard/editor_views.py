@@ -33,7 +33,7 @@ from .editing import Conflict, Saved, Values, diff, save_changes, values_of, wir
 from .errors import describe
 from .models import AuditEntry
 from .record_forms import RecordForm, initial_from
-from .views import object_type_or_404, read_record
+from .views import next_url, object_type_or_404, read_record
 
 STATE_SALT = "dashboard.record-edit"
 Action = AuditEntry.Action
@@ -141,9 +141,7 @@ class RecordEditView(View):
         object_type = writable_type_or_404(segment)
         schema, record = read_for_edit(segment, record_id)
         base = values_of(record, schema)
-        form = RecordForm(
-            schema, initial=initial_from(base, schema), lookup=find_by_title, labels=reference_labels(dict(record.default))
-        )
+        form = RecordForm(schema, initial=initial_from(base, schema), lookup=find_by_title, labels=reference_labels(dict(record.default)))
         state = sign_state(base=base, etag=record.etag, opened=timezone.now().isoformat())
         return render(request, "records/form.html", {"object_type": object_type, "form": form, "record_id": record_id, "state": state})
 
@@ -174,11 +172,29 @@ def save_and_respond(request, object_type, schema, record_id: str, state: dict, 
     except ValidationError as exc:
         return show_error("The Prism API did not accept some values.", 422, exc.field_errors)
     except NotFound as exc:
-        audit.log(request.user, Action.UPDATE, segment, record_id, before=base, after=diff(base, mine), outcome=AuditEntry.Outcome.FAILED, error=exc)
+        audit.log(
+            request.user,
+            Action.UPDATE,
+            segment,
+            record_id,
+            before=base,
+            after=diff(base, mine),
+            outcome=AuditEntry.Outcome.FAILED,
+            error=exc,
+        )
         messages.error(request, "This record was deleted meanwhile; your changes were not saved.")
         return redirect("record-list", segment)
     except PrismError as exc:
-        audit.log(request.user, Action.UPDATE, segment, record_id, before=base, after=diff(base, mine), outcome=AuditEntry.Outcome.FAILED, error=exc)
+        audit.log(
+            request.user,
+            Action.UPDATE,
+            segment,
+            record_id,
+            before=base,
+            after=diff(base, mine),
+            outcome=AuditEntry.Outcome.FAILED,
+            error=exc,
+        )
         return show_error(describe(exc) + " Your changes are still here; save again when it is back.", 503, {})
     outcome = result.outcome
     if isinstance(outcome, Saved):
@@ -223,7 +239,9 @@ def _only(schema, slugs):
     return schema.__class__(schema.segment, tuple(p for p in schema.properties if p.slug in slugs))
 
 
-def render_conflict(request, object_type, schema, record_id: str, state: dict, form=None, status: int = 409, api_error: str = "") -> HttpResponse:
+def render_conflict(
+    request, object_type, schema, record_id: str, state: dict, form=None, status: int = 409, api_error: str = ""
+) -> HttpResponse:
     """The conflict screen: per property, the value started from, the server's now, and mine."""
     conflicts = [Conflict(*c) for c in state["conflicts"]]
     slugs = [c.slug for c in conflicts]
@@ -310,11 +328,11 @@ def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     except PrismError as exc:
         audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.FAILED, error=exc)
         messages.error(request, describe(exc))
-        return redirect(request.POST.get("next") or reverse("record-detail", args=[segment, record_id]))
+        return redirect(next_url(request, reverse("record-detail", args=[segment, record_id])))
     audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label)
     # The message carries an Undo button (see partials/messages.html).
     messages.success(request, f"Moved “{label or record_id}” to the trash.", extra_tags=f"undo {segment} {record_id}")
-    return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
+    return redirect(next_url(request, reverse("record-list", args=[segment])))
 
 
 def record_action(request: HttpRequest, action: str, segment: str, record_id: str, call) -> Record | None:
@@ -336,11 +354,11 @@ def record_restore(request: HttpRequest, segment: str, record_id: str) -> HttpRe
     writable_type_or_404(segment)
     record = record_action(request, Action.RESTORE, segment, record_id, prism.client().service(segment).restore)
     if record is None:
-        return redirect(request.POST.get("next") or reverse("record-list", args=[segment]))
+        return redirect(next_url(request, reverse("record-list", args=[segment])))
     label = label_of(segment, record)
     audit.log(request.user, Action.RESTORE, segment, record_id, record_repr=label)
     messages.success(request, f"Restored “{label}”.")
-    return redirect(request.POST.get("next") or reverse("record-detail", args=[segment, record_id]))
+    return redirect(next_url(request, reverse("record-detail", args=[segment, record_id])))
 
 
 @require_POST
@@ -364,8 +382,12 @@ def reference_options(request: HttpRequest, segment: str) -> HttpResponse:
     text = typed.strip()[:100]
     rows = []
     if text:
-        page = prism.client().service(segment).query(
-            Query(select=(schema.title_slug,), limit=10).where(schema.title_slug, "contains", text).order_by(schema.title_slug, "id")
+        page = (
+            prism.client()
+            .service(segment)
+            .query(
+                Query(select=(schema.title_slug,), limit=10).where(schema.title_slug, "contains", text).order_by(schema.title_slug, "id")
+            )
         )
         rows = [(r.id, str(r.properties.get(schema.title_slug) or r.id)) for r in page.rows]
     return render(request, "partials/reference_options.html", {"rows": rows, "field": request.GET.get("field", ""), "text": text})

@@ -1,8 +1,9 @@
 """The CSV import wizard: upload or paste, map columns and preview, import, follow progress, results."""
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,6 +15,7 @@ from .editor_views import writable_type_or_404
 from .models import ImportRun
 
 RESULTS_PER_PAGE = 50
+BIG_FIELDS = ("csv_text", "failed_csv", "results", "labels", "preview_rows")
 SAMPLE_VALUES = 3
 SHOW_CHOICES = (("", "All rows"), (csv_import.FAILED, "Failed"), (csv_import.CREATED, "Created"), (csv_import.UPDATED, "Updated"))
 
@@ -41,9 +43,9 @@ class SourceForm(forms.Form):
         try:
             if upload:
                 csv_import.check_size(upload.size)
-                data["csv_text"], data["table"] = csv_import.read(upload.read())
+                data["csv_text"] = csv_import.decode(upload.read())
             else:
-                data["csv_text"], data["table"] = csv_import.read(text.encode("utf-8"))
+                data["csv_text"] = csv_import.decode(text.encode("utf-8"))
         except csv_import.CsvProblem as exc:
             raise forms.ValidationError(str(exc)) from None
         data["filename"] = upload.name[:255] if upload else ""
@@ -81,7 +83,8 @@ class MappingForm(forms.Form):
 
 
 def run_or_404(request: HttpRequest, pk) -> ImportRun:
-    return get_object_or_404(ImportRun, pk=pk, user=request.user)
+    # The file is read only when it is needed (to recount, import or archive): not on every page.
+    return get_object_or_404(ImportRun.objects.defer("csv_text", "failed_csv"), pk=pk, user=request.user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,20 +92,33 @@ def upload(request: HttpRequest, segment: str) -> HttpResponse:
     object_type = writable_type_or_404(segment)
     form = SourceForm(request.POST, request.FILES) if request.method == "POST" else SourceForm()
     if form.is_bound and form.is_valid():
-        table = form.cleaned_data["table"]
-        run = ImportRun.objects.create(
-            user=request.user,
-            object_type=segment,
-            filename=form.cleaned_data["filename"],
-            csv_text=form.cleaned_data["csv_text"],
-            headers=list(table.headers),
-            row_count=table.row_count,
-            mapping=csv_import.auto_map(table.headers, prism.schema(segment).properties),
-        )
-        return redirect("import-run", run.pk)
-    recent = ImportRun.objects.filter(user=request.user, object_type=segment).defer("csv_text", "results")[:5]
-    context = {"object_type": object_type, "form": form, "recent": recent, "max_rows": csv_import.MAX_ROWS,
-               "max_size": csv_import.megabytes(csv_import.MAX_BYTES)}
+        # The one reading of the file: what the mapping page shows is kept with the run.
+        text, properties = form.cleaned_data["csv_text"], prism.schema(segment).properties
+        try:
+            summary = csv_import.summarize(text, properties)
+        except csv_import.CsvProblem as exc:
+            form.add_error(None, str(exc))
+        else:
+            run = ImportRun.objects.create(
+                user=request.user,
+                object_type=segment,
+                filename=form.cleaned_data["filename"],
+                csv_text=text,
+                headers=list(summary.headers),
+                row_count=summary.row_count,
+                preview_rows=summary.first_rows,
+                mapping=summary.mapping,
+                checked={"key": importing.check_key(summary.mapping, properties), "bad_rows": summary.bad_rows},
+            )
+            return redirect("import-run", run.pk)
+    recent = ImportRun.objects.filter(user=request.user, object_type=segment).defer(*BIG_FIELDS)[:5]
+    context = {
+        "object_type": object_type,
+        "form": form,
+        "recent": recent,
+        "max_rows": csv_import.MAX_ROWS,
+        "max_size": csv_import.megabytes(csv_import.MAX_BYTES),
+    }
     return render(request, "imports/upload.html", context, status=422 if form.is_bound else 200)
 
 
@@ -142,11 +158,11 @@ def mapping_step(request: HttpRequest, run: ImportRun) -> HttpResponse:
 
 
 def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
-    table = importing.table_of(run)
+    table = importing.preview_table(run)
     props = schema.properties
     preview = list(csv_import.plan(table, run.mapping, props, limit=csv_import.PREVIEW_ROWS, with_cells=True))
-    bad_rows = sum(1 for p in csv_import.plan(table, run.mapping, props) if not p.ok)
-    samples = [[row[i].strip() for row in table.rows[:50] if i < len(row) and row[i].strip()][:SAMPLE_VALUES] for i in range(len(table.headers))]
+    bad_rows = importing.bad_rows(run, props)
+    samples = [[row[i].strip() for row in table.rows if i < len(row) and row[i].strip()][:SAMPLE_VALUES] for i in range(len(table.headers))]
     by_slug = {p.slug: p for p in props}
     auto = csv_import.auto_map(table.headers, props)
     return {
@@ -154,13 +170,19 @@ def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
         "run": run,
         "form": form,
         "columns": [
-            {"name": c, "field": f, "samples": s, "prop": by_slug.get(run.mapping.get(c, "")), "auto": auto.get(c) == run.mapping.get(c) and c in auto}
+            {
+                "name": c,
+                "field": f,
+                "samples": s,
+                "prop": by_slug.get(run.mapping.get(c, "")),
+                "auto": auto.get(c) == run.mapping.get(c) and c in auto,
+            }
             for c, f, s in zip(table.headers, form.column_fields(), samples, strict=True)
         ],
         "report": csv_import.check_mapping(table.headers, run.mapping, props, run.dedupe_by),
         "preview": preview,
         "bad_rows": bad_rows,
-        "good_rows": table.row_count - bad_rows,
+        "good_rows": run.row_count - bad_rows,
     }
 
 
@@ -186,23 +208,39 @@ def status_context(request: HttpRequest, run: ImportRun, progress: importing.Pro
     }
     if context["running"]:
         return context
+    importing.archive(run)  # a run that ended before runs let go of their file
     counts = csv_import.tally(run.results)
     show = request.GET.get("show", "")
     show = show if show in dict(SHOW_CHOICES) else ""
-    table = importing.table_of(run)
     rows = [(i, r) for i, r in enumerate(run.results) if not show or r["status"] == show]
     page = Paginator(rows, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = [
-        {"number": i + 1, "result": r, "label": csv_import.row_label(table.rows[i])} for i, r in page.object_list
-    ]
-    return {**context, "counts": counts, "page": page, "show": show}
+    labels = run.labels
+    page.object_list = [{"number": i + 1, "result": r, "label": labels[i] if i < len(labels) else ""} for i, r in page.object_list]
+    # (Asked of the database: the file itself is not loaded for this page.)
+    kept = ImportRun.objects.filter(pk=run.pk).exclude(failed_csv="").exists()
+    return {
+        **context,
+        "counts": counts,
+        "page": page,
+        "show": show,
+        "failed_file_kept": kept,
+        "retention_days": settings.IMPORT_RETENTION_DAYS,
+    }
 
 
 @require_GET
 def failed_rows(request: HttpRequest, pk) -> HttpResponse:
     """The failed rows as CSV: the original columns plus `error`, ready to fix and import again."""
     run = run_or_404(request, pk)
-    body = csv_import.failed_rows_csv(importing.table_of(run), run.results if run.status != ImportRun.Status.DRAFT else [])
+    if run.status == ImportRun.Status.DRAFT:
+        body = csv_import.failed_rows_csv(importing.table_of(run), [])  # nothing failed yet: the header
+    elif run.status == ImportRun.Status.RUNNING:
+        body = csv_import.failed_rows_csv(importing.table_of(run), run.results)  # the rows failed so far
+    else:
+        importing.archive(run)
+        body = run.failed_csv
+        if not body:
+            raise Http404(f"The failed rows are deleted {settings.IMPORT_RETENTION_DAYS} days after an import.")
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stem = (run.filename.rsplit(".", 1)[0] if run.filename else "") or run.object_type
     response["Content-Disposition"] = content_disposition_header(True, f"{stem}-failed-rows.csv")

@@ -8,6 +8,7 @@ task, so one task worker can never deadlock on its own queue.
 """
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 
@@ -45,7 +46,34 @@ def progress_of(run: ImportRun, notice: str = "") -> Progress:
 
 
 def table_of(run: ImportRun) -> csv_import.CsvTable:
-    return csv_import.parse(run.csv_text)
+    """The run's file, its rows read from the stored text as they are needed (never all at once)."""
+    text = run.csv_text
+    return csv_import.CsvTable(tuple(run.headers), csv_import.StoredRows(text), csv_import.sniff_delimiter(text))
+
+
+def preview_table(run: ImportRun) -> csv_import.CsvTable:
+    """The first rows, kept at upload: what the mapping page shows, without reading the file."""
+    if not run.preview_rows and run.csv_text:  # uploaded before runs kept them
+        run.preview_rows = list(itertools.islice(table_of(run).rows, csv_import.FIRST_ROWS))
+        ImportRun.objects.filter(pk=run.pk).update(preview_rows=run.preview_rows)
+    return csv_import.CsvTable(tuple(run.headers), tuple(tuple(row) for row in run.preview_rows))
+
+
+def check_key(mapping: dict, properties) -> str:
+    """What the count of rows that cannot be imported depends on: the mapping and the properties."""
+    props = sorted(repr(p) for p in csv_import.importable(properties))
+    return hashlib.sha256(json.dumps([mapping, props], sort_keys=True).encode()).hexdigest()
+
+
+def bad_rows(run: ImportRun, properties) -> int:
+    """How many rows cannot be imported with the run's mapping: counted at upload, and again
+    (one reading of the stored file, row by row) only after the mapping or the properties changed."""
+    key = check_key(run.mapping, properties)
+    if run.checked.get("key") != key:
+        plans = csv_import.plan(table_of(run), run.mapping, properties)
+        run.checked = {"key": key, "bad_rows": sum(not p.ok for p in plans)}
+        ImportRun.objects.filter(pk=run.pk).update(checked=run.checked)
+    return run.checked["bad_rows"]
 
 
 def start(run: ImportRun, schema, user) -> None:
@@ -56,13 +84,16 @@ def start(run: ImportRun, schema, user) -> None:
     if not ImportRun.objects.filter(pk=run.pk, status=Status.DRAFT).update(status=Status.RUNNING, updated_at=timezone.now()):
         run.refresh_from_db()
         return  # started already (a second click, another tab)
-    plans = list(csv_import.plan(table_of(run), run.mapping, schema.properties))
-    results = csv_import.initial_results(plans)
+    # Two readings of the file, row by row, rather than every row's plan in memory at once: the
+    # first finds the rows that fail here, the second sends the others, one chunk at a time.
+    table = table_of(run)
+    results = csv_import.initial_results(csv_import.plan(table, run.mapping, schema.properties))
+    good = (p.values for p in csv_import.plan(table, run.mapping, schema.properties) if p.ok)  # the pending slots' rows, in order
     service = prism.client().service(run.object_type)
     job_ids: list[str] = []
     sent, last_error = 0, None
     for chunk in csv_import.chunks(csv_import.pending_slots(results)):
-        rows = [plans[i].values for i in chunk]
+        rows = list(itertools.islice(good, len(chunk)))
         try:
             job = service.import_(
                 rows,
@@ -159,10 +190,14 @@ def _end(run: ImportRun, jobs: list[ImportJob], error: str = "") -> Progress:
 def finish(run: ImportRun, results: list[dict], *, error: str = "") -> None:
     """Store the results and counts, once (concurrent pollers race here), and audit the import."""
     counts = csv_import.tally(results)
+    labels, failed_csv = outcome_of(run, results)
     with transaction.atomic():
         won = ImportRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
             status=Status.FAILED if error else Status.COMPLETE,
             results=results,
+            labels=labels,
+            failed_csv=failed_csv,
+            csv_text="",  # the uploaded file is not kept once the run has ended
             processed=counts.processed,
             succeeded=counts.succeeded,
             failed=counts.failed,
@@ -180,6 +215,24 @@ def finish(run: ImportRun, results: list[dict], *, error: str = "") -> None:
                 message=error or f"{counts.created:,} created, {counts.updated:,} updated, {counts.failed:,} failed",
             )
     run.refresh_from_db()
+
+
+def outcome_of(run: ImportRun, results: list[dict]) -> tuple[list[str], str]:
+    """What an ended run keeps of its file: each row's label, and the failed rows as CSV."""
+    if not run.csv_text:  # already let go of (nothing to keep)
+        return list(run.labels), run.failed_csv
+    labels: list[str] = []
+    failed_csv = csv_import.failed_rows_csv(table_of(run), results, labels)
+    return labels, failed_csv
+
+
+def archive(run: ImportRun) -> None:
+    """An ended run that still holds its file (ended before runs let go of it): keep what
+    its results page needs, delete the file."""
+    if run.status in (Status.COMPLETE, Status.FAILED) and run.csv_text:
+        run.labels, run.failed_csv = outcome_of(run, run.results)
+        run.csv_text = ""
+        run.save(update_fields=["labels", "failed_csv", "csv_text"])
 
 
 def _count(run: ImportRun, counts: csv_import.Tally) -> None:

@@ -9,8 +9,8 @@ here never lets anyone see more than their own key shows.
 import logging
 from functools import wraps
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
 from .roles import perm
 
@@ -18,10 +18,6 @@ logger = logging.getLogger(__name__)
 
 PUBLIC = "public"  # the sign-in page
 SIGNED_IN = "signed in"  # any signed-in person, with or without a role (their own profile, sign-out)
-
-
-def forbidden(request: HttpRequest, sentence: str = "") -> HttpResponse:
-    return render(request, "403.html", {"sentence": sentence}, status=403)
 
 
 def allowed(user, needs: str) -> bool:
@@ -41,7 +37,7 @@ def guard(needs: str, view):
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not allowed(request.user, needs):
-            return forbidden(request)
+            raise PermissionDenied  # Django's 403 page (templates/403.html), logged in one line
         return view(request, *args, **kwargs)
 
     guarded.required_permission = needs
@@ -64,4 +60,4 @@ class DenyByDefaultMiddleware:
         if not module.startswith("dashboard.") or hasattr(view_func, "required_permission"):
             return None  # guarded, or not the dashboard's (admin, sandbox, Django's auth views)
         logger.error("View %s.%s has no permission declared: refused.", module, getattr(view_func, "__name__", "?"))
-        return forbidden(request)
+        raise PermissionDenied

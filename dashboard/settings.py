@@ -4,6 +4,7 @@ Every value has a safe default: with DEBUG off, a missing SECRET_KEY is an error
 cookies are secure and only explicitly allowed hosts are served.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
+    "axes",
     "dashboard",
 ]
 if PRISM_SANDBOX_ENABLED:
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.errors.PrismErrorMiddleware",
+    # Last, as axes asks: turns a held-back sign-in into the form with a sentence (dashboard/sign_in.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRISM_SANDBOX_ENABLED:
@@ -134,8 +138,54 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# An import's draft (the uploaded file) is deleted this many days after the upload, and an
+# ended import's failed-rows download this many days after it ended (`manage.py clean_imports`).
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=7)
+
 # Imports and CSV uploads can be large; the sandbox answers 413 above this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=32 * 1024 * 1024)
+
+# --- Signing in ---------------------------------------------------------------
+# Every sign-in form (the dashboard's, Django admin's) goes through authenticate(), where
+# django-axes holds back a username and address after repeated failures, with a growing
+# wait (see dashboard/sign_in.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "dashboard.sign_in.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # together: one address's failures lock out no one else
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = "dashboard.sign_in.cool_off"
+AXES_LOCKOUT_CALLABLE = "dashboard.sign_in.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a try while held back is refused, not counted
+LOGIN_FIRST_WAIT = dt.timedelta(seconds=env.int("LOGIN_FIRST_WAIT_SECONDS", default=60))
+LOGIN_MAX_WAIT = dt.timedelta(seconds=env.int("LOGIN_MAX_WAIT_SECONDS", default=60 * 60))
+LOGIN_FAILURE_MEMORY = dt.timedelta(seconds=env.int("LOGIN_FAILURE_MEMORY_SECONDS", default=24 * 60 * 60))
+# The client's address: REMOTE_ADDR, unless TRUSTED_PROXY_COUNT reverse proxies (each adding
+# to X-Forwarded-For) stand in front; then ipware takes the address the nearest one was
+# reached from, whatever a client wrote into the header itself.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1  # ipware counts the proxies listed in the header
+    IPWARE_STRICT = False  # a longer header (a client's own entries in front) is read from the right
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Password reset by email: only when the dashboard can send email (EMAIL_URL, e.g.
+# smtp+tls://user:password@smtp.example.com:587); otherwise its pages do not exist.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    _mail = env.email_url_config(EMAIL_URL)
+    _smtp = {"host": "EMAIL_HOST", "port": "EMAIL_PORT", "username": "EMAIL_HOST_USER", "password": "EMAIL_HOST_PASSWORD"}
+    _smtp |= {"use_tls": "EMAIL_USE_TLS", "use_ssl": "EMAIL_USE_SSL"}
+    _is_smtp = _mail["EMAIL_BACKEND"].endswith(".smtp.EmailBackend")
+    MAILERS = {
+        "default": {"BACKEND": _mail["EMAIL_BACKEND"], "OPTIONS": {k: _mail[v] for k, v in _smtp.items() if _is_smtp and _mail.get(v)}}
+    }
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+PASSWORD_RESET_ENABLED = bool(EMAIL_URL)
+# Reset emails asked for per hour, per client address and per email address.
+PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -194,7 +244,8 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_refusals": {"()": "dashboard.log_filters.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
@@ -218,6 +269,7 @@ def _rate_limit(raw: str) -> tuple[int, int] | None:
     except ValueError:
         raise ImproperlyConfigured("PRISM_SANDBOX_RATE_LIMIT must look like 100/60 (requests/seconds).") from None
     return count, seconds
+
 
 # Imports above this many rows run as background jobs.
 PRISM_SANDBOX = {

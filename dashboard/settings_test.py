@@ -18,11 +18,13 @@ os.environ.setdefault(
     "PRISM_KEY_ENCRYPTION_KEYS", "3Uz7Qc1bZxQmCqQ3s6r0Ck8mS2Kq9bVtF0yYh7y2o5E=,q7V5a0dUu3WvQkXwG8p4ZbHn2JcR6sT1eL9fM0iA3yY="
 )
 
-from .settings import *  # noqa: E402,F403
-from .settings import STORAGES, TEMPLATES  # noqa: E402
+from .settings import *
+from .settings import STORAGES, TEMPLATES
 
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 # Missing context variables show up instead of rendering as empty strings.
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "<<MISSING %s>>"
+# Email goes to django.core.mail.outbox (password reset tests switch the pages on).
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

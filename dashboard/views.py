@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
@@ -39,6 +40,14 @@ def object_type_or_404(segment: str) -> ObjectType:
         return OBJECT_TYPES_BY_SEGMENT[segment]
     except KeyError:
         raise Http404(f"No object type {segment!r}.") from None
+
+
+def next_url(request: HttpRequest, default: str) -> str:
+    """Where a form asks to go next (its `next` field), if that is a page of this site; else `default`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
 
 
 @require_safe
@@ -89,7 +98,6 @@ class RecordTable:
             "add_row_url": self.add_row_url(),
             **filter_rows_context(self.state, self.schema),
         }
-
 
     def add_row_url(self) -> str:
         # Without JavaScript, "Add filter" is a link to the same table with one more row.
@@ -161,9 +169,7 @@ def filter_row(request: HttpRequest, segment: str) -> HttpResponse:
     except ValueError:
         index = 0
     row = list_state.check_row(
-        list_state.FilterRow(
-            request.GET.get(f"f{index}", ""), request.GET.get(f"o{index}", ""), tuple(request.GET.getlist(f"v{index}"))
-        ),
+        list_state.FilterRow(request.GET.get(f"f{index}", ""), request.GET.get(f"o{index}", ""), tuple(request.GET.getlist(f"v{index}"))),
         schema,
     )
     state = list_state.ListState(columns=(), rows=(row,))
@@ -193,14 +199,9 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     schemas = prism.schemas()
     schema = schemas[segment]
     select = [p.slug for p in schema.properties]
-    select += [
-        f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas
-    ]
+    select += [f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas]
     record = read_record(segment, record_id, select)
-    fields = [
-        {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
-        for p in schema.user_properties
-    ]
+    fields = [{"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)} for p in schema.user_properties]
     system = [
         {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
         for p in schema.properties
@@ -253,10 +254,10 @@ def saved_view_create(request: HttpRequest, segment: str) -> HttpResponse:
     form = SavedViewForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(f"{request.POST.get('next') or '/'}")
+        return redirect(next_url(request, reverse("record-list", args=[segment])))
     if form.cleaned_data["shared"] and not may_share(request.user):
         messages.error(request, SHARE_REFUSED)
-        return redirect(f"{request.POST.get('next') or '/'}")
+        return redirect(next_url(request, reverse("record-list", args=[segment])))
     view, created = SavedView.objects.update_or_create(
         owner=request.user,
         object_type=segment,
@@ -307,4 +308,3 @@ def saved_view_edit(request: HttpRequest, pk: int) -> HttpResponse:
     view.save()
     messages.success(request, f"Saved the view “{view.name}”.")
     return redirect(view_url(view))
-

@@ -4,6 +4,7 @@ The dashboard's own tables (audit entries) name records; before listing them to 
 person, the API is asked which of those records that person's key can read.
 """
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -15,12 +16,20 @@ CHUNK = 50  # the API's largest query page
 KNOWN_TYPES = {t.segment for t in OBJECT_TYPES}
 
 
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def readable(pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """The (object type, record id) pairs the person can read, deleted ones included.
     An API failure counts as "not readable": nothing is shown that was not confirmed."""
     by_type: dict[str, list[str]] = defaultdict(list)
     for segment, record_id in pairs:
-        if segment in KNOWN_TYPES and record_id and record_id not in by_type[segment]:
+        if segment in KNOWN_TYPES and is_uuid(record_id) and record_id not in by_type[segment]:
             by_type[segment].append(record_id)
     found: set[tuple[str, str]] = set()
     for segment, ids in by_type.items():

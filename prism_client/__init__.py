@@ -1,9 +1,9 @@
 """A thin, typed client for Micro's Prism API (no Django in here).
 
-    from prism_client import PrismClient, Query
+from prism_client import PrismClient, Query
 
-    with PrismClient() as prism:  # MICRO_BASE_URL / MICRO_API_KEY / MICRO_TEAM_ID
-        page = prism.contacts.query(Query(select=("first_name",)).where("status", "=", "lead"))
+with PrismClient() as prism:  # MICRO_BASE_URL / MICRO_API_KEY / MICRO_TEAM_ID
+    page = prism.contacts.query(Query(select=("first_name",)).where("status", "=", "lead"))
 """
 
 from .client import PrismClient, Reply
@@ -22,6 +22,7 @@ from .errors import (
     PreconditionFailed,
     PrismError,
     RateLimited,
+    RedirectRefused,
     ServerError,
     Timeout,
     TooManyItems,
@@ -89,6 +90,7 @@ __all__ = [
     "Record",
     "RecordPatch",
     "RecordService",
+    "RedirectRefused",
     "Reply",
     "RetryPolicy",
     "Row",

@@ -8,6 +8,7 @@ retry resends it) and turns error responses into :mod:`prism_client.errors`.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 import os
 import time
@@ -16,11 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from .errors import APIConnectionError, APIError, ConfigurationError, PrismError, Timeout, error_from_response
+from .errors import APIConnectionError, APIError, ConfigurationError, PrismError, RedirectRefused, Timeout, error_from_response
 from .object_types import OBJECT_TYPES, object_type
 from .resources import ImportService, PropertyService, RecordService, quote_segment
 from .retry import RetryPolicy, backoff_delay, is_replayable, parse_retry_after, should_retry
@@ -69,6 +71,53 @@ def new_idempotency_key() -> str:
     return f"prism-client-{uuid.uuid4()}"
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the default port filled in: what a redirect may not change."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"https": 443, "http": 80}.get(scheme)
+
+
+def check_base_url(url: str) -> None:
+    """The API key travels in every request: https only, or plain http to this very machine."""
+    try:
+        scheme, host, _ = origin(url)
+    except ValueError as exc:  # a port that is not a number, a broken [IPv6] host
+        raise ConfigurationError(f"the base URL {url!r} is not a URL: {exc}") from None
+    if scheme == "https" and host:
+        return
+    if scheme == "http" and _is_loopback(host):
+        return
+    raise ConfigurationError(
+        f"the base URL {url!r} must start with https:// (plain http:// only to a loopback address such as 127.0.0.1): "
+        "the API key is sent with every request"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _RedirectToOtherOrigin(requests.RequestException):
+    """Raised inside requests' redirect loop, before the next request is sent."""
+
+
+class _SameOriginSession(requests.Session):
+    """A session that follows a redirect only within the origin it was sent to: every request
+    carries x-api-key, which requests itself strips only from Authorization headers."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        target = prepared_request.url or ""
+        if origin(target) != origin(response.request.url or ""):
+            raise _RedirectToOtherOrigin(target)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]  # (untyped in types-requests)
+
+
 class PrismClient:
     """A typed client for one Prism team.
 
@@ -103,6 +152,7 @@ class PrismClient:
             raise ConfigurationError("no API key: pass api_key or set MICRO_API_KEY")
         if not team_id:
             raise ConfigurationError("no team id: pass team_id or set MICRO_TEAM_ID")
+        check_base_url(base_url)
         self.base_url = base_url.rstrip("/")
         self.team_id = team_id
         # Private and sent per request (not in session.headers), so neither repr,
@@ -117,7 +167,7 @@ class PrismClient:
         self.clock: Callable[[], float] = time.monotonic
         self._prefix = f"{self.base_url}/v2/prism/{quote_segment(team_id)}/"
 
-        self._session = requests.Session()
+        self._session = _SameOriginSession()
         # Retries are ours (they need the idempotency key and x-should-retry), so
         # the adapter itself never retries.
         adapter = HTTPAdapter(pool_connections=pool_maxsize, pool_maxsize=pool_maxsize, max_retries=0)
@@ -240,6 +290,12 @@ class PrismClient:
         started = time.perf_counter()
         try:
             response = self._session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout)
+        except _RedirectToOtherOrigin as exc:
+            refused = RedirectRefused(
+                f"{method} {path}: the API redirected to {exc}, another origin than {self.base_url}; "
+                "not followed, since the request carries the API key"
+            )
+            return Failure(refused, None, {}, None, transient=False)
         except requests.RequestException as exc:
             return Failure(self._transport_error(exc), None, {}, exc, transient=isinstance(exc, TRANSIENT_ERRORS))
         elapsed_ms = (time.perf_counter() - started) * 1000

@@ -31,6 +31,11 @@ class ConfigurationError(PrismError):
     """The client is missing its base URL, API key or team id."""
 
 
+class RedirectRefused(PrismError):
+    """The API answered with a redirect to another origin; it is not followed, since the
+    request carries the API key. Not retried: the same request would be redirected again."""
+
+
 class InvalidQuery(PrismError, ValueError):
     """A query or filter was rejected before sending (bad operator, value or limit)."""
 
@@ -86,8 +91,7 @@ class APIError(PrismError):
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
-            f"message={self.message!r}, request_id={self.request_id!r})"
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r}, request_id={self.request_id!r})"
         )
 
 

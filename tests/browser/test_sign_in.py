@@ -72,3 +72,27 @@ def test_sign_out(page, dashboard):
     page.wait_for_url(re.compile(r"/accounts/login/$"))
     page.goto(f"{dashboard.url}/records/contact/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+
+
+def test_repeated_wrong_passwords_hold_the_username_back_with_a_sentence_on_the_form(anonymous_page, dashboard):
+    page = anonymous_page
+    page.goto(f"{dashboard.url}/accounts/login/")
+    for attempt in range(1, 6):
+        page.get_by_label("Username").fill("editor")
+        page.get_by_label("Password").fill(f"guess-{attempt}")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Too many failed sign-ins for this username from your address. Try again in 1 minute")
+    page.get_by_label("Password").fill(dashboard.password)  # the right one: held back all the same
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed sign-ins")
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    # Someone else at the same address signs in.
+    page.get_by_label("Username").fill("viewer")
+    page.get_by_label("Password").fill(dashboard.password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

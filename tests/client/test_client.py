@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 import uuid
+from typing import ClassVar
 
 import pytest
 
@@ -23,6 +24,7 @@ from prism_client import (
     NotFound,
     PrismClient,
     RateLimited,
+    RedirectRefused,
     RetryPolicy,
     ServerError,
     Timeout,
@@ -51,19 +53,19 @@ def dead_client(port, **kwargs):
 
 
 def test_arguments_win_over_environment(monkeypatch):
-    monkeypatch.setenv("MICRO_BASE_URL", "http://env")
+    monkeypatch.setenv("MICRO_BASE_URL", "https://env")
     monkeypatch.setenv("MICRO_API_KEY", "env-key")
     monkeypatch.setenv("MICRO_TEAM_ID", "env-team")
-    client = PrismClient("http://arg/", "arg-key", "arg-team")
-    assert (client.base_url, client.team_id) == ("http://arg", "arg-team")
+    client = PrismClient("https://arg/", "arg-key", "arg-team")
+    assert (client.base_url, client.team_id) == ("https://arg", "arg-team")
 
 
 def test_environment_fallback(monkeypatch):
-    monkeypatch.setenv("MICRO_BASE_URL", "http://env/sandbox/")
+    monkeypatch.setenv("MICRO_BASE_URL", "https://env/sandbox/")
     monkeypatch.setenv("MICRO_API_KEY", "env-key")
     monkeypatch.setenv("MICRO_TEAM_ID", "env-team")
     client = PrismClient()
-    assert (client.base_url, client.team_id) == ("http://env/sandbox", "env-team")
+    assert (client.base_url, client.team_id) == ("https://env/sandbox", "env-team")
 
 
 def test_default_base_url_is_the_real_api(no_env):
@@ -81,17 +83,17 @@ def test_missing_team_is_a_configuration_error(no_env):
 
 
 def test_max_retries_overrides_the_policy():
-    client = PrismClient("http://x", "k", "t", max_retries=5, retry_policy=RetryPolicy(initial_delay=0.1))
+    client = PrismClient("https://x", "k", "t", max_retries=5, retry_policy=RetryPolicy(initial_delay=0.1))
     assert (client.retry_policy.max_retries, client.retry_policy.initial_delay) == (5, 0.1)
 
 
 def test_default_retry_policy():
-    assert PrismClient("http://x", "k", "t").retry_policy.max_retries == 2
+    assert PrismClient("https://x", "k", "t").retry_policy.max_retries == 2
 
 
 def test_session_pools_connections_and_never_retries_by_itself():
-    client = PrismClient("http://x", "k", "t", pool_maxsize=7)
-    for scheme in ("http://x", "https://x"):
+    client = PrismClient("https://x", "k", "t", pool_maxsize=7)
+    for scheme in ("http://127.0.0.1", "https://x"):
         adapter = client._session.get_adapter(scheme)
         assert adapter._pool_maxsize == 7
         assert adapter.max_retries.total == 0
@@ -107,7 +109,7 @@ def test_context_manager_closes_pooled_connections(sandbox):
 
 
 def test_service_lookup_by_segment():
-    client = PrismClient("http://x", "k", "t")
+    client = PrismClient("https://x", "k", "t")
     assert client.service("deal") is client.deals
 
 
@@ -120,13 +122,13 @@ def test_new_idempotency_keys_are_unique_and_valid():
 
 
 def test_key_not_in_repr():
-    client = PrismClient("http://x", SECRET, "t")
+    client = PrismClient("https://x", SECRET, "t")
     assert SECRET not in repr(client)
-    assert repr(client) == "PrismClient(base_url='http://x', team_id='t')"
+    assert repr(client) == "PrismClient(base_url='https://x', team_id='t')"
 
 
 def test_key_not_in_session_headers():
-    client = PrismClient("http://x", SECRET, "t")
+    client = PrismClient("https://x", SECRET, "t")
     assert SECRET not in repr(client._session.headers)
 
 
@@ -151,7 +153,7 @@ def test_key_not_in_api_error_or_logs(sandbox, caplog):
 def test_transport_error_message_is_scrubbed():
     import requests
 
-    client = PrismClient("http://x", SECRET, "t")
+    client = PrismClient("https://x", SECRET, "t")
     error = client._transport_error(requests.ConnectionError(f"boom {SECRET}"))
     assert SECRET not in str(error) and "***" in str(error)
 
@@ -218,8 +220,8 @@ def test_api_key_header_is_sent(unused_port):
     assert request.url == f"http://127.0.0.1:{unused_port}/v2/prism/team-1/contact/count"
 
 
-def test_malformed_url_is_not_retried():
-    client = PrismClient("http://[bad", "k", "t", max_retries=3)
+def test_unreachable_url_is_not_retried():
+    client = PrismClient("https://exa mple.invalid", "k", "t", max_retries=3)
     client.sleep = pytest.fail
     with pytest.raises(APIConnectionError):
         client.contacts.count()
@@ -294,9 +296,7 @@ def chaos(sandbox):
 
 def chaos_client(sandbox, **policy):
     """A sandbox client that records its backoff sleeps instead of sleeping."""
-    client = PrismClient(
-        sandbox.base_url, sandbox.api_key, sandbox.team_id, timeout=(5.0, 10.0), retry_policy=RetryPolicy(**policy)
-    )
+    client = PrismClient(sandbox.base_url, sandbox.api_key, sandbox.team_id, timeout=(5.0, 10.0), retry_policy=RetryPolicy(**policy))
     client.slept = []
     client.sleep = client.slept.append
     return client
@@ -378,3 +378,94 @@ def test_with_api_key_acts_with_the_other_key_and_shares_the_pool(sandbox):
     owner.close()
     with pytest.raises(ConfigurationError):
         owner.with_api_key("")
+# --- the key goes only to the API's origin, over https (or to this machine) ------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.example.com",
+        "http://127.0.0.1.example.com",
+        "ftp://127.0.0.1",
+        "https://",
+        "developers.micro.so",
+        "http://[bad",
+        "https://x:port",
+    ],
+)
+def test_base_url_without_https_is_refused_unless_it_is_this_machine(url):
+    with pytest.raises(ConfigurationError, match="base URL"):
+        PrismClient(url, SECRET, "t")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://developers.micro.so", "HTTPS://X:8443/p", "http://localhost:8000/sandbox", "http://127.0.0.2", "http://[::1]:8000"]
+)
+def test_https_and_loopback_base_urls_are_accepted(url):
+    assert PrismClient(url, SECRET, "t").base_url == url
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    """Answers each path from `routes` ({path: (status, headers, body)}), recording each request's headers."""
+
+    routes: ClassVar[dict] = {}
+    seen: ClassVar[list] = []
+
+    def do_GET(self):
+        self.seen.append((self.server.server_address[1], self.path, dict(self.headers)))
+        status, headers, body = self.routes.get(self.path, (404, {}, b"{}"))
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", "Content-Length": str(len(body)), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PATCH = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def two_servers():
+    """Two local HTTP servers (two origins) sharing the routes and the record of requests."""
+    handler = type("Handler", (RecordingHandler,), {"routes": {}, "seen": []})
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield handler, [s.server_address[1] for s in servers]
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_to_another_origin_is_refused_and_the_key_goes_nowhere_else(two_servers):
+    handler, (api, other) = two_servers
+    prefix = "/v2/prism/t/contact"
+    handler.routes.update(
+        {
+            f"{prefix}/r1": (302, {"Location": f"http://127.0.0.1:{other}/steal"}, b""),
+            f"{prefix}/r2": (307, {"Location": f"//localhost:{api}/steal"}, b""),  # same port, other host
+            f"{prefix}/r3": (301, {"Location": f"https://127.0.0.1:{api}/steal"}, b""),  # same host, other scheme
+            f"{prefix}/old": (301, {"Location": f"{prefix}/new"}, b""),  # same origin: followed
+            f"{prefix}/new": (200, {}, b'{"id": "new", "default": {}}'),
+        }
+    )
+    client = PrismClient(f"http://127.0.0.1:{api}", SECRET, "t", max_retries=3)
+    client.sleep = pytest.fail  # refused, never retried
+    for record in ("r1", "r2", "r3"):
+        with pytest.raises(RedirectRefused, match="another origin") as info:
+            client.contacts.get(record)
+        assert "/steal" in info.value.message and SECRET not in info.value.message
+    with pytest.raises(RedirectRefused):
+        client.contacts.update("r1", {"name": "x"})
+    assert client.contacts.get("old").id == "new"
+    assert [(port, path.split("?")[0]) for port, path, _ in handler.seen] == [
+        (api, f"{prefix}/r1"),
+        (api, f"{prefix}/r2"),
+        (api, f"{prefix}/r3"),
+        (api, f"{prefix}/r1"),
+        (api, f"{prefix}/old"),
+        (api, f"{prefix}/new"),
+    ]
+    assert all(headers["x-api-key"] == SECRET for _, _, headers in handler.seen)

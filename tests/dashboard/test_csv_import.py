@@ -391,7 +391,12 @@ def test_results_fill_pending_rows_per_job_in_order():
     assert ci.pending_slots(results, 0) == [0, 2] and ci.pending_slots(results, 1) == [3, 4] and ci.pending_slots(results) == []
     assert ci.tally(results) == ci.Tally(failed=1, pending=4)
 
-    ci.fill(results, ci.pending_slots(results, 1), [ImportRowResult("id-4", created=False, existing=True, error=None)], stopped="Not imported: boom")
+    ci.fill(
+        results,
+        ci.pending_slots(results, 1),
+        [ImportRowResult("id-4", created=False, existing=True, error=None)],
+        stopped="Not imported: boom",
+    )
     ci.fill(
         results,
         ci.pending_slots(results, 0),
@@ -457,3 +462,13 @@ def test_error_column_name_does_not_clash():
 
 def test_row_label_shows_the_first_values():
     assert ci.row_label(["", " Ada ", "Lovelace", "ada@x.io", "1"]) == "Ada · Lovelace · ada@x.io"
+
+
+def test_safe_cell_quotes_what_a_spreadsheet_would_run_and_the_importer_undoes_it():
+    from dashboard.spreadsheet import safe_cell, unquote_cell
+
+    for text in ("=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", "+44 20 7946 0958", "-"):
+        assert safe_cell(text) == "'" + text and unquote_cell("'" + text) == text
+    for value in ("-5", "+1.5", "2e3", "Ada", "", "'quoted", -5, 2.5, None):
+        assert safe_cell(value) == value
+    assert unquote_cell("'quoted") == "'quoted"
