@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from prism_client import (
     OBJECT_TYPES,
+    Forbidden,
     NotFound,
     PreconditionFailed,
     PrismError,
@@ -171,30 +172,13 @@ def save_and_respond(request, object_type, schema, record_id: str, state: dict, 
         result = save_changes(prism.client().service(segment), schema, record_id, base, mine, state["etag"])
     except ValidationError as exc:
         return show_error("The Prism API did not accept some values.", 422, exc.field_errors)
-    except NotFound as exc:
-        audit.log(
-            request.user,
-            Action.UPDATE,
-            segment,
-            record_id,
-            before=base,
-            after=diff(base, mine),
-            outcome=AuditEntry.Outcome.FAILED,
-            error=exc,
-        )
-        messages.error(request, "This record was deleted meanwhile; your changes were not saved.")
-        return redirect("record-list", segment)
     except PrismError as exc:
-        audit.log(
-            request.user,
-            Action.UPDATE,
-            segment,
-            record_id,
-            before=base,
-            after=diff(base, mine),
-            outcome=AuditEntry.Outcome.FAILED,
-            error=exc,
-        )
+        audit.log(request.user, Action.UPDATE, segment, record_id, before=base, after=diff(base, mine), outcome=AuditEntry.Outcome.FAILED, error=exc)
+        if isinstance(exc, NotFound):
+            messages.error(request, "This record was deleted meanwhile; your changes were not saved.")
+            return redirect("record-list", segment)
+        if isinstance(exc, Forbidden):  # the person's Prism access: say so, keep what they typed
+            return show_error(describe(exc), 403, {})
         return show_error(describe(exc) + " Your changes are still here; save again when it is back.", 503, {})
     outcome = result.outcome
     if isinstance(outcome, Saved):

@@ -164,14 +164,21 @@ def page_problems() -> PageProblems:
     return PageProblems()
 
 
-@pytest.fixture
-def anonymous_page(browser, request, page_problems) -> Iterator[object]:
+def new_page(browser, problems: PageProblems):
+    """A page in a browser context of its own, its problems collected."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.on("pageerror", lambda exc: page_problems.errors.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: page_problems.console(msg))
-    page.on("response", lambda response: page_problems.response(response))
+    page.on("pageerror", lambda exc: problems.errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: problems.console(msg))
+    page.on("response", lambda response: problems.response(response))
+    return page
+
+
+@pytest.fixture
+def anonymous_page(browser, request, page_problems) -> Iterator[object]:
+    page = new_page(browser, page_problems)
+    context = page.context
     yield page
     call = getattr(request.node, "report_call", None)
     failure_shot = ARTIFACTS / f"failed-{_artifact_name(request.node.nodeid)}.png"

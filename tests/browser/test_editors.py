@@ -288,6 +288,7 @@ def test_a_viewer_cannot_edit(page, dashboard, page_problems):
     page_problems.allow(r"status of 403")  # Chromium logs the refused document load
     response = page.goto(f"{dashboard.url}/records/contact/{record_id}/edit/")
     assert response.status == 403
-    expect(page.get_by_role("heading", name="Your role does not allow this")).to_be_visible()
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.get_by_text("Your role in the dashboard does not allow this.")).to_be_visible()
     expect(page.get_by_label("First name")).to_have_count(0)
     assert api_record(dashboard, record_id)["first_name"] == "Vera"

@@ -16,7 +16,7 @@ from dashboard.models import DirectoryEntry
 from dashboard.roles import Role
 from tests.conftest import connect_key
 
-from .conftest import PageProblems, sign_in
+from .conftest import PageProblems, new_page, sign_in
 
 ANA = "a0a0a0a0-0000-4000-8000-00000000000a"  # Prism user ids
 BEN = "b0b0b0b0-0000-4000-8000-00000000000b"
@@ -30,14 +30,9 @@ BOARD_ONLY = {"team_id": {}, "user_id": [], "team_group_id": [{BOARD: "a"}]}
 def second_context(browser) -> Iterator[object]:
     """A browser context of its own for the second person (signed in by the test)."""
     problems = PageProblems()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: problems.errors.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: problems.console(msg))
-    page.on("response", lambda response: problems.response(response))
+    page = new_page(browser, problems)
     yield page
-    context.close()
+    page.context.close()
     assert problems.unexpected() == [], "The second person's page logged errors"
 
 
