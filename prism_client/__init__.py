@@ -13,18 +13,21 @@ from .errors import (
     BadRequest,
     ConfigurationError,
     Conflict,
+    CursorNotAdvancing,
     Forbidden,
     ImportNotFinished,
     InvalidQuery,
     MethodNotAllowed,
     NotFound,
     OperationNotSupported,
+    PagingError,
     PreconditionFailed,
     PrismError,
     RateLimited,
     ServerError,
     Timeout,
     TooManyItems,
+    TooManyPages,
     Unauthorized,
     ValidationError,
 )
@@ -47,11 +50,12 @@ from .records import (
     Row,
     UpsertResult,
 )
-from .resources import ImportService, PropertyService, RecordService
+from .resources import MAX_PAGES, ImportService, PropertyService, RecordService
 from .retry import RetryPolicy
 
 __all__ = [
     "MAX_LIMIT",
+    "MAX_PAGES",
     "OBJECT_TYPES",
     "OBJECT_TYPES_BY_SEGMENT",
     "APIConnectionError",
@@ -63,6 +67,7 @@ __all__ = [
     "BatchSummary",
     "ConfigurationError",
     "Conflict",
+    "CursorNotAdvancing",
     "ErrorInfo",
     "Filter",
     "Forbidden",
@@ -78,6 +83,7 @@ __all__ = [
     "OperationNotSupported",
     "Operator",
     "Page",
+    "PagingError",
     "PreconditionFailed",
     "PrismClient",
     "PrismError",
@@ -96,6 +102,7 @@ __all__ = [
     "Sort",
     "Timeout",
     "TooManyItems",
+    "TooManyPages",
     "Unauthorized",
     "UpsertResult",
     "ValidationError",

@@ -47,6 +47,23 @@ class ImportNotFinished(PrismError):
         self.job = job
 
 
+class PagingError(PrismError):
+    """Following the API's pages had to stop before their end; ``pages``: pages read by then."""
+
+    def __init__(self, message: str, *, pages: int) -> None:
+        super().__init__(message)
+        self.pages = pages
+
+
+class CursorNotAdvancing(PagingError):
+    """The API's pages do not move on: the same cursor twice, a page repeating the previous
+    page's ids, or ``has_more`` with no rows or no cursor. Following on would never end."""
+
+
+class TooManyPages(PagingError):
+    """A walk over pages reached its ``max_pages``: the last bound on an API that never says it is done."""
+
+
 class APIConnectionError(PrismError):
     """No HTTP response: DNS, refused connection, reset, TLS. Safe to retry."""
 

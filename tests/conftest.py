@@ -3,9 +3,9 @@
 import os
 import secrets
 import uuid
-from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import requests
@@ -134,3 +134,14 @@ def connect_key(user, api_key: str):
         user=user, defaults={"token": key_vault.encrypt(api_key), "last4": api_key[-4:], "checked_at": timezone.now()}
     )
     return user
+
+
+@pytest.fixture
+def stub_api() -> Iterator[object]:
+    """A stub Prism API (tests/stub_api.py) on a random local port: contract-shaped answers
+    that a test turns odd per route. Stopped after the test."""
+    from tests.stub_api import StubAPI
+
+    stub = StubAPI().start()
+    yield stub
+    stub.stop()
