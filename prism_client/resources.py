@@ -198,7 +198,9 @@ class RecordService:
         reply = self._client.request("POST", self._path("query"), json=body, read_only=True)
         return Page.from_wire(reply.data)
 
-    def iter_pages(self, query: Query | None = None, *, first: Page | None = None, max_pages: int = MAX_PAGES) -> Iterator[Page]:
+    def iter_pages(
+        self, query: Query | None = None, *, first: Page | None = None, max_pages: int = MAX_PAGES
+    ) -> Iterator[Page]:
         """Every page of ``query``, following ``next_cursor`` to the end.
 
         ``first`` is page one when the caller has read it already (say with
@@ -218,7 +220,9 @@ class RecordService:
             ids = tuple(row.id for row in page.rows)
             if ids and ids == previous:
                 raise CursorNotAdvancing(
-                    f"page {pages} repeats the records of page {pages - 1}: the cursor did not advance", pages=pages
+                    f"page {pages} repeats the records of page {pages - 1}: the cursor did not advance",
+                    pages=pages,
+                    reason="repeated_page",
                 )
             yield page
             if not page.has_more:
@@ -228,11 +232,13 @@ class RecordService:
             # page or without a cursor contradicts itself. Stopping quietly would pass a
             # cut-short export off as complete: it is an error the caller can report.
             if not ids:
-                raise CursorNotAdvancing(f"page {pages} says has_more but holds no records", pages=pages)
+                raise CursorNotAdvancing(f"page {pages} says has_more but holds no records", pages=pages, reason="empty_page")
             if not cursor:
-                raise CursorNotAdvancing(f"page {pages} says has_more but gives no next_cursor", pages=pages)
+                raise CursorNotAdvancing(f"page {pages} says has_more but gives no next_cursor", pages=pages, reason="no_cursor")
             if cursor in sent:
-                raise CursorNotAdvancing(f"page {pages} gives a cursor already followed: {cursor[:40]!r}", pages=pages)
+                raise CursorNotAdvancing(
+                    f"page {pages} gives a cursor already followed: {cursor[:40]!r}", pages=pages, reason="same_cursor"
+                )
             if pages >= max_pages:
                 raise TooManyPages(f"stopped after {max_pages:,} pages, the most one walk follows", pages=pages)
             sent.add(cursor)

@@ -779,11 +779,14 @@ def bare_429(stub: StubAPI) -> None:
     stub.on("*", ".*", error(429, "rate_limited", "Too many requests."))
 
 
-def slow(seconds: float) -> Callable[[StubAPI], None]:
-    """Every answer comes ``seconds`` late (the work is done first, as on a slow server)."""
+def slow(seconds: float, *, writes_only: bool = False) -> Callable[[StubAPI], None]:
+    """Every answer (or every write's) comes ``seconds`` late. The work is done first, as
+    on a slow server: a client that stops waiting loses the answer, not the write."""
 
     def install(stub: StubAPI) -> None:
-        stub.filters.append(lambda call, answer: replace(answer, delay=seconds))
+        stub.filters.append(
+            lambda call, answer: replace(answer, delay=seconds) if call.is_write or not writes_only else answer
+        )
 
     return install
 

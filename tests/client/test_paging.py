@@ -38,7 +38,8 @@ def test_the_reference_example_same_cursor_every_time_stops_at_page_two(client, 
         for row in client.contacts.iter_all():
             rows.append(row.id)
     assert rows == [stubs.EXAMPLE_ID]  # the repeated page is never handed out
-    assert info.value.pages == 2 and isinstance(info.value, PagingError) and isinstance(info.value, PrismError)
+    assert info.value.pages == 2 and info.value.reason == "repeated_page"
+    assert isinstance(info.value, PagingError) and isinstance(info.value, PrismError)
     assert queries(stub_api) == 2
     assert time.monotonic() - started < 1
 
@@ -56,7 +57,7 @@ def test_the_same_cursor_twice_stops_even_when_the_records_differ(client, stub_a
     pages = []
     with pytest.raises(CursorNotAdvancing, match="cursor already followed: 'again'") as info:
         pages.extend(client.contacts.iter_pages())
-    assert len(pages) == 2 and info.value.pages == 2
+    assert len(pages) == 2 and info.value.pages == 2 and info.value.reason == "same_cursor"
     assert [c.body.get("cursor") for c in stub_api.calls_to("POST", "contact/query")] == [None, "again"]
 
 
@@ -71,15 +72,17 @@ def test_a_cursor_cycle_is_caught_too(client, stub_api):
 
 def test_has_more_with_no_rows_is_an_error_not_an_end(client, stub_api):
     stubs.more_but_empty(stub_api)
-    with pytest.raises(CursorNotAdvancing, match="page 1 says has_more but holds no records"):
+    with pytest.raises(CursorNotAdvancing, match="page 1 says has_more but holds no records") as info:
         list(client.contacts.iter_all())
+    assert info.value.reason == "empty_page"
     assert queries(stub_api) == 1
 
 
 def test_has_more_with_no_cursor_is_an_error(client, stub_api):
     stub_api.on("POST", "contact/query", page(["a"], cursor=None))
-    with pytest.raises(CursorNotAdvancing, match="gives no next_cursor"):
+    with pytest.raises(CursorNotAdvancing, match="gives no next_cursor") as info:
         list(client.contacts.iter_all())
+    assert info.value.reason == "no_cursor"
 
 
 def test_an_api_that_never_ends_stops_at_max_pages(client, stub_api):

@@ -1,0 +1,216 @@
+"""Never trust the API to behave: the dashboard against a stub API that answers oddly but validly.
+
+The stub (tests/stub_api.py) is a real HTTP server; the dashboard calls it with the
+signed-in person's own key. For each odd answer, every page, the export, both kinds of
+bulk action, an import and the editor are used as a person would: none may fail with a
+500, loop or wait without end, or write anything twice, and each says what it could not
+show.
+"""
+
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from html import unescape
+from urllib.parse import urljoin
+
+import pytest
+from django.core.cache import cache
+
+from dashboard.bulk import run_bulk_job
+from dashboard.models import BulkJob, ImportRun
+from dashboard.roles import Role
+from tests import stub_api as stubs
+
+from .conftest import login
+from .forms_html import form_values
+
+C1, C2, C3 = stubs.CONTACTS
+READ_TIMEOUT = 0.8  # the dashboard's read timeout against the stub (PRISM_TIMEOUT)
+ENDS_WITHIN = 10.0  # seconds any one surface may take, however the API answers
+MAX_CALLS = 80  # API requests any one surface may make
+
+
+@pytest.fixture
+def stub(stub_api, settings, db):
+    """The dashboard pointed at the stub API; the signed-in person's key is the stub's."""
+    settings.MICRO_BASE_URL = stub_api.base_url
+    settings.MICRO_API_KEY = stub_api.api_key
+    settings.MICRO_TEAM_ID = stub_api.team_id
+    settings.PRISM_MAX_RETRIES = 0
+    settings.PRISM_TIMEOUT = READ_TIMEOUT
+    cache.clear()  # the schema is cached per base URL and team: none from another test
+    yield stub_api
+    cache.clear()
+
+
+@pytest.fixture
+def editor(client, stub):
+    return login(client, Role.EDITOR)
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+@dataclass
+class Seen:
+    """What one surface showed the person, and what it cost."""
+
+    texts: list[str] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+
+    @property
+    def all(self) -> str:
+        return "\n".join(self.texts)
+
+
+def look(seen: Seen, response) -> str:
+    assert response.status_code != 500
+    body = text(response) if not response.streaming else ""
+    assert "Traceback" not in body and "<<MISSING" not in body, body[:2000]
+    seen.statuses.append(response.status_code)
+    seen.texts.append(body)
+    return body
+
+
+# --- the surfaces: each used as a person would ----------------------------------------------------
+
+TABLE = "/records/contact/?total=1&cols=first_name,last_name,email,score,active,status,tags,birthday,organization"
+
+
+def pages(client, stub) -> Seen:
+    seen = Seen()
+    for url in (
+        "/",
+        TABLE,
+        f"/records/contact/{C1}/",
+        f"/records/contact/{C1}/history/",
+        "/lookup/?type=contact&slug=email&value=ada@example.com",
+        f"/records/deal/{stubs.DEAL}/permissions/",
+        "/records/deal/",
+    ):
+        body = look(seen, client.get(url))
+        found = re.search(r'href="([^"]*cursor=[^"]*)"[^>]*rel="next"', body)
+        if found:  # the next page, as a person clicking "Next" would
+            look(seen, client.get(urljoin(url, unescape(found.group(1)))))
+    return seen
+
+
+def export(client, stub) -> Seen:
+    seen = Seen()
+    started = time.monotonic()
+    response = client.get("/records/contact/export.csv?cols=first_name,email,score")
+    look(seen, response)
+    if response.streaming:
+        chunks = []
+        for chunk in response.streaming_content:
+            chunks.append(chunk.decode() if isinstance(chunk, bytes) else chunk)
+            assert time.monotonic() - started < ENDS_WITHIN, f"the export is still streaming: {len(chunks)} lines"
+        seen.texts.append("".join(chunks))
+    return seen
+
+
+def bulk_selected(client, stub) -> Seen:
+    seen = Seen()
+    response = client.post(
+        "/records/contact/bulk/",
+        {"action": "set", "scope": "selected", "ids": [C1, C2], "slug": "status", "value": "customer", "confirm": "1"},
+        follow=True,
+    )
+    look(seen, response)
+    job = BulkJob.objects.order_by("-created_at").first()
+    assert job is None or job.status in ("complete", "failed")
+    return seen
+
+
+def bulk_all_matching(client, stub) -> Seen:
+    seen = Seen()
+    response = client.post(
+        "/records/contact/bulk/",
+        {"action": "set", "scope": "all", "query_string": "cols=first_name", "slug": "status", "value": "customer", "confirm": "1"},
+    )
+    assert response.status_code in (302, 503), response.status_code
+    look(seen, response)
+    if response.status_code == 302:
+        job = BulkJob.objects.latest("created_at")
+        run_bulk_job.call(str(job.pk))  # what the task worker does, here in-process
+        job.refresh_from_db()
+        assert job.status in ("complete", "failed")
+        look(seen, client.get(response["Location"]))
+    return seen
+
+
+CSV = "first_name,last_name,email\nNew,Person,new@example.com\nOther,Person,other@example.com\n"
+
+
+def import_csv(client, stub) -> Seen:
+    seen = Seen()
+    upload = client.post("/import/contact/", {"text": CSV})
+    look(seen, upload)
+    if upload.status_code != 302:
+        return seen
+    run_url = upload["Location"]
+    mapping = {"col0": "first_name", "col1": "last_name", "col2": "email", "dedupe_by": "email", "action": "import"}
+    look(seen, client.post(run_url, mapping))
+    run = ImportRun.objects.latest("created_at")
+    if run.status == ImportRun.Status.DRAFT:  # the API refused: a person tries once more
+        look(seen, client.post(run_url, mapping))
+        run.refresh_from_db()
+    look(seen, client.get(run_url))
+    if run.status == ImportRun.Status.RUNNING:
+        look(seen, client.get(f"{run_url}progress/", headers={"HX-Request": "true"}))
+    return seen
+
+
+def edit(client, stub) -> Seen:
+    seen = Seen()
+    url = f"/records/contact/{C1}/edit/"
+    form = client.get(url)
+    body = look(seen, form)
+    if form.status_code != 200:
+        return seen
+    values = form_values(body, "record-form")
+    values["score"] = ["91"]
+    saved = client.post(url, values, follow=True)
+    look(seen, saved)
+    return seen
+
+
+SURFACES = {
+    "pages": pages,
+    "export": export,
+    "bulk_selected": bulk_selected,
+    "bulk_all_matching": bulk_all_matching,
+    "import": import_csv,
+    "edit": edit,
+}
+
+ODD = {
+    **stubs.ODD_ANSWERS,
+    "slow_just_under_timeout": stubs.slow(READ_TIMEOUT * 0.6),
+    "slow_just_over_timeout": stubs.slow(READ_TIMEOUT * 1.25),
+    "slow_writes_just_over_timeout": stubs.slow(READ_TIMEOUT * 1.25, writes_only=True),
+}
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+@pytest.mark.parametrize("odd", ODD)
+def test_every_surface_holds_against_each_odd_answer(editor, stub, odd, surface):
+    ODD[odd](stub)
+    stub.reset_log()
+    started = time.monotonic()
+    seen = SURFACES[surface](editor, stub)
+    elapsed = time.monotonic() - started
+    assert elapsed < ENDS_WITHIN * (3 if odd.startswith("slow") else 1)
+    assert len(stub.calls) <= MAX_CALLS, f"{len(stub.calls)} API requests"
+    applied = list(stub.store.applied)
+    assert len(applied) == len(set(applied)), f"written twice: {applied}"
+    print(f"\n### {odd} / {surface}: {elapsed:.2f}s, {len(stub.calls)} calls, statuses {seen.statuses}")
+    import os
+    if os.environ.get("SHOW"):
+        for t in seen.texts:
+            for m in re.findall(r'(?s)class="(?:banner[^"]*|field-error|help[^"]*|error-text|odd-value)"[^>]*>(.*?)</', t):
+                print("   >", " ".join(m.split())[:300])
+            if "Export" in t[:3000] and not t.lstrip().startswith("<"):
+                print("   CSV:", t.strip().splitlines()[-2:])
