@@ -1,6 +1,7 @@
 """CSV export: every page of a query, followed through its cursor, one row at a time."""
 
 import csv
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
@@ -33,7 +34,9 @@ def plain(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(plain(v) for v in value)
     if isinstance(value, dict):
-        return str(value.get("id", ""))
+        # A reference is its id; any other object (a shape the type does not promise) goes
+        # out as the API sent it rather than as an empty cell.
+        return str(value["id"]) if value.get("id") else json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
 
 
