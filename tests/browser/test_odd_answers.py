@@ -36,7 +36,8 @@ def test_an_export_stopped_by_a_cursor_that_does_not_advance_says_so(
     page.goto(f"{live_server.url}/records/contact/?cols=foo")
     with page.expect_download() as download_info:
         page.locator("a[data-export]").click()
-    rows = list(csv.reader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
+    with open(download_info.value.path(), encoding="utf-8") as file:
+        rows = list(csv.reader(io.StringIO(file.read())))
     assert rows == [["id", "Foo"], [stubs.EXAMPLE_ID, "bar"], [f"# Export stopped after 1 row: {SENTENCE}"]]
     expect(page.locator("[data-export-stopped]")).to_have_text(
         f"Export stopped after 1 row: {SENTENCE} The file holds the rows read before that."

@@ -9,39 +9,24 @@ show.
 
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 from html import unescape
 from urllib.parse import urljoin
 
 import pytest
-from django.core.cache import cache
 
 from dashboard.bulk import run_bulk_job
 from dashboard.models import BulkJob, ImportRun
 from dashboard.roles import Role
 from tests import stub_api as stubs
 
+from .conftest import STUB_READ_TIMEOUT as READ_TIMEOUT
 from .conftest import login
 from .forms_html import form_values
 
 C1, C2, C3 = stubs.CONTACTS
-READ_TIMEOUT = 0.8  # the dashboard's read timeout against the stub (PRISM_TIMEOUT)
 ENDS_WITHIN = 10.0  # seconds any one surface may take, however the API answers
 MAX_CALLS = 80  # API requests any one surface may make
-
-
-@pytest.fixture
-def stub(stub_api, settings, db):
-    """The dashboard pointed at the stub API; the signed-in person's key is the stub's."""
-    settings.MICRO_BASE_URL = stub_api.base_url
-    settings.MICRO_API_KEY = stub_api.api_key
-    settings.MICRO_TEAM_ID = stub_api.team_id
-    settings.PRISM_MAX_RETRIES = 0
-    settings.PRISM_TIMEOUT = READ_TIMEOUT
-    cache.clear()  # the schema is cached per base URL and team: none from another test
-    yield stub_api
-    cache.clear()
 
 
 @pytest.fixture
@@ -128,7 +113,14 @@ def bulk_all_matching(client, stub) -> Seen:
     seen = Seen()
     response = client.post(
         "/records/contact/bulk/",
-        {"action": "set", "scope": "all", "query_string": "cols=first_name", "slug": "status", "value": "customer", "confirm": "1"},
+        {
+            "action": "set",
+            "scope": "all",
+            "query_string": "cols=first_name",
+            "slug": "status",
+            "value": "customer",
+            "confirm": "1",
+        },
     )
     assert response.status_code in (302, 503), response.status_code
     look(seen, response)
@@ -202,18 +194,34 @@ SLOW = "The Prism API took too long to answer. Try again in a moment."
 # What the person is told, per odd answer and surface (every surface also passes the
 # checks in the test: no 500, bounded time and requests, nothing written twice).
 TOLD = {
-    ("same_cursor", "pages"): ["The Prism API sent the same page again instead of the next one, so there is no next page to show."],
+    ("same_cursor", "pages"): [
+        "The Prism API sent the same page again instead of the next one, so there is no next page to show."
+    ],
     ("same_cursor", "export"): [f'"# Export stopped after 3 rows: {SAME_PAGE}"'],
     ("same_cursor", "bulk_all_matching"): [f"It stopped early: {SAME_PAGE}"],
-    ("repeated_page", "pages"): ["The Prism API sent the same page again instead of the next one, so there is no next page to show."],
+    ("repeated_page", "pages"): [
+        "The Prism API sent the same page again instead of the next one, so there is no next page to show."
+    ],
     ("repeated_page", "export"): [f'"# Export stopped after 3 rows: {SAME_PAGE}"'],
     ("repeated_page", "bulk_all_matching"): [f"It stopped early: {SAME_PAGE}"],
-    ("more_but_empty", "pages"): ["The Prism API said more records follow but did not send them, so there is no next page to show."],
+    ("more_but_empty", "pages"): [
+        "The Prism API said more records follow but did not send them, so there is no next page to show."
+    ],
     ("more_but_empty", "export"): [f'"# Export stopped after 0 rows: {NOT_SENT}"'],
     ("more_but_empty", "bulk_all_matching"): [f"It stopped early: {NOT_SENT}"],
-    ("total_zero", "pages"): ["The Prism API counted 0 records in all but sent 3 records here, so that total may be wrong."],
-    ("total_too_high", "pages"): ["The Prism API counted 5,003 records in all but sent 3 records here, so that total may be wrong."],
-    ("odd_values", "pages"): ['{"given": {"latin": "Ada"}}', "Other values", "mystery", '{"deep": [1, {"x": "y"}]}', "Love, lace"],
+    ("total_zero", "pages"): [
+        "The Prism API counted 0 records in all but sent 3 records here, so that total may be wrong."
+    ],
+    ("total_too_high", "pages"): [
+        "The Prism API counted 5,003 records in all but sent 3 records here, so that total may be wrong."
+    ],
+    ("odd_values", "pages"): [
+        '{"given": {"latin": "Ada"}}',
+        "Other values",
+        "mystery",
+        '{"deep": [1, {"x": "y"}]}',
+        "Love, lace",
+    ],
     ("odd_values", "export"): ['{""given"": {""latin"": ""Ada""}}'],
     ("odd_values", "edit"): ["The Prism API sent this value in a shape this field cannot show", "Saved."],
     ("no_etag", "edit"): ["The Prism API sent no version (ETag) for this record", "Saved."],
@@ -246,3 +254,106 @@ def test_every_surface_holds_against_each_odd_answer(editor, stub, odd, surface)
     for status, body in zip(seen.statuses, seen.texts):
         if status == 503:
             assert "The Prism API" in body  # an outage page always says what happened
+
+
+# --- one odd answer at a time, more closely ---------------------------------------------------
+
+
+def test_a_429_without_retry_after_is_retried_a_bounded_number_of_times(editor, stub, settings):
+    settings.PRISM_MAX_RETRIES = 2  # the dashboard's default
+    stubs.bare_429(stub)
+    stub.reset_log()
+    started = time.monotonic()
+    response = editor.get("/records/contact/")
+    assert response.status_code == 503 and BUSY in text(response)
+    assert len(stub.calls) == 3  # the schema, asked once and retried twice (with backoff), then the page says so
+    assert time.monotonic() - started < 5
+
+
+def test_an_api_that_never_ends_is_cut_at_the_export_and_bulk_bounds(editor, stub, monkeypatch):
+    fresh = iter(range(10**6))
+
+    def endless(call, m):  # always a new page and a new cursor: the walk only ever ends at a bound
+        n = next(fresh)
+        return stubs.Answer(
+            200, {"data": [{"id": f"row-{n}", "properties": {}}], "has_more": True, "next_cursor": f"c{n}"}
+        )
+
+    stub.on("POST", "contact/query", endless)
+    monkeypatch.setattr("dashboard.exporting.MAX_PAGES", 5)
+    monkeypatch.setattr("dashboard.bulk.MAX_PAGES", 5)
+    body = b"".join(editor.get("/records/contact/export.csv?cols=first_name").streaming_content).decode()
+    lines = body.splitlines()
+    assert len(lines) == 1 + 5 + 1
+    assert lines[-1] == (
+        '"# Export stopped after 5 rows: There were more than 5 pages of records to read at once, '
+        'so reading stopped there; narrow the filters and try again."'
+    )
+    response = editor.post(
+        "/records/contact/bulk/",
+        {"action": "delete", "scope": "all", "query_string": "cols=first_name", "confirm": "1"},
+    )
+    job = BulkJob.objects.get()
+    run_bulk_job.call(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error.startswith("There were more than 5 pages")
+    assert "It stopped early: There were more than 5 pages" in text(editor.get(response["Location"]))
+    assert not stub.calls_to("POST", "contact/batch/delete")
+
+
+def test_an_error_halfway_through_an_export_is_its_last_line(editor, stub):
+    def second_page_fails(call, m):
+        if (call.body or {}).get("cursor"):
+            return stubs.error(503, "unavailable", "Down for a moment.")
+        with stub.store.lock:
+            return stubs.Answer(200, stub.store.page("contact", call.body))
+
+    stub.on("POST", "contact/query", second_page_fails)
+    response = editor.get("/records/contact/export.csv?cols=first_name&size=10")
+    assert response.status_code == 200
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    # Page one (all three contacts: the export reads 50 at a time) has no cursor to follow.
+    assert len(rows) == 4 and "Export stopped" not in rows[-1]
+    stub.store.add("contact", {"first_name": "More"})
+    for i in range(50):
+        stub.store.add("contact", {"first_name": f"Filler {i}"})
+    rows = b"".join(editor.get("/records/contact/export.csv?cols=first_name").streaming_content).decode().splitlines()
+    assert len(rows) == 1 + 50 + 1
+    assert rows[-1] == "# Export stopped after 50 rows: The Prism API had a problem answering. Try again in a moment."
+
+
+def test_editing_a_record_with_odd_values_changes_only_what_was_changed(editor, stub):
+    stubs.odd_values(stub)
+    url = f"/records/contact/{C1}/edit/"
+    form = text(editor.get(url))
+    # Shown as sent and locked: the values no field of their type can show as they are.
+    locked = {"first_name", "last_name", "email", "status", "birthday", "rating"}
+    assert form.count("cannot be changed here") == len(locked)
+    values = form_values(form, "record-form")
+    assert not locked & set(values)  # disabled: a browser does not send them either
+    # Numbers as strings, "false", one option as a string and a bare reference id fit their fields.
+    assert values["score"] == ["90"] and values["active"] == ["false"] and values["tags"] == ["vip"]
+    assert values["organization"] == [stubs.ORG]
+    stub.reset_log()
+    saved = editor.post(url, {**values, "score": ["91"]}, follow=True)
+    assert "Saved." in text(saved)
+    (patch,) = stub.calls_to("PATCH", f"contact/{C1}")
+    assert patch.body == {"default": {"score": 91}}  # "90" as a string is 90: only the change is sent
+    kept = stub.store.records["contact"][C1]["default"]
+    assert {k: kept[k] for k in stubs.ODD_VALUES if k != "score"} == {
+        k: v for k, v in stubs.ODD_VALUES.items() if k != "score"
+    }
+
+
+def test_saving_again_after_a_lost_answer_writes_once(editor, stub):
+    url = f"/records/contact/{C1}/edit/"
+    values = form_values(text(editor.get(url)), "record-form")
+    stubs.slow(READ_TIMEOUT * 1.25, writes_only=True)(stub)
+    stub.reset_log()
+    lost = editor.post(url, {**values, "score": ["12"]})
+    assert lost.status_code == 503 and "took too long" in text(lost)
+    assert stub.store.records["contact"][C1]["default"]["score"] == 12  # it did happen
+    stub.filters.clear()
+    again = editor.post(url, {**values, "score": ["12"]}, follow=True)  # the same form, sent again
+    assert "Nothing changed." in text(again)
+    assert stub.store.applied == [("update", "contact", C1)]

@@ -19,7 +19,7 @@ from tests import stub_api as stubs
 
 from .conftest import login
 from .forms_html import form_values
-from .test_odd_answers import editor, stub, text  # noqa: F401 (fixtures)
+from .test_odd_answers import text
 
 ROW = stubs.EXAMPLE_ID
 STOPPED = (
