@@ -333,7 +333,11 @@ def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpRes
         prism.client().service(segment).delete(record_id, if_match=etag)
     except PreconditionFailed as exc:
         audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.CONFLICT, error=exc)
-        messages.warning(request, "This record changed since you opened it, so it was not deleted. Look at the new version first.")
+        if exc.current is None and exc.etag is None:
+            # A 412 that says nothing of the record: it may well not have changed.
+            messages.warning(request, "The Prism API refused the delete as a conflicting change, so it was not deleted; look at the record and try again.")
+        else:
+            messages.warning(request, "This record changed since you opened it, so it was not deleted. Look at the new version first.")
         return redirect("record-detail", segment, record_id)
     except PrismError as exc:
         audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.FAILED, error=exc)

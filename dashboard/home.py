@@ -7,6 +7,8 @@ from .errors import describe
 from .models import AuditEntry
 
 LATEST_CHANGES = 10
+# One count request per stage: a schema listing hundreds of options must not mean hundreds of requests.
+MAX_STAGES = 20
 
 
 def counts() -> list[dict]:
@@ -35,7 +37,7 @@ def deals_by_stage() -> list[dict]:
         return []
     service = prism.client().service("deal")
     bars = []
-    for option in stage.options:
+    for option in stage.options[:MAX_STAGES]:
         page = service.query(Query(select=("stage",), limit=1, include_total=True).where("stage", "=", option.slug))
         bars.append({"slug": option.slug, "label": option.name, "color": option.color or "gray", "total": page.total or 0})
     biggest = max((b["total"] for b in bars), default=0) or 1

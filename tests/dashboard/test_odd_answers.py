@@ -169,6 +169,33 @@ def edit(client, stub) -> Seen:
     return seen
 
 
+def create(client, stub) -> Seen:
+    seen = Seen()
+    form = client.get("/records/contact/new/")
+    body = look(seen, form)
+    if form.status_code != 200:
+        return seen
+    values = {**form_values(body, "record-form"), "first_name": ["Newly"], "email": ["newly@example.com"]}
+    created = client.post("/records/contact/new/", values, follow=True)
+    look(seen, created)
+    if created.redirect_chain == []:  # not created: the person sends the same form again
+        look(seen, client.post("/records/contact/new/", values, follow=True))
+    return seen
+
+
+def delete_and_undo(client, stub) -> Seen:
+    seen = Seen()
+    detail = client.get(f"/records/contact/{C3}/")
+    body = look(seen, detail)
+    etag = re.search(r'name="etag" value="([^"]*)"', body)
+    deleted = client.post(
+        f"/records/contact/{C3}/delete/", {"etag": etag.group(1) if etag else "", "label": "Alan"}, follow=True
+    )
+    look(seen, deleted)
+    look(seen, client.post(f"/records/contact/{C3}/restore/", follow=True))
+    return seen
+
+
 SURFACES = {
     "pages": pages,
     "export": export,
@@ -176,6 +203,8 @@ SURFACES = {
     "bulk_all_matching": bulk_all_matching,
     "import": import_csv,
     "edit": edit,
+    "create": create,
+    "delete_and_undo": delete_and_undo,
 }
 
 ODD = {
@@ -226,6 +255,11 @@ TOLD = {
     ("odd_values", "edit"): ["The Prism API sent this value in a shape this field cannot show", "Saved."],
     ("no_etag", "edit"): ["The Prism API sent no version (ETag) for this record", "Saved."],
     ("bare_412", "edit"): ["The Prism API refused the save as a conflicting change but showed no change to the record"],
+    ("bare_412", "delete_and_undo"): [
+        "The Prism API refused the delete as a conflicting change, so it was not deleted"
+    ],
+    ("no_etag", "delete_and_undo"): ["Moved “Alan” to the trash.", "Restored “Alan”."],
+    ("slow_writes_just_over_timeout", "create"): [SLOW],
     ("slow_just_under_timeout", "edit"): ["Saved."],
     ("slow_just_under_timeout", "bulk_selected"): ["2 succeeded, 0 failed."],
     ("slow_just_over_timeout", "pages"): [SLOW],
