@@ -12,6 +12,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from prism_client import (
+    BatchResult,
     Filter,
     Grant,
     PrismError,
@@ -27,6 +28,8 @@ from .models import AuditEntry, BulkJob
 
 logger = logging.getLogger(__name__)
 CHUNK = 100
+# "All matching" reads at most this many pages of ids (100,000 records at 50 a page).
+MAX_PAGES = 2_000
 AUDIT_ACTIONS = {
     BulkJob.Action.SET: AuditEntry.Action.BULK_UPDATE,
     BulkJob.Action.DELETE: AuditEntry.Action.BULK_DELETE,
@@ -51,15 +54,27 @@ def _one_by_one(ids: Iterable[str], call) -> list[tuple[str, str | None]]:
     return out
 
 
+def batch_outcomes(ids: list[str], result: BatchResult) -> list[tuple[str, str | None]]:
+    """(id, error or None) per id sent. Results come in input order, so they are matched by
+    position and named by the id sent (not whatever id the answer holds); an id with no
+    result counts as failed, since nothing says it was done."""
+    out: list[tuple[str, str | None]] = []
+    for position, record_id in enumerate(ids):
+        if position >= len(result.results):
+            out.append((record_id, "The Prism API sent no result for this record."))
+            continue
+        item = result.results[position]
+        out.append((record_id, None if item.ok else ((item.error.message if item.error else None) or "failed")))
+    return out
+
+
 def apply_chunk(service: RecordService, job: BulkJob, ids: list[str]) -> list[tuple[str, str | None]]:
     """(id, error or None) for each record of one chunk (≤ 100)."""
     if job.action == BulkJob.Action.SET:
         patches = [RecordPatch(i, {job.params["slug"]: job.params["value"]}) for i in ids]
-        result = service.batch_update(patches)
-        return [(r.id or i, None if r.ok else (r.error.message if r.error else "failed")) for i, r in zip(ids, result.results)]
+        return batch_outcomes(ids, service.batch_update(patches))
     if job.action == BulkJob.Action.DELETE:
-        result = service.batch_delete(ids)
-        return [(r.id or i, None if r.ok else (r.error.message if r.error else "failed")) for i, r in zip(ids, result.results)]
+        return batch_outcomes(ids, service.batch_delete(ids))
     if job.action == BulkJob.Action.RESTORE:
         return _one_by_one(ids, service.restore)
     if job.action == BulkJob.Action.GRANT:
@@ -132,7 +147,10 @@ def _run_all_matching(job: BulkJob, service) -> None:
     try:
         # Read every id first: changing records while paging through them could move
         # them across pages (say, a filter on the very property being set).
-        ids = [row.id for page in service.iter_pages(query_from_wire(job.query)) for row in page.rows]
+        # The walk always ends: prism_client stops a cursor that does not advance, and
+        # MAX_PAGES bounds it. An id sent twice (pages that shifted) is changed once.
+        pages = service.iter_pages(query_from_wire(job.query), max_pages=MAX_PAGES)
+        ids = list(dict.fromkeys(row.id for page in pages for row in page.rows))
         job.status, job.total = BulkJob.Status.RUNNING, len(ids)
         job.save(update_fields=["status", "total"])
         for chunk in chunks(ids):

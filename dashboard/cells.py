@@ -1,6 +1,8 @@
 """Property values as HTML, by type. Everything goes through format_html: always escaped."""
 
 import datetime as dt
+import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ from prism_client import PropertyDefinition, Row
 from .prism import TypeSchema, parse_api_datetime
 
 CLIP_AT = 80
+ODD_TITLE = "The Prism API sent this value in a shape its property does not have; it is shown as sent."
 # aria-label on a plain span is ignored by screen readers: hide the dash, say "empty".
 EMPTY = mark_safe('<span class="empty"><span aria-hidden="true">—</span><span class="visually-hidden">empty</span></span>')
 
@@ -86,31 +89,80 @@ def _chip(prop: PropertyDefinition, slug: object) -> SafeString:
     return format_html('<span class="chip chip-{}">{}</span>', color, name)
 
 
+def title_text(value: object, fallback: str) -> str:
+    """A record's title as text: its title value when that is text or a number, else `fallback`."""
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return fallback
+
+
+def odd_value(value: object) -> SafeString:
+    """A value of a shape its property does not have (an object where text was expected),
+    shown as the API sent it, in JSON, and said to be so."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return format_html('<code class="odd-value" title="{}">{}</code>', ODD_TITLE, text if len(text) <= 300 else text[:299] + "…")
+
+
+def _reference(r: object, target: str | None, schemas: dict[str, TypeSchema]) -> SafeString:
+    if isinstance(r, str) and r:  # a bare id, where {id, properties} was expected
+        r = {"id": r}
+    if not isinstance(r, Mapping) or not r.get("id"):
+        return odd_value(r)
+    if not target:
+        return format_html("{}", reference_label(r, None, schemas))
+    return format_html('<a href="{}">{}</a>', record_url(target, str(r["id"])), reference_label(r, target, schemas))
+
+
+def _flag(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"  # "false" is text, and would be truthy
+    return None
+
+
+def _number(value: object) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):  # a number sent as a string
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
 def format_value(value: object, prop: PropertyDefinition | None, schemas: dict[str, TypeSchema], *, full: bool = False) -> SafeString:
-    """One value as HTML; `full` (detail pages) does not clip long text."""
+    """One value as HTML; `full` (detail pages) does not clip long text. A value of
+    another shape than its type promises is shown as sent, never dropped or a crash."""
     if value is None or value == "" or value == []:
         return EMPTY
     t = prop.type if prop else "text"
     if t == "reference" and prop is not None:
         refs = value if isinstance(value, list) else [value]
-        links = [
-            (record_url(prop.target, str(r.get("id"))), reference_label(r, prop.target, schemas))
-            if prop.target
-            else ("", reference_label(r, None, schemas))
-            for r in refs
-            if isinstance(r, Mapping)
-        ]
-        return format_html_join(", ", '<a href="{}">{}</a>', links)
+        return format_html_join(", ", "{}", ((_reference(r, prop.target, schemas),) for r in refs))
+    if isinstance(value, list) and t != "multiselect":
+        # Several values where the type holds one: each shown as one would be.
+        return format_html_join(", ", "{}", ((format_value(v, prop, schemas, full=full),) for v in value))
+    if isinstance(value, Mapping):
+        return odd_value(value)
     if t == "select" and prop is not None:
         return _chip(prop, value)
     if t == "multiselect" and prop is not None:
         items = value if isinstance(value, list) else [value]
-        return format_html_join(" ", "{}", ((_chip(prop, v),) for v in items))
-    if t == "boolean":
-        return format_html('<span class="bool bool-{}">{}</span>', "yes" if value else "no", "Yes" if value else "No")
-    if t == "number" and isinstance(value, (int, float)):
-        decimals = 0 if float(value).is_integer() else 2
-        return format_html('<span class="num">{}</span>', number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True))
+        return format_html_join(" ", "{}", ((_chip(prop, v) if isinstance(v, str) else odd_value(v),) for v in items))
+    if t == "boolean" and _flag(value) is not None:
+        flag = _flag(value)
+        return format_html('<span class="bool bool-{}">{}</span>', "yes" if flag else "no", "Yes" if flag else "No")
+    if t == "number" and _number(value) is not None:
+        number = _number(value)
+        decimals = 0 if float(number).is_integer() else 2
+        return format_html('<span class="num">{}</span>', number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True))
     if t == "date" and isinstance(value, str):
         try:
             day = dt.date.fromisoformat(value)
@@ -164,11 +216,10 @@ def table_rows(rows: Iterable[Row], columns: Sequence[Column], segment: str, sch
     title_slug = schemas[segment].title_slug
     out = []
     for row in rows:
-        title = row.properties.get(title_slug)
         out.append(
             TableRow(
                 id=row.id,
-                title=str(title) if title else row.id,
+                title=title_text(row.properties.get(title_slug), row.id),
                 url=record_url(segment, row.id),
                 cells=tuple(cell(row.properties, col, schemas) for col in columns),
             )

@@ -30,6 +30,8 @@ def normalize(prop: PropertyDefinition | None, value: Any) -> Any:
     if t == "multiselect":
         items = value if isinstance(value, list) else [value]
         return sorted(str(i) for i in items)
+    if t == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     if t == "number":
         if isinstance(value, bool):
             return value
@@ -57,6 +59,43 @@ def _parse_datetime(value: Any) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def fits(prop: PropertyDefinition, value: Any) -> bool:
+    """Whether the form field for `prop` can show `value` as it is, so that saving the form
+    untouched writes nothing. A server can send shapes the schema does not promise (a list
+    where text was expected, an option it does not list); those cannot be edited here."""
+    if value is None or value == "" or value == []:
+        return True
+    t = prop.type
+    options = {o.slug for o in prop.options}
+    if t == "reference":
+        items = value if isinstance(value, list) else [value]
+        ids_only = all(isinstance(i, str) or (isinstance(i, Mapping) and isinstance(i.get("id"), str)) for i in items)
+        return ids_only and (prop.multiple or not isinstance(value, list))
+    if t == "number":
+        number = normalize(prop, value)
+        return isinstance(number, (int, float)) and not isinstance(number, bool)
+    if t == "boolean":
+        return isinstance(normalize(prop, value), bool)
+    if t == "select":
+        return isinstance(value, str) and (not options or value in options)
+    if t == "multiselect":
+        items = value if isinstance(value, list) else [value]
+        return all(isinstance(i, str) and (not options or i in options) for i in items)
+    if t == "date":
+        try:
+            return isinstance(value, str) and bool(dt.date.fromisoformat(value))
+        except ValueError:
+            return False
+    if t == "datetime":
+        return _parse_datetime(value) is not None
+    return isinstance(value, str)  # text, email, url, phone, and types this dashboard does not know
+
+
+def unfit(record: Record, schema: TypeSchema) -> list[str]:
+    """The editable properties whose values the form cannot show as they are."""
+    return [p.slug for p in schema.user_properties if not p.read_only and not fits(p, record.default.get(p.slug))]
 
 
 def values_of(record: Record, schema: TypeSchema) -> Values:
@@ -180,7 +219,11 @@ def save_changes(
             theirs = values_of(current, schema)
             result = merge(base, mine, theirs)
             new_etag = exc.etag or current.etag
-            if result.conflicts or attempts > max_automatic_merges:
+            # Refused although the version sent is the current one (a 412 with no details
+            # from a server that then reads the record unchanged): asking again would be
+            # refused again. Hand it back, with nothing saved.
+            refused_as_is = new_etag == etag and theirs == base
+            if result.conflicts or attempts > max_automatic_merges or refused_as_is:
                 return EditResult(NeedsResolution(result, theirs, mine, new_etag, current), attempts, merged_auto)
             # Only one-sided changes: apply mine over theirs and try again.
             merged_auto = result.auto_merged

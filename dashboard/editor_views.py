@@ -30,7 +30,7 @@ from prism_client import Conflict as ApiConflict
 
 from . import audit, prism
 from .cells import format_value as cell_value
-from .editing import Conflict, Saved, Values, diff, save_changes, values_of, wire_value
+from .editing import Conflict, Saved, Values, diff, save_changes, unfit, values_of, wire_value
 from .errors import describe
 from .models import AuditEntry
 from .record_forms import RecordForm, initial_from
@@ -142,16 +142,25 @@ class RecordEditView(View):
         object_type = writable_type_or_404(segment)
         schema, record = read_for_edit(segment, record_id)
         base = values_of(record, schema)
-        form = RecordForm(schema, initial=initial_from(base, schema), lookup=find_by_title, labels=reference_labels(dict(record.default)))
-        state = sign_state(base=base, etag=record.etag, opened=timezone.now().isoformat())
-        return render(request, "records/form.html", {"object_type": object_type, "form": form, "record_id": record_id, "state": state})
+        locked = unfit(record, schema)
+        initial = {**initial_from(base, schema), **{s: json.dumps(record.default.get(s), ensure_ascii=False, default=str) for s in locked}}
+        form = RecordForm(schema, initial=initial, lookup=find_by_title, labels=reference_labels(dict(record.default)), locked=locked)
+        state = sign_state(base=base, etag=record.etag, opened=timezone.now().isoformat(), locked=locked)
+        context = {"object_type": object_type, "form": form, "record_id": record_id, "state": state, "notice": etag_notice(record.etag)}
+        return render(request, "records/form.html", context)
 
     def post(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
         object_type = writable_type_or_404(segment)
         schema = prism.schema(segment)
         state = read_state(request)
-        form = RecordForm(schema, request.POST, lookup=find_by_title)
-        context = {"object_type": object_type, "form": form, "record_id": record_id, "state": request.POST.get("state")}
+        form = RecordForm(schema, request.POST, lookup=find_by_title, locked=state.get("locked", ()))
+        context = {
+            "object_type": object_type,
+            "form": form,
+            "record_id": record_id,
+            "state": request.POST.get("state"),
+            "notice": etag_notice(state["etag"]),
+        }
         if not form.is_valid():
             return render(request, "records/form.html", context, status=422)
 
@@ -162,6 +171,15 @@ class RecordEditView(View):
 
         mine = {**state["base"], **form.values()}
         return save_and_respond(request, object_type, schema, record_id, state, mine, show_error)
+
+
+def etag_notice(etag: str | None) -> str:
+    if etag:
+        return ""
+    return (
+        "The Prism API sent no version (ETag) for this record, so a change someone else saves meanwhile "
+        "cannot be noticed: saving writes over it."
+    )
 
 
 def save_and_respond(request, object_type, schema, record_id: str, state: dict, mine: Values, show_error) -> HttpResponse:
@@ -197,6 +215,18 @@ def save_and_respond(request, object_type, schema, record_id: str, state: dict, 
         else:
             messages.info(request, "Nothing changed.")
         return redirect("record-detail", segment, record_id)
+    if not outcome.merge.conflicts:
+        # Refused as a conflict (412) with nothing that differs to show: nothing to resolve.
+        audit.log(
+            request.user, Action.UPDATE, segment, record_id, before=base, after=diff(base, mine),
+            outcome=AuditEntry.Outcome.CONFLICT, message="The Prism API refused the save (412) without a change to show.",
+        )
+        return show_error(
+            "The Prism API refused the save as a conflicting change but showed no change to the record, "
+            "so nothing was saved; your changes are still here, try again in a moment.",
+            409,
+            {},
+        )
     audit.log(
         request.user,
         Action.UPDATE,
@@ -307,7 +337,11 @@ def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpRes
         prism.client().service(segment).delete(record_id, if_match=etag)
     except PreconditionFailed as exc:
         audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.CONFLICT, error=exc)
-        messages.warning(request, "This record changed since you opened it, so it was not deleted. Look at the new version first.")
+        if exc.current is None and exc.etag is None:
+            # A 412 that says nothing of the record: it may well not have changed.
+            messages.warning(request, "The Prism API refused the delete as a conflicting change, so it was not deleted; look at the record and try again.")
+        else:
+            messages.warning(request, "This record changed since you opened it, so it was not deleted. Look at the new version first.")
         return redirect("record-detail", segment, record_id)
     except PrismError as exc:
         audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.FAILED, error=exc)

@@ -8,12 +8,14 @@ from django_htmx.http import reswap, retarget
 from prism_client import (
     APIConnectionError,
     BadRequest,
+    CursorNotAdvancing,
     Forbidden,
     NotFound,
     PrismError,
     RateLimited,
     ServerError,
     Timeout,
+    TooManyPages,
     Unauthorized,
 )
 
@@ -50,6 +52,12 @@ def describe(exc: PrismError) -> str:
     if isinstance(exc, RateLimited):
         wait = f" about {int(exc.retry_after)} seconds" if getattr(exc, "retry_after", None) else " a moment"
         return f"The Prism API is busy (too many requests). Try again in{wait}."
+    if isinstance(exc, CursorNotAdvancing):
+        if exc.reason in ("empty_page", "no_cursor"):
+            return "The Prism API said more records followed but did not send them, so the rest could not be read."
+        return "The Prism API sent the same page of records again instead of the next one, so the rest could not be read."
+    if isinstance(exc, TooManyPages):
+        return f"There were more than {exc.pages:,} pages of records to read at once, so reading stopped there; narrow the filters and try again."
     if isinstance(exc, ServerError):
         return "The Prism API had a problem answering. Try again in a moment."
     message = getattr(exc, "message", None) or str(exc)

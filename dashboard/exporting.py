@@ -1,13 +1,23 @@
 """CSV export: every page of a query, followed through its cursor, one row at a time."""
 
 import csv
+import json
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 
-from prism_client import MAX_LIMIT, Page, Query
+from prism_client import MAX_LIMIT, PrismError, Query
 
 from .cells import Column, lookup
+from .errors import describe
 from .spreadsheet import safe_cell
+
+logger = logging.getLogger(__name__)
+# The most one export reads: 200,000 rows at 50 a page. An API that never says it is
+# done ends here too (prism_client also stops a cursor that does not advance).
+MAX_PAGES = 4_000
+# The last line of an export that could not read every page (app.js shows it on the page).
+STOPPED = "# Export stopped after"
 
 
 class _Line:
@@ -25,7 +35,9 @@ def plain(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(plain(v) for v in value)
     if isinstance(value, dict):
-        return str(value.get("id", ""))
+        # A reference is its id; any other object (a shape the type does not promise) goes
+        # out as the API sent it rather than as an empty cell.
+        return str(value["id"]) if value.get("id") else json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
 
 
@@ -38,18 +50,29 @@ def export_cell(value: object) -> object:
 
 
 def start_export(service, query: Query, columns: list[Column]) -> tuple[int | None, Iterator[str]]:
-    """(total rows, CSV lines). The first page is read now, for the total; the rest as streamed."""
+    """(total rows, CSV lines). The first page is read now, for the total (and so that a
+    failure there is an error page); the rest as streamed."""
     query = replace(query, limit=MAX_LIMIT, include_total=True)
     first = service.query(query)
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Line())
         yield writer.writerow(["id", *(safe_cell(c.label) for c in columns)])
-        page: Page | None = first
-        follow_up = replace(query, include_total=False)
-        while page is not None:
-            for row in page.rows:
-                yield writer.writerow([safe_cell(row.id), *(export_cell(lookup(row.properties, c.path)[0]) for c in columns)])
-            page = service.query(follow_up, cursor=page.next_cursor) if page.has_more and page.next_cursor else None
+        written, previous = 0, set()
+        try:
+            for page in service.iter_pages(replace(query, include_total=False), first=first, max_pages=MAX_PAGES):
+                ids = set()
+                for row in page.rows:
+                    if row.id in previous or row.id in ids:
+                        continue  # sent again by a page that shifted (offset paging): once is enough
+                    ids.add(row.id)
+                    written += 1
+                    yield writer.writerow([safe_cell(row.id), *(export_cell(lookup(row.properties, c.path)[0]) for c in columns)])
+                previous = ids
+        except PrismError as exc:
+            # The answer has begun (status 200, headers sent), so the file itself must say
+            # it is incomplete: a last line no one can take for a record.
+            logger.warning("Export stopped after %d rows: %s", written, exc)
+            yield writer.writerow([f"{STOPPED} {written:,} row{'s' if written != 1 else ''}: {describe(exc)}"])
 
     return first.total, lines()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from prism_client import ImportJob, NotFound, PrismError
+from prism_client import APIConnectionError, ImportJob, NotFound, PrismError
 
 from . import acting, audit, csv_import, prism
 from .errors import describe
@@ -123,6 +123,13 @@ def start(run: ImportRun, schema, user) -> None:
             outcome=AuditEntry.Outcome.FAILED,
             error=last_error,
         )
+        if isinstance(last_error, APIConnectionError):
+            # No answer is not a refusal: the rows may have gone in. Each chunk keeps its
+            # Idempotency-Key (chunk_key), so importing again cannot import them twice.
+            raise StartFailed(
+                f"{describe(last_error)} Whether the rows went in is not known; importing again is safe, "
+                "as rows already imported are not imported twice."
+            )
         raise StartFailed(f"Nothing was imported. {describe(last_error)}")
     run.job_ids, run.results = job_ids, results
     _count(run, csv_import.tally(results))

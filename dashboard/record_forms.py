@@ -13,6 +13,7 @@ from .prism import TypeSchema
 
 PHONE = RegexValidator(r"^\+?[0-9 ().\-]{5,30}$", "Enter a phone number, like +1 555 123 4567.")
 BOOLEAN_CHOICES = [("", "—"), ("true", "Yes"), ("false", "No")]
+LOCKED_HELP = "The Prism API sent this value in a shape this field cannot show, so it cannot be changed here; saving keeps it as it is."
 
 
 class ReferenceWidget(forms.Widget):
@@ -96,12 +97,17 @@ def field_for(prop: PropertyDefinition, *, lookup=None, labels=None) -> forms.Fi
 class RecordForm(forms.Form):
     """Fields made from the schema; values() gives normalized property values."""
 
-    def __init__(self, schema: TypeSchema, *args, lookup=None, labels=None, **kwargs) -> None:
+    def __init__(self, schema: TypeSchema, *args, lookup=None, labels=None, locked=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.schema = schema
         labels = {**(labels or {}), **self.posted_labels()}
         for prop in schema.user_properties:
-            self.fields[prop.slug] = field_for(prop, lookup=lookup, labels=labels)
+            if prop.slug in locked:
+                # A value the field cannot show as it is (editing.fits): shown as sent, and
+                # left out of the save, so it is never overwritten unseen.
+                self.fields[prop.slug] = forms.CharField(label=prop.name, required=False, disabled=True, help_text=LOCKED_HELP)
+            else:
+                self.fields[prop.slug] = field_for(prop, lookup=lookup, labels=labels)
 
     def posted_labels(self) -> dict[str, str]:
         """id -> the name the search box showed, so a picked reference redisplays by name."""

@@ -1,5 +1,6 @@
 """Pages: parse the request, call a service, render. Logic lives in the modules beside this."""
 
+import hashlib
 import json
 import shlex
 from dataclasses import replace
@@ -20,13 +21,14 @@ from prism_client import (
     BadRequest,
     NotFound,
     ObjectType,
+    Page,
     Query,
     Record,
 )
 
 from . import acting, list_state, prism
 from . import home as home_service
-from .cells import column, format_value, table_rows
+from .cells import column, format_value, table_rows, title_text
 from .exporting import start_export
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
@@ -55,6 +57,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", home_service.overview(request.user))
 
 
+PREVIOUS_VAR = "prev"  # on a "Next" link: the digest of the page it was followed from
+PAGE_DIGEST_LENGTH = 12
+SAME_PAGE = "The Prism API sent the same page again instead of the next one, so there is no next page to show."
+
+
+def page_digest(page: Page) -> str:
+    """A short fingerprint of a page's record ids ("" for an empty page)."""
+    if not page.rows:
+        return ""
+    return hashlib.sha256("\n".join(row.id for row in page.rows).encode()).hexdigest()[:PAGE_DIGEST_LENGTH]
+
+
 class RecordTable:
     """Everything one table page shows, from the URL state: one API call."""
 
@@ -65,6 +79,7 @@ class RecordTable:
         self.state = list_state.parse(request.GET, self.schema, self.schemas)
         self.query = list_state.to_query(self.state, self.schema)
         self.columns = [column(c, segment, self.schemas) for c in self.state.columns]
+        self.previous_digest = request.GET.get(PREVIOUS_VAR, "")[:PAGE_DIGEST_LENGTH] if self.state.cursor else ""
 
     def context(self) -> dict:
         service = prism.client().service(self.object_type.segment)
@@ -78,6 +93,10 @@ class RecordTable:
             notice = "That page link no longer works, so this is the first page."
             self.state = replace(self.state, cursor=None, trail=(), notices=(*self.state.notices, notice))
             page = service.query(self.query)
+        next_url, notice = self.next_link(page)
+        notices = [n for n in (notice, total_notice(page, self.state)) if n]
+        if notices:
+            self.state = replace(self.state, notices=(*self.state.notices, *notices))
         body = self.query.to_wire(self.state.cursor)
         return {
             "object_type": self.object_type,
@@ -87,7 +106,7 @@ class RecordTable:
             "page": page,
             "rows": page.rows,
             "table_rows": table_rows(page.rows, self.columns, self.object_type.segment, self.schemas),
-            "next_url": self.state.next_page(page.next_cursor) if page.has_more and page.next_cursor else None,
+            "next_url": next_url,
             "previous_url": self.state.previous_page(),
             "request_body": json.dumps(body, indent=2),
             "curl": curl_command(self.object_type.segment, body),
@@ -99,10 +118,35 @@ class RecordTable:
             **filter_rows_context(self.state, self.schema),
         }
 
+    def next_link(self, page: Page) -> tuple[str | None, str]:
+        """The next page's URL, or None and, when the API's answer is at odds with itself, why."""
+        digest = page_digest(page)
+        if digest and digest == self.previous_digest:
+            return None, SAME_PAGE  # the records of the page before, under a new cursor
+        if not page.has_more:
+            return None, ""
+        if not page.rows or not page.next_cursor:
+            return None, "The Prism API said more records follow but did not send them, so there is no next page to show."
+        if page.next_cursor == self.state.cursor or page.next_cursor in self.state.trail:
+            return None, SAME_PAGE  # its link leads back to a page shown already
+        # The link carries this page's digest, so the next page can tell if it is this one again.
+        return f"{self.state.next_page(page.next_cursor)}&{PREVIOUS_VAR}={digest}", ""
+
     def add_row_url(self) -> str:
         # Without JavaScript, "Add filter" is a link to the same table with one more row.
         index = max((int(k[1:]) for k, _ in self.state.params() if k[0] == "f" and k[1:].isdigit()), default=-1) + 1
         return f"{self.state.query_string()}&f{index}="
+
+
+def total_notice(page: Page, state: list_state.ListState) -> str:
+    """A sentence when the API's total cannot be right for the rows it sent."""
+    if page.total is None:
+        return ""
+    only_page = state.page_number == 1 and not page.has_more
+    if page.total < len(page.rows) or (only_page and page.total != len(page.rows)):
+        rows = f"{len(page.rows)} record{'s' if len(page.rows) != 1 else ''}"
+        return f"The Prism API counted {page.total:,} records in all but sent {rows} here, so that total may be wrong."
+    return ""
 
 
 def curl_command(segment: str, body: dict) -> str:
@@ -207,7 +251,13 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
         for p in schema.properties
         if p.slug in prism.SYSTEM_SLUGS and record.default.get(p.slug)
     ]
-    title = record.default.get(schema.title_slug) or record.id
+    # Values under slugs the schema does not know: shown as sent, not dropped unseen.
+    others = [
+        {"slug": slug, "html": format_value(value, None, schemas, full=True)}
+        for slug, value in record.default.items()
+        if schema.get(slug) is None and slug not in prism.SYSTEM_SLUGS
+    ]
+    title = title_text(record.default.get(schema.title_slug), record.id)
     read_only = read_only_notice(object_type, record_id, request.user)
     return render(
         request,
@@ -218,6 +268,7 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
             "title": title,
             "fields": fields,
             "system": system,
+            "others": others,
             "etag": record.etag,
             "read_only": read_only,
         },

@@ -13,12 +13,14 @@ from .errors import (
     BadRequest,
     ConfigurationError,
     Conflict,
+    CursorNotAdvancing,
     Forbidden,
     ImportNotFinished,
     InvalidQuery,
     MethodNotAllowed,
     NotFound,
     OperationNotSupported,
+    PagingError,
     PreconditionFailed,
     PrismError,
     RateLimited,
@@ -26,6 +28,7 @@ from .errors import (
     ServerError,
     Timeout,
     TooManyItems,
+    TooManyPages,
     Unauthorized,
     ValidationError,
 )
@@ -48,11 +51,12 @@ from .records import (
     Row,
     UpsertResult,
 )
-from .resources import ImportService, PropertyService, RecordService
+from .resources import MAX_PAGES, ImportService, PropertyService, RecordService
 from .retry import RetryPolicy
 
 __all__ = [
     "MAX_LIMIT",
+    "MAX_PAGES",
     "OBJECT_TYPES",
     "OBJECT_TYPES_BY_SEGMENT",
     "APIConnectionError",
@@ -64,6 +68,7 @@ __all__ = [
     "BatchSummary",
     "ConfigurationError",
     "Conflict",
+    "CursorNotAdvancing",
     "ErrorInfo",
     "Filter",
     "Forbidden",
@@ -79,6 +84,7 @@ __all__ = [
     "OperationNotSupported",
     "Operator",
     "Page",
+    "PagingError",
     "PreconditionFailed",
     "PrismClient",
     "PrismError",
@@ -98,6 +104,7 @@ __all__ = [
     "Sort",
     "Timeout",
     "TooManyItems",
+    "TooManyPages",
     "Unauthorized",
     "UpsertResult",
     "ValidationError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Literal
 
 from .records import ImportJob, Record, as_mapping
 from .retry import parse_retry_after
@@ -50,6 +51,31 @@ class ImportNotFinished(PrismError):
     def __init__(self, message: str, job: ImportJob) -> None:
         super().__init__(message)
         self.job = job
+
+
+class PagingError(PrismError):
+    """Following the API's pages had to stop before their end; ``pages``: pages read by then."""
+
+    def __init__(self, message: str, *, pages: int) -> None:
+        super().__init__(message)
+        self.pages = pages
+
+
+NotAdvancingReason = Literal["repeated_page", "same_cursor", "empty_page", "no_cursor"]
+
+
+class CursorNotAdvancing(PagingError):
+    """The API's pages do not move on: a page repeating the previous page's ids, a cursor
+    already followed, or ``has_more`` with no rows or no cursor. Following on would never end.
+    ``reason`` says which, so a caller can word it for a person."""
+
+    def __init__(self, message: str, *, pages: int, reason: NotAdvancingReason) -> None:
+        super().__init__(message, pages=pages)
+        self.reason: NotAdvancingReason = reason
+
+
+class TooManyPages(PagingError):
+    """A walk over pages reached its ``max_pages``: the last bound on an API that never says it is done."""
 
 
 class APIConnectionError(PrismError):

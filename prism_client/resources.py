@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .errors import ImportNotFinished, OperationNotSupported, PrismError
+from .errors import CursorNotAdvancing, ImportNotFinished, OperationNotSupported, PrismError, TooManyPages
 from .object_types import ObjectType
 from .query import MAX_LIMIT, Query, Sort, sort_param, to_wire_string
 from .records import (
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .client import Params, PrismClient
 
 BATCH_LIMIT = 100
+# The last bound on one walk over pages: 500,000 rows at 50 a page.
+MAX_PAGES = 10_000
 
 # GET /{type} parameters with a meaning of their own; any other parameter is an
 # equality filter, so a filter on one of these slugs needs POST /query.
@@ -196,19 +198,53 @@ class RecordService:
         reply = self._client.request("POST", self._path("query"), json=body, read_only=True)
         return Page.from_wire(reply.data)
 
-    def iter_pages(self, query: Query | None = None) -> Iterator[Page]:
-        """Every page of ``query``, following ``next_cursor`` to the end."""
+    def iter_pages(
+        self, query: Query | None = None, *, first: Page | None = None, max_pages: int = MAX_PAGES
+    ) -> Iterator[Page]:
+        """Every page of ``query``, following ``next_cursor`` to the end.
+
+        ``first`` is page one when the caller has read it already (say with
+        ``include_total``). The walk always ends: :class:`CursorNotAdvancing` when the
+        API's pages stop moving on, :class:`TooManyPages` after ``max_pages`` pages.
+        """
+        if max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
         query = query or Query()
         if query.limit is None:
             query = query.with_limit(MAX_LIMIT)  # fewest round trips
-        cursor: str | None = None
+        page = first if first is not None else self.query(query)
+        sent: set[str] = set()  # every cursor followed so far, to catch cycles too
+        previous: tuple[str, ...] = ()
+        pages = 1
         while True:
-            page = self.query(query, cursor=cursor)
+            ids = tuple(row.id for row in page.rows)
+            if ids and ids == previous:
+                raise CursorNotAdvancing(
+                    f"page {pages} repeats the records of page {pages - 1}: the cursor did not advance",
+                    pages=pages,
+                    reason="repeated_page",
+                )
             yield page
-            # No cursor despite has_more would loop forever on page one: stop.
-            if not page.has_more or not page.next_cursor:
+            if not page.has_more:
                 return
             cursor = page.next_cursor
+            # has_more is exact (the API reads limit + 1 rows), so "more" beside an empty
+            # page or without a cursor contradicts itself. Stopping quietly would pass a
+            # cut-short export off as complete: it is an error the caller can report.
+            if not ids:
+                raise CursorNotAdvancing(f"page {pages} says has_more but holds no records", pages=pages, reason="empty_page")
+            if not cursor:
+                raise CursorNotAdvancing(f"page {pages} says has_more but gives no next_cursor", pages=pages, reason="no_cursor")
+            if cursor in sent:
+                raise CursorNotAdvancing(
+                    f"page {pages} gives a cursor already followed: {cursor[:40]!r}", pages=pages, reason="same_cursor"
+                )
+            if pages >= max_pages:
+                raise TooManyPages(f"stopped after {max_pages:,} pages, the most one walk follows", pages=pages)
+            sent.add(cursor)
+            previous = ids
+            page = self.query(query, cursor=cursor)
+            pages += 1
 
     def iter_all(self, query: Query | None = None) -> Iterator[Row]:
         """Every row of ``query``, page after page."""

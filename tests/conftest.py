@@ -3,9 +3,9 @@
 import os
 import secrets
 import uuid
-from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import requests
@@ -129,3 +129,14 @@ def connect_key(user, api_key: str):
 
     PrismKey.store(user, api_key)
     return user
+
+
+@pytest.fixture
+def stub_api() -> Iterator[object]:
+    """A stub Prism API (tests/stub_api.py) on a random local port: contract-shaped answers
+    that a test turns odd per route. Stopped after the test."""
+    from tests.stub_api import StubAPI
+
+    stub = StubAPI().start()
+    yield stub
+    stub.stop()

@@ -129,6 +129,8 @@
     if (!link || !window.fetch || !window.ReadableStream) return;
     event.preventDefault();
     var bar = link.parentElement.querySelector(".export-progress");
+    var notice = link.parentElement.querySelector("[data-export-stopped]");
+    if (notice) notice.hidden = true;
     fetch(link.href, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) throw new Error("export failed");
       var total = parseInt(response.headers.get("X-Total-Count") || "0", 10);
@@ -148,11 +150,20 @@
       }
       return pump().then(function () {
         var blob = new Blob(chunks, { type: "text/csv" });
-        var a = document.createElement("a");
-        a.href = URL.createObjectURL(blob);
-        a.download = (named && named[1]) || link.getAttribute("download") || "export.csv";
-        a.click();
-        setTimeout(function () { URL.revokeObjectURL(a.href); if (bar) bar.hidden = true; }, 1000);
+        // An export the API stopped early ends with a line saying so (exporting.STOPPED):
+        // the file keeps it, and the page says it too.
+        return blob.slice(Math.max(0, blob.size - 2000)).text().then(function (tail) {
+          var stopped = /"?# (Export stopped after [^\n]*?)"?\s*$/.exec(tail);
+          if (stopped && notice) {
+            notice.textContent = stopped[1].replace(/""/g, '"') + " The file holds the rows read before that.";
+            notice.hidden = false;
+          }
+          var a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          a.download = (named && named[1]) || link.getAttribute("download") || "export.csv";
+          a.click();
+          setTimeout(function () { URL.revokeObjectURL(a.href); if (bar) bar.hidden = true; }, 1000);
+        });
       });
     }).catch(function () { window.location.href = link.href; });
   });

@@ -6,8 +6,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import sign_in
-
 BLOCKING = ("serious", "critical")
 
 

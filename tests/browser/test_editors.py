@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from dashboard.models import AuditEntry
 from dashboard.roles import Role
-
 from tests.conftest import connect_key
 
 from .conftest import PageProblems, role_group, sign_in

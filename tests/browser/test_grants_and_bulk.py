@@ -1,6 +1,5 @@
 """Permissions editor and bulk actions in Chromium, checked through the API."""
 
-import re
 
 from playwright.sync_api import expect
 

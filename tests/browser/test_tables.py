@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from prism_sandbox import chaos
 
-from .tables import column_texts, expect_ids, header, header_labels, query_params, shown_ids
+from .tables import column_texts, expect_ids, header, header_labels, query_params
 
 PAGE = 25
 

@@ -28,7 +28,7 @@ from dashboard.roles import Role
 from prism_sandbox.models import PropertyDefinition
 from prism_sandbox.schema import clear_schema_cache
 
-from .conftest import PASSWORD, ARTIFACTS, role_group
+from .conftest import ARTIFACTS, PASSWORD
 
 PAYLOADS = [
     '<script>window.__xss="script"</script>',
@@ -299,7 +299,7 @@ def test_hostile_text_is_shown_as_text_and_never_runs(walk, dashboard, hostile):
     expect(page.get_by_role("heading", name="Import finished")).to_be_visible()
     walk.check("the import results")
     walk.shows(PAYLOADS[2])
-    walk.go(f"/import/contact/")  # the recent imports, by file name
+    walk.go("/import/contact/")  # the recent imports, by file name
     walk.shows(filename)
     assert walk.visited > 2 * len(PAYLOADS) + 20
 

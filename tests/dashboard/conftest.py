@@ -44,3 +44,20 @@ def viewer_client(client, prism):
 @pytest.fixture
 def admin_client(client, prism):
     return login(client, Role.ADMIN)
+
+
+STUB_READ_TIMEOUT = 0.8  # the dashboard's read timeout against the stub API (PRISM_TIMEOUT)
+
+
+@pytest.fixture
+def stub(stub_api, settings, db):
+    """The dashboard pointed at the stub API (tests/stub_api.py) instead of the sandbox;
+    login() connects the stub's key as the signed-in person's own."""
+    settings.MICRO_BASE_URL = stub_api.base_url
+    settings.MICRO_API_KEY = stub_api.api_key
+    settings.MICRO_TEAM_ID = stub_api.team_id
+    settings.PRISM_MAX_RETRIES = 0
+    settings.PRISM_TIMEOUT = STUB_READ_TIMEOUT
+    cache.clear()  # the schema is cached per base URL and team: none from another test
+    yield stub_api
+    cache.clear()

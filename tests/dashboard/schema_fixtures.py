@@ -1,8 +1,7 @@
 """A contact schema built by hand, so URL-state tests need no API."""
 
-from prism_client import PropertyDefinition, PropertyOption
-
 from dashboard.prism import TypeSchema
+from prism_client import PropertyDefinition, PropertyOption
 
 
 def _opt(slug: str) -> PropertyOption:

@@ -1,9 +1,9 @@
 """Diff and three-way merge of edits: every combination of unchanged / one side / both sides."""
 
 import pytest
-from prism_client import PropertyDefinition
 
 from dashboard.editing import Conflict, diff, merge, normalize
+from prism_client import PropertyDefinition
 
 REF = PropertyDefinition("organization", "Organization", "reference", target="organization")
 MULTI_REF = PropertyDefinition("owners", "Owners", "reference", target="identity", multiple=True)

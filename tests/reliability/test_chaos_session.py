@@ -14,7 +14,6 @@ writer's values survive.
 Deterministic: one seed drives the chaos and the script. Bounded: SESSION_STEPS steps.
 """
 
-import json
 import random
 import re
 import time
@@ -302,7 +301,8 @@ def test_a_session_under_chaos_loses_nothing_and_duplicates_nothing(session):
                 start_chaos(step)
             if not ok:
                 told["import"] += 1
-                assert "Nothing was imported." in page_text(response)
+                # Refused: nothing went in; no answer at all: perhaps it did, and again is safe.
+                assert "Nothing was imported." in page_text(response) or "importing again is safe" in page_text(response)
                 return None
             assert response.status_code == 302 and response["Location"] == run_url, page_text(response)[:2000]
             return response

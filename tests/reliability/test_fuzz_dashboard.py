@@ -7,26 +7,25 @@ Pages that call the API go over HTTP to live_server; the schema is cached, so mo
 examples cost one API call. Example counts add up to more than 5,000.
 """
 
-import json
 import re
 import uuid
 from html import unescape
 from urllib.parse import quote, urlencode
 
-import requests
-
 import pytest
-from django.core.cache import cache
+import requests
 from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import list_state, prism as dashboard_prism
+from dashboard import list_state
+from dashboard import prism as dashboard_prism
 from dashboard.filter_builder import filter_rows_context
 from dashboard.roles import Role
 from prism_sandbox import chaos
 
 from .conftest import login
+
 
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
