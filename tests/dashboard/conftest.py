@@ -58,6 +58,10 @@ def stub(stub_api, settings, db):
     settings.MICRO_TEAM_ID = stub_api.team_id
     settings.PRISM_MAX_RETRIES = 0
     settings.PRISM_TIMEOUT = STUB_READ_TIMEOUT
+    # Enqueued tasks stay in this process (the tests run them with .call()): the task
+    # worker another test started polls the shared database queue, and would take a job
+    # meant for the stub and run it against its own API.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     cache.clear()  # the schema is cached per base URL and team: none from another test
     yield stub_api
     cache.clear()
