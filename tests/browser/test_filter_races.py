@@ -121,7 +121,8 @@ def test_the_bulk_value_field_follows_the_last_property_chosen(anonymous_page, d
     sign_in(page, dashboard, Role.ADMIN, next_path="/records/contact/?cols=first_name")
     page.locator("input[data-row-select]").first.check()
     page.locator("#bulk-action").select_option("set")
-    page.get_by_role("button", name="Apply to selected").click()
+    with page.expect_navigation(wait_until="load"):  # htmx has set the page up by "load"
+        page.get_by_role("button", name="Apply to selected").click()
     held = Held(page, "**/bulk/**value-field**")
     page.locator("#bulk-slug").select_option("status")
     held.wait_until_held()
