@@ -29,7 +29,6 @@ class NoPrismKey(Exception):
 @dataclass(frozen=True)
 class Actor:
     api_key: str | None  # None: the shared team key
-    prism_user_id: str = ""
 
 
 def per_person() -> bool:
@@ -53,14 +52,11 @@ _current: contextvars.ContextVar[_Acting | None] = contextvars.ContextVar("prism
 
 
 def resolve(user) -> Actor:
-    """The key and Prism identity a user's calls go out with."""
-    from .models import DirectoryEntry, PrismKey
+    """The key a user's calls go out with."""
+    from .models import PrismKey
 
-    identity = ""
-    if user is not None and user.is_authenticated:
-        identity = DirectoryEntry.objects.filter(user=user).values_list("external_id", flat=True).first() or ""
     if not per_person():
-        return Actor(api_key=None, prism_user_id=identity)
+        return Actor(api_key=None)
     if user is None or not user.is_authenticated:
         raise NoPrismKey("nobody")
     try:
@@ -68,7 +64,7 @@ def resolve(user) -> Actor:
     except PrismKey.DoesNotExist:
         raise NoPrismKey("missing") from None
     try:
-        return Actor(api_key=key_vault.decrypt(stored.token), prism_user_id=identity)
+        return Actor(api_key=key_vault.decrypt(stored.token))
     except key_vault.VaultError:
         raise NoPrismKey("unreadable") from None
 
@@ -82,11 +78,6 @@ def current_actor() -> Actor:
             raise NoPrismKey("nobody")
         return Actor(api_key=None)
     return acting.actor()
-
-
-def current_user():
-    acting = _current.get()
-    return acting.user if acting is not None else None
 
 
 @contextmanager
