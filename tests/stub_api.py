@@ -494,21 +494,22 @@ def _contract_routes(stub: StubAPI) -> None:
             else error(404, "not_found", f"No {m['t']} with id {m['id']}.")
         )
 
-    def patch(call, m):
+    def writable(call, m):
+        """The record a PATCH or DELETE may change, or the refusal to answer with."""
         record = store.find(m["t"], m["id"])
         if record is None:
-            return error(404, "not_found", f"No {m['t']} with id {m['id']}.")
-        refused = precondition(call, record)
+            return None, error(404, "not_found", f"No {m['t']} with id {m['id']}.")
+        return record, precondition(call, record)
+
+    def patch(call, m):
+        record, refused = writable(call, m)
         if refused:
             return refused
         store.write("update", m["t"], record, dict(body_of(call).get("default") or {}))
         return store.read(m["t"], record)
 
     def delete(call, m):
-        record = store.find(m["t"], m["id"])
-        if record is None:
-            return error(404, "not_found", f"No {m['t']} with id {m['id']}.")
-        refused = precondition(call, record)
+        record, refused = writable(call, m)
         if refused:
             return refused
         record["deleted"] = True
