@@ -61,7 +61,6 @@ def key_change(request: HttpRequest) -> HttpResponse:
     """Connect (or replace), check again, or disconnect the person's own key."""
     action = request.POST.get("action", "connect")
     stored = PrismKey.objects.filter(user=request.user).first()
-    identity = DirectoryEntry.objects.filter(user=request.user).first()
     if action == "disconnect":
         PrismKey.objects.filter(user=request.user).delete()
         messages.success(request, "Your Prism key was removed from the dashboard.")
@@ -87,4 +86,5 @@ def key_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Key ending in {api_key[-4:]} connected. The dashboard now acts as you in Prism.")
             return redirect("profile")
         form.add_error("api_key", problem)
+    identity = DirectoryEntry.objects.filter(user=request.user).prefetch_related("groups").first()
     return render(request, "profile.html", profile_context(request, identity, stored, form), status=422)
