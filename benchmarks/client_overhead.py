@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import requests  # noqa: E402
+import requests
 
-from prism_client import PrismClient, Query  # noqa: E402
+from prism_client import PrismClient, Query
 
 QUERY_BODY = Query(select=("first_name", "email"), limit=25).to_wire()
 
@@ -47,7 +47,7 @@ def timed_interleaved(calls: dict[tuple[str, str], Callable[[], object]], n: int
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:

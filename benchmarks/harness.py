@@ -57,9 +57,7 @@ def fresh_database(db: Path, env: dict[str, str]) -> None:
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.Popen:
     """A quiet `manage.py …` process (runserver, db_worker) with the benchmark's environment."""
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def wait_until_up(url: str, seconds: float = 30) -> None:

@@ -7,8 +7,8 @@ Migrates a throwaway SQLite database (benchmarks/.data/) and starts `manage.py r
 In this process, Django's test client signs in and uploads a contact file of `--rows`
 rows and `--columns` columns (50,000 × 190 is about 18 MB: five contact columns, the
 rest short extras), loads the mapping page `--loads` times, changes the mapping once
-(the htmx preview) and starts the import (the rows sent to the API in chunks). Prints each request's wall and CPU time, then the same requests
-again under tracemalloc: the peak of Python memory each one allocated.
+(the htmx preview) and starts the import (the rows sent to the API in chunks). Prints
+each request's wall and CPU time, then the same requests again under tracemalloc: the peak of Python memory each one allocated.
 """
 
 import argparse

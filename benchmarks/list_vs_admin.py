@@ -44,9 +44,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import harness  # benchmarks/ is on sys.path when a script runs
-from urllib.parse import urlencode
 
 ROOT, DATA = harness.ROOT, harness.DATA
 DB = DATA / "list_vs_admin.sqlite3"
@@ -100,9 +100,7 @@ def urls(case: Case, contacts: int) -> dict[str, str]:
 
 
 def django_env(port: int, db: Path = DB) -> dict[str, str]:
-    return harness.django_env(
-        db, TEAM, KEY, settings="benchmarks.admin_settings", base_url=f"http://127.0.0.1:{port}/sandbox"
-    )
+    return harness.django_env(db, TEAM, KEY, settings="benchmarks.admin_settings", base_url=f"http://127.0.0.1:{port}/sandbox")
 
 
 def snapshot_path(size: int) -> Path:
@@ -287,7 +285,7 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait()
-        for size, path in dbs.items():
+        for path in dbs.values():
             if path != DB:
                 remove_db(path)
 
@@ -342,7 +340,9 @@ def report(sizes: list[int], results: dict, weights: dict, n: int) -> None:
     print(f"{'htmx table partial, bytes (gzip)':<36}{size_pair(d['partial']):>18}{'—':>18}")
     dash_kb = sum(g for _, g in d["assets"].values()) / 1024
     admin_kb = sum(g for _, g in a["assets"].values()) / 1024
-    print(f"{'first-load JS + CSS, KB gzip':<36}{f'{dash_kb:.1f} ({len(d["assets"])} files)':>18}{f'{admin_kb:.1f} ({len(a["assets"])} files)':>18}")
+    dash_assets = f"{dash_kb:.1f} ({len(d['assets'])} files)"
+    admin_assets = f"{admin_kb:.1f} ({len(a['assets'])} files)"
+    print(f"{'first-load JS + CSS, KB gzip':<36}{dash_assets:>18}{admin_assets:>18}")
     for ref, (raw, gz) in d["assets"].items():
         print(f"  {ref.rsplit('/', 1)[-1]:<44}{raw:>10,} B  gzip {gz:>7,} B")
     verdict = "yes" if dash_kb <= WEIGHT_GOAL_KB else "NO"

@@ -52,7 +52,16 @@ def record_permissions(request: HttpRequest, segment: str, record_id: str) -> Ht
         try:
             saved = service.put_grant(record_id, new)  # the client sends an Idempotency-Key
         except PrismError as exc:
-            audit.log(request.user, AuditEntry.Action.GRANT, segment, record_id, before=before.to_wire(), after=new.to_wire(), outcome=AuditEntry.Outcome.FAILED, error=exc)
+            audit.log(
+                request.user,
+                AuditEntry.Action.GRANT,
+                segment,
+                record_id,
+                before=before.to_wire(),
+                after=new.to_wire(),
+                outcome=AuditEntry.Outcome.FAILED,
+                error=exc,
+            )
             messages.error(request, describe(exc))
             return redirect("record-permissions", segment, record_id)
         audit.log(request.user, AuditEntry.Action.GRANT, segment, record_id, before=before.to_wire(), after=saved.to_wire())
@@ -86,9 +95,8 @@ class DirectoryEntryForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == DirectoryEntry.Kind.GROUP:
-            if data.get("user") or data.get("groups") or data.get("team_admin"):
-                raise forms.ValidationError("A team group has no sign-in, groups or team-admin flag; those belong to people.")
+        if data.get("kind") == DirectoryEntry.Kind.GROUP and (data.get("user") or data.get("groups") or data.get("team_admin")):
+            raise forms.ValidationError("A team group has no sign-in, groups or team-admin flag; those belong to people.")
         return data
 
 
@@ -137,7 +145,9 @@ def revoke_key(request: HttpRequest, user_pk: int) -> HttpResponse:
     user = get_object_or_404(get_user_model(), pk=user_pk)
     deleted, _ = PrismKey.objects.filter(user=user).delete()
     if deleted:
-        messages.success(request, f"Revoked the Prism key of {user.get_username()} in the dashboard. Revoke it in Micro too if it may have leaked.")
+        messages.success(
+            request, f"Revoked the Prism key of {user.get_username()} in the dashboard. Revoke it in Micro too if it may have leaked."
+        )
     else:
         messages.info(request, f"{user.get_username()} has no key connected.")
     return redirect("directory")

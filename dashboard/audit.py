@@ -48,9 +48,7 @@ def acting_identity(user) -> str:
 def last_change_by_others(object_type: str, record_id: str, user, since) -> AuditEntry | None:
     """The newest successful write to a record by someone else since a moment, if we made it."""
     return (
-        AuditEntry.objects.filter(
-            object_type=object_type, record_id=record_id, outcome=AuditEntry.Outcome.OK, created_at__gt=since
-        )
+        AuditEntry.objects.filter(object_type=object_type, record_id=record_id, outcome=AuditEntry.Outcome.OK, created_at__gt=since)
         .exclude(user=user)
         .first()
     )

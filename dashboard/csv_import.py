@@ -568,10 +568,7 @@ def plan_row(
             f"This row has {len(row)} values but the header names {len(headers)} columns (extra: {extra}); "
             "a value with a comma in it needs quotes."
         )
-    if with_cells or mapped is None:
-        columns = [(i, c, props.get(mapping.get(c, ""))) for i, c in enumerate(headers)]
-    else:
-        columns = mapped
+    columns = [(i, c, props.get(mapping.get(c, ""))) for i, c in enumerate(headers)] if with_cells or mapped is None else mapped
     for index, column, prop in columns:
         raw = row[index] if index < len(row) else ""
         if prop is None:

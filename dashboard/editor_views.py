@@ -191,7 +191,16 @@ def save_and_respond(request, object_type, schema, record_id: str, state: dict, 
     except ValidationError as exc:
         return show_error("The Prism API did not accept some values.", 422, exc.field_errors)
     except PrismError as exc:
-        audit.log(request.user, Action.UPDATE, segment, record_id, before=base, after=diff(base, mine), outcome=AuditEntry.Outcome.FAILED, error=exc)
+        audit.log(
+            request.user,
+            Action.UPDATE,
+            segment,
+            record_id,
+            before=base,
+            after=diff(base, mine),
+            outcome=AuditEntry.Outcome.FAILED,
+            error=exc,
+        )
         if isinstance(exc, NotFound):
             messages.error(request, "This record was deleted meanwhile; your changes were not saved.")
             return redirect("record-list", segment)
@@ -218,8 +227,14 @@ def save_and_respond(request, object_type, schema, record_id: str, state: dict, 
     if not outcome.merge.conflicts:
         # Refused as a conflict (412) with nothing that differs to show: nothing to resolve.
         audit.log(
-            request.user, Action.UPDATE, segment, record_id, before=base, after=diff(base, mine),
-            outcome=AuditEntry.Outcome.CONFLICT, message="The Prism API refused the save (412) without a change to show.",
+            request.user,
+            Action.UPDATE,
+            segment,
+            record_id,
+            before=base,
+            after=diff(base, mine),
+            outcome=AuditEntry.Outcome.CONFLICT,
+            message="The Prism API refused the save (412) without a change to show.",
         )
         return show_error(
             "The Prism API refused the save as a conflicting change but showed no change to the record, "
@@ -339,7 +354,10 @@ def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpRes
         audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.CONFLICT, error=exc)
         if exc.current is None and exc.etag is None:
             # A 412 that says nothing of the record: it may well not have changed.
-            messages.warning(request, "The Prism API refused the delete as a conflicting change, so it was not deleted; look at the record and try again.")
+            messages.warning(
+                request,
+                "The Prism API refused the delete as a conflicting change, so it was not deleted; look at the record and try again.",
+            )
         else:
             messages.warning(request, "This record changed since you opened it, so it was not deleted. Look at the new version first.")
         return redirect("record-detail", segment, record_id)

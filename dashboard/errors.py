@@ -41,7 +41,9 @@ def describe(exc: PrismError) -> str:
         return "The Prism API cannot be reached right now. Check the connection, then try again."
     if isinstance(exc, Unauthorized):
         if acting.per_person():
-            return "The Prism API did not accept your API key (it may have been revoked or mistyped). Connect a new one on your profile page."
+            return (
+                "The Prism API did not accept your API key (it may have been revoked or mistyped). Connect a new one on your profile page."
+            )
         return "The Prism API did not accept the dashboard's API key. An administrator needs to check MICRO_API_KEY."
     if isinstance(exc, Forbidden):
         if acting.per_person():
@@ -57,7 +59,10 @@ def describe(exc: PrismError) -> str:
             return "The Prism API said more records followed but did not send them, so the rest could not be read."
         return "The Prism API sent the same page of records again instead of the next one, so the rest could not be read."
     if isinstance(exc, TooManyPages):
-        return f"There were more than {exc.pages:,} pages of records to read at once, so reading stopped there; narrow the filters and try again."
+        return (
+            f"There were more than {exc.pages:,} pages of records to read at once, "
+            "so reading stopped there; narrow the filters and try again."
+        )
     if isinstance(exc, ServerError):
         return "The Prism API had a problem answering. Try again in a moment."
     message = getattr(exc, "message", None) or str(exc)

@@ -383,4 +383,3 @@ def to_query(state: ListState, schema: TypeSchema) -> Query:
 
 def export_params(state: ListState) -> str:
     return urlencode(state.params(with_position=False))
-

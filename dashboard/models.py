@@ -23,6 +23,9 @@ class Access(models.Model):
             ("manage_directory", "Can keep the user and group directory"),
         ]
 
+    def __str__(self) -> str:
+        return "Dashboard permissions"
+
 
 class SavedViewQuerySet(models.QuerySet):
     def visible_to(self, user) -> "SavedViewQuerySet":
@@ -32,8 +35,6 @@ class SavedViewQuerySet(models.QuerySet):
 class SavedView(models.Model):
     """A named table state (columns, filters, sort, page size) of one object type."""
 
-    objects = SavedViewQuerySet.as_manager()
-
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
     name = models.CharField(max_length=80)
     object_type = models.CharField(max_length=20)
@@ -41,6 +42,8 @@ class SavedView(models.Model):
     shared = models.BooleanField(default=False, help_text="Visible to everyone in the team.")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedViewQuerySet.as_manager()
 
     class Meta:
         ordering = ["object_type", "name"]

@@ -86,9 +86,7 @@ def field_for(prop: PropertyDefinition, *, lookup=None, labels=None) -> forms.Fi
     if t == "select":
         return forms.ChoiceField(choices=[("", "—"), *((o.slug, o.name) for o in prop.options)], **common)
     if t == "multiselect":
-        return forms.MultipleChoiceField(
-            choices=[(o.slug, o.name) for o in prop.options], widget=forms.CheckboxSelectMultiple, **common
-        )
+        return forms.MultipleChoiceField(choices=[(o.slug, o.name) for o in prop.options], widget=forms.CheckboxSelectMultiple, **common)
     if t == "reference" and prop.target:
         return ReferenceField(target=prop.target, lookup=lookup, widget=ReferenceWidget(prop.target, labels), **common)
     return forms.CharField(max_length=10_000, **common)
@@ -120,9 +118,7 @@ class RecordForm(forms.Form):
 
     def values(self) -> Values:
         return {
-            slug: normalize(self.schema.get(slug), value)
-            for slug, value in self.cleaned_data.items()
-            if not self.fields[slug].disabled
+            slug: normalize(self.schema.get(slug), value) for slug, value in self.cleaned_data.items() if not self.fields[slug].disabled
         }
 
     def add_api_errors(self, field_errors: dict[str, str]) -> None:

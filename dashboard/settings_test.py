@@ -18,8 +18,8 @@ os.environ.setdefault(
     "PRISM_KEY_ENCRYPTION_KEYS", "3Uz7Qc1bZxQmCqQ3s6r0Ck8mS2Kq9bVtF0yYh7y2o5E=,q7V5a0dUu3WvQkXwG8p4ZbHn2JcR6sT1eL9fM0iA3yY="
 )
 
-from .settings import *
-from .settings import STORAGES, TEMPLATES
+from .settings import *  # noqa: F403, E402
+from .settings import STORAGES, TEMPLATES  # noqa: E402
 
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

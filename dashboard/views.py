@@ -192,7 +192,7 @@ class RecordListView(View):
 
 def filter_errors(request: HttpRequest, state: list_state.ListState) -> list[tuple[int, str]]:
     """(index in the page, error or "") per filter row, for the out-of-band swap."""
-    return [(i, row.error or "") for i, row in zip(list_state.row_indexes(request.GET), state.rows)]
+    return [(i, row.error or "") for i, row in zip(list_state.row_indexes(request.GET), state.rows, strict=False)]
 
 
 def current_view(request: HttpRequest, segment: str) -> SavedView | None:

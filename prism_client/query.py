@@ -197,9 +197,7 @@ class Query:
                 raise InvalidQuery(f"sort: expected Sort values; got {type(sort).__name__}")
         if self.combinator not in ("AND", "OR"):
             raise InvalidQuery(f"combinator must be AND or OR; got {self.combinator!r}")
-        if self.limit is not None and (
-            isinstance(self.limit, bool) or not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT
-        ):
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT):
             raise InvalidQuery(f"limit must be an integer from 1 to {MAX_LIMIT}; got {self.limit!r}")
 
     def where(self, slug: str, op: Operator | str, value: object) -> Query:
@@ -250,4 +248,3 @@ class Query:
 def sort_param(sorts: Sequence[str | Sort]) -> str:
     """The comma list used by ``GET /{type}``'s ``sort`` parameter."""
     return ",".join((s if isinstance(s, Sort) else Sort.parse(s)).to_param() for s in sorts)
-

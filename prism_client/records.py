@@ -390,9 +390,7 @@ class PropertyDefinition:
             return None
         raw_options = body.get("options")
         options = (
-            tuple(o for o in (PropertyOption.from_wire(x) for x in raw_options) if o is not None)
-            if isinstance(raw_options, list)
-            else ()
+            tuple(o for o in (PropertyOption.from_wire(x) for x in raw_options) if o is not None) if isinstance(raw_options, list) else ()
         )
         return cls(
             slug=slug,

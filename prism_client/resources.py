@@ -69,9 +69,7 @@ class RecordService:
 
     def _require_writable(self, operation: str) -> None:
         if not self.object_type.writable:
-            raise OperationNotSupported(
-                f"{self.object_type.plural_label} are read-only: {operation} is not available"
-            )
+            raise OperationNotSupported(f"{self.object_type.plural_label} are read-only: {operation} is not available")
 
     def _require_grants(self) -> None:
         if not self.object_type.has_grant:
@@ -198,9 +196,7 @@ class RecordService:
         reply = self._client.request("POST", self._path("query"), json=body, read_only=True)
         return Page.from_wire(reply.data)
 
-    def iter_pages(
-        self, query: Query | None = None, *, first: Page | None = None, max_pages: int = MAX_PAGES
-    ) -> Iterator[Page]:
+    def iter_pages(self, query: Query | None = None, *, first: Page | None = None, max_pages: int = MAX_PAGES) -> Iterator[Page]:
         """Every page of ``query``, following ``next_cursor`` to the end.
 
         ``first`` is page one when the caller has read it already (say with
@@ -310,9 +306,7 @@ class RecordService:
         """Soft-delete up to 100 records in one call."""
         self._require_writable("batch delete")
         _check_batch_size(len(ids), "batch_delete_chunked")
-        reply = self._client.request(
-            "POST", self._path("batch", "delete"), json={"ids": [*ids]}, idempotency_key=idempotency_key
-        )
+        reply = self._client.request("POST", self._path("batch", "delete"), json={"ids": [*ids]}, idempotency_key=idempotency_key)
         return BatchResult.from_wire(reply.data)
 
     def batch_delete_chunked(self, ids: Sequence[str], *, chunk_size: int = BATCH_LIMIT) -> BatchResult:
@@ -328,9 +322,7 @@ class RecordService:
     def put_grant(self, record_id: str, grant: Grant, *, idempotency_key: str | None = None) -> Grant:
         """Replace the record's whole grant (needs ``a`` on it)."""
         self._require_grants()
-        reply = self._client.request(
-            "PUT", self._path(record_id, "grant"), json=grant.to_wire(), idempotency_key=idempotency_key
-        )
+        reply = self._client.request("PUT", self._path(record_id, "grant"), json=grant.to_wire(), idempotency_key=idempotency_key)
         return Grant.from_wire(reply.data)
 
     def properties(self, *, list_id: str | None = None) -> tuple[PropertyDefinition, ...]:
@@ -441,9 +433,7 @@ def list_params(
     return params
 
 
-def _record_body(
-    default: Mapping[str, object] | None, list_values: Mapping[str, Mapping[str, object]] | None
-) -> dict[str, object]:
+def _record_body(default: Mapping[str, object] | None, list_values: Mapping[str, Mapping[str, object]] | None) -> dict[str, object]:
     body: dict[str, object] = {"default": dict(default or {})}
     if list_values is not None:
         body["list"] = {k: dict(v) for k, v in list_values.items()}

@@ -31,9 +31,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def error_response(exc: ApiError, request_id: str) -> JsonResponse:
-    response = JsonResponse(
-        {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}, status=exc.status
-    )
+    response = JsonResponse({"error": {"code": exc.code, "message": exc.message, "details": exc.details}}, status=exc.status)
     for name, value in exc.headers.items():
         response[name] = value
     response["x-request-id"] = request_id
@@ -130,9 +128,7 @@ class ApiView(View):
         handler = getattr(self, method, None) if method in self.http_method_names else None
         if handler is None or method == "options":
             allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m) and m != "options")
-            raise ApiError(
-                405, "method_not_allowed", f"{request.method} is not allowed here.", headers={"Allow": allowed}
-            )
+            raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed here.", headers={"Allow": allowed})
         team_id = kwargs.pop("team_id")
         self.api_key = authenticate(request, team_id)
         self.team_id = self.api_key.team_id

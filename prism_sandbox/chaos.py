@@ -183,6 +183,7 @@ def _dropped(request: HttpRequest, response: HttpResponse) -> StreamingHttpRespo
 
 # --- request log, for tests in the same process ------------------------------------------
 
+
 class LoggedRequest(NamedTuple):
     method: str
     path: str
@@ -255,4 +256,3 @@ def rate_limited(request: HttpRequest) -> JsonResponse | None:
             return _error(429, "rate_limited", f"More than {count} requests in {window} s with this key.", retry_after)
         hits.append(now)
     return None
-

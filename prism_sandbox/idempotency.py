@@ -87,9 +87,7 @@ def _claim(api_key: ApiKey, key: str, print_: str) -> IdempotencyEntry | HttpRes
     raise ApiError(409, "idempotency_key_in_use", "A request with this Idempotency-Key is still being processed.")
 
 
-def run_idempotent(
-    api_key: ApiKey, key: str, method: str, path: str, body: bytes, handler: Callable[[], HttpResponse]
-) -> HttpResponse:
+def run_idempotent(api_key: ApiKey, key: str, method: str, path: str, body: bytes, handler: Callable[[], HttpResponse]) -> HttpResponse:
     claimed = _claim(api_key, validate_key(key), fingerprint(method, path, body))
     if isinstance(claimed, HttpResponse):
         return claimed

@@ -111,9 +111,7 @@ def apply_row(team_id, schema, object_type: str, row: Any, options: dict, key: A
             default = row.get("default") or {}  # dedupe reads the row's values, wherever they go
             if dedupe_by and default.get(dedupe_by) is not None:
                 base_qs = visible_records(team_id, object_type, key)
-                matches = _dedupe_match(
-                    base_qs, schema[object_type], dedupe_by, default[dedupe_by], options["case_insensitive"]
-                )
+                matches = _dedupe_match(base_qs, schema[object_type], dedupe_by, default[dedupe_by], options["case_insensitive"])
                 if len(matches) > 1:
                     return _error("multiple_matches", f"Several records have {dedupe_by} = {default[dedupe_by]!r}.")
                 if matches:
@@ -294,9 +292,7 @@ def run_import(job_id: str) -> None:
                 start = current.processed
                 if start >= len(rows):
                     break
-                chunk = apply_rows(
-                    job.team_id, schema, job.object_type, rows[start : start + CHUNK], job.options, job.api_key
-                )
+                chunk = apply_rows(job.team_id, schema, job.object_type, rows[start : start + CHUNK], job.options, job.api_key)
                 failed = sum(1 for r in chunk if r["error"])
                 current.results = [*current.results, *chunk]
                 current.processed += len(chunk)
@@ -304,9 +300,7 @@ def run_import(job_id: str) -> None:
                 current.succeeded += len(chunk) - failed
                 current.updated_at = timezone.now()
                 current.save(update_fields=["processed", "failed", "succeeded", "results", "updated_at"])
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.COMPLETE, objects_json=[], updated_at=timezone.now()
-        )
+        ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.COMPLETE, objects_json=[], updated_at=timezone.now())
     except Exception as exc:  # a job-level failure is reported on the job, not lost
         logger.exception("Import job %s failed", job_id)
         ImportJob.objects.filter(pk=job_id).update(

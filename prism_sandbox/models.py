@@ -148,6 +148,9 @@ class IdempotencyEntry(models.Model):
             models.UniqueConstraint(fields=["api_key", "key"], name="sandbox_idempotency_unique_key"),
         ]
 
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key} ({self.state})"
+
 
 class ImportJob(models.Model):
     """An asynchronous import: its input, progress counters and per-row results."""

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
@@ -28,7 +29,6 @@ from django.db.models.lookups import (
     LessThan,
     LessThanOrEqual,
 )
-from django.conf import settings
 
 from .errors import bad_request
 from .expressions import NUMBER_KINDS, SLUG_RE, TEXT_KINDS, JsonArrayHas, PropValue
@@ -248,9 +248,7 @@ def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -
     pq.select = parse_select(schema, object_type, params.get("select"))
     if params.get("sort"):
         pq.sort = [
-            (s[1:], "desc") if s.startswith("-") else (s.lstrip("+"), "asc")
-            for s in (p.strip() for p in params["sort"].split(","))
-            if s
+            (s[1:], "desc") if s.startswith("-") else (s.lstrip("+"), "asc") for s in (p.strip() for p in params["sort"].split(",")) if s
         ]
     for name in params:
         if name in LIST_PARAMS:
@@ -526,7 +524,7 @@ def _same(k: SortKey, value: Any) -> Q:
 def keyset_q(keys: list[SortKey], values: list[Any]) -> Q:
     q = Q(pk__in=[])
     prefix = Q()
-    for k, v in zip(keys, values):
+    for k, v in zip(keys, values, strict=False):
         q |= prefix & _after(k, v)
         prefix &= _same(k, v)
     first, v0 = keys[0], values[0]
@@ -604,4 +602,3 @@ def page_of(base_qs, type_schema: TypeSchema, pq: ParsedQuery) -> tuple[list, bo
     rows = rows[: pq.limit]
     next_cursor = make_cursor(pq, keys, rows[-1]) if has_more else None
     return rows, has_more, next_cursor, total
-

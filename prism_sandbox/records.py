@@ -77,12 +77,7 @@ class Expander:
                 visible = visible_records(self.team_id, prop.target, self.key)
                 targets = list(visible.filter(id__in=list(wanted), deleted_at__isnull=True))
                 self.fetched.update({str(t.id): t for t in targets})
-            known = [
-                self.fetched[i]
-                for r in records
-                for i in _ref_ids(prop, self.props_of(r).get(slug))
-                if i in self.fetched
-            ]
+            known = [self.fetched[i] for r in records for i in _ref_ids(prop, self.props_of(r).get(slug)) if i in self.fetched]
             self.prefetch(prop.target, known, sub)
 
     def render(self, object_type: str, record: Record, tree: SelectTree | None) -> dict[str, Any]:
@@ -269,14 +264,9 @@ def _clean_partial(refs: References, schema, object_type, values, current, prefi
     type_schema = schema[object_type]
     relaxed = TypeSchema(
         object_type,
-        {
-            s: (Property(**{**p.__dict__, "required": False}) if p.required else p)
-            for s, p in type_schema.properties.items()
-        },
+        {s: (Property(**{**p.__dict__, "required": False}) if p.required else p) for s, p in type_schema.properties.items()},
     )
-    return clean_properties(
-        refs, {**schema, object_type: relaxed}, object_type, values, current=current, field_prefix=prefix
-    )
+    return clean_properties(refs, {**schema, object_type: relaxed}, object_type, values, current=current, field_prefix=prefix)
 
 
 def check_if_match(record: Record, if_match: str | None, expander: Expander) -> None:
@@ -403,9 +393,7 @@ def upsert(team_id, schema, key: ApiKey, object_type: str, slug: str, value: str
     with transaction.atomic():
         matches = find_matches(visible_records(team_id, object_type, key), type_schema, slug, value)
         if len(matches) > 1:
-            raise ApiError(
-                409, "multiple_matches", f"Several {object_type} records have {slug} = {value!r}; patch by id."
-            )
+            raise ApiError(409, "multiple_matches", f"Several {object_type} records have {slug} = {value!r}; patch by id.")
         if matches:
             record = Record.objects.select_for_update().get(pk=matches[0].pk)
             access_checker(key, "w")(record)

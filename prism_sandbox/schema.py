@@ -101,8 +101,7 @@ def provision_team(team_id: uuid.UUID | str, name: str = "") -> Team:
             for object_type, props in DEFAULT_SCHEMA.items():
                 for position, p in enumerate(props):
                     options = [
-                        {"id": str(uuid.uuid5(team_id, f"{object_type}.{p['slug']}.{o['slug']}")), **o}
-                        for o in p.get("options", ())
+                        {"id": str(uuid.uuid5(team_id, f"{object_type}.{p['slug']}.{o['slug']}")), **o} for o in p.get("options", ())
                     ]
                     defs.append(
                         PropertyDefinition(

@@ -24,22 +24,22 @@ class AnythingConverter(PathConverter):
 register_converter(AnythingConverter, "anything")
 
 T = "v2/prism/<str:team_id>"
-O = T + "/<str:object_type>"
+TYPE = T + "/<str:object_type>"
 
 urlpatterns = [
     path(f"{T}/properties", views.AllPropertiesView.as_view()),
     path(f"{T}/imports/<str:job_id>", views.ImportJobView.as_view()),
-    path(f"{O}", views.CollectionView.as_view()),
-    path(f"{O}/properties", views.TypePropertiesView.as_view()),
-    path(f"{O}/query", views.QueryView.as_view()),
-    path(f"{O}/count", views.CountView.as_view()),
-    path(f"{O}/import", views.ImportView.as_view()),
-    path(f"{O}/batch/update", views.BatchUpdateView.as_view()),
-    path(f"{O}/batch/delete", views.BatchDeleteView.as_view()),
-    path(f"{O}/by/<str:slug>/<lookup_value:value>", views.LookupView.as_view()),
-    path(f"{O}/<str:record_id>", views.RecordView.as_view()),
-    path(f"{O}/<str:record_id>/duplicate", views.DuplicateView.as_view()),
-    path(f"{O}/<str:record_id>/restore", views.RestoreView.as_view()),
-    path(f"{O}/<str:record_id>/grant", views.GrantView.as_view()),
+    path(f"{TYPE}", views.CollectionView.as_view()),
+    path(f"{TYPE}/properties", views.TypePropertiesView.as_view()),
+    path(f"{TYPE}/query", views.QueryView.as_view()),
+    path(f"{TYPE}/count", views.CountView.as_view()),
+    path(f"{TYPE}/import", views.ImportView.as_view()),
+    path(f"{TYPE}/batch/update", views.BatchUpdateView.as_view()),
+    path(f"{TYPE}/batch/delete", views.BatchDeleteView.as_view()),
+    path(f"{TYPE}/by/<str:slug>/<lookup_value:value>", views.LookupView.as_view()),
+    path(f"{TYPE}/<str:record_id>", views.RecordView.as_view()),
+    path(f"{TYPE}/<str:record_id>/duplicate", views.DuplicateView.as_view()),
+    path(f"{TYPE}/<str:record_id>/restore", views.RestoreView.as_view()),
+    path(f"{TYPE}/<str:record_id>/grant", views.GrantView.as_view()),
     path("<anything:rest>", not_found_view),
 ]

@@ -88,10 +88,7 @@ def _prop(slug: str, name: str, type_: str, **extra) -> dict:
 
 
 def _options(*slugs: str) -> list[dict]:
-    return [
-        {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, s)), "slug": s, "name": s.capitalize(), "color": "blue"}
-        for s in slugs
-    ]
+    return [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, s)), "slug": s, "name": s.capitalize(), "color": "blue"} for s in slugs]
 
 
 SYSTEM = [
@@ -101,10 +98,7 @@ SYSTEM = [
 
 
 def default_schema() -> dict[str, list[dict]]:
-    titled = {
-        t: [_prop("title" if t in ("action", "document", "event") else "name", "Name", "text"), *SYSTEM]
-        for t in SEGMENTS
-    }
+    titled = {t: [_prop("title" if t in ("action", "document", "event") else "name", "Name", "text"), *SYSTEM] for t in SEGMENTS}
     titled["contact"] = [
         _prop("first_name", "First name", "text"),
         _prop("last_name", "Last name", "text"),
@@ -238,11 +232,7 @@ class Store:
         """One page for a query body (or list parameters as the same dict)."""
         query = request.get("query") or {}
         cursor = query.get("cursor") or request.get("cursor")
-        start = (
-            offset
-            if offset is not None
-            else (int(cursor[1:]) if isinstance(cursor, str) and cursor[1:].isdigit() else 0)
-        )
+        start = offset if offset is not None else (int(cursor[1:]) if isinstance(cursor, str) and cursor[1:].isdigit() else 0)
         limit = int(query.get("limit") or 25)
         rows = self.live(segment, bool(request.get("deleted")))
         ids = request.get("id")
@@ -330,11 +320,7 @@ class StubAPI:
     def calls_to(self, method: str | None = None, pattern: str | None = None) -> list[Call]:
         with self._lock:
             calls = list(self.calls)
-        return [
-            c
-            for c in calls
-            if (method is None or c.method == method) and (pattern is None or re.fullmatch(pattern, c.path))
-        ]
+        return [c for c in calls if (method is None or c.method == method) and (pattern is None or re.fullmatch(pattern, c.path))]
 
     def reset_log(self) -> None:
         with self._lock:
@@ -461,9 +447,7 @@ def _contract_routes(stub: StubAPI) -> None:
         wanted = call.headers.get("if-match")
         if wanted and wanted != "*" and wanted != store.etag(record):
             current = store.read(call.path.split("/")[0], record)
-            return error(
-                412, "precondition_failed", "The record changed.", {"current": current.body, "etag": store.etag(record)}
-            )
+            return error(412, "precondition_failed", "The record changed.", {"current": current.body, "etag": store.etag(record)})
         return None
 
     def properties_all(call, m):
@@ -488,11 +472,7 @@ def _contract_routes(stub: StubAPI) -> None:
 
     def get(call, m):
         record = store.find(m["t"], m["id"])
-        return (
-            store.read(m["t"], record, select_of(call))
-            if record
-            else error(404, "not_found", f"No {m['t']} with id {m['id']}.")
-        )
+        return store.read(m["t"], record, select_of(call)) if record else error(404, "not_found", f"No {m['t']} with id {m['id']}.")
 
     def writable(call, m):
         """The record a PATCH or DELETE may change, or the refusal to answer with."""
@@ -560,9 +540,7 @@ def _contract_routes(stub: StubAPI) -> None:
                 store.write("import", m["t"], existing[0], values)
                 results.append({"id": existing[0]["id"], "created": False, "existing": True, "error": None})
             else:
-                results.append(
-                    {"id": store.add(m["t"], values)["id"], "created": True, "existing": False, "error": None}
-                )
+                results.append({"id": store.add(m["t"], values)["id"], "created": True, "existing": False, "error": None})
         n = len(results)
         return Answer(
             200,
@@ -602,9 +580,7 @@ def _contract_routes(stub: StubAPI) -> None:
         for record_id in body_of(call).get("ids") or []:
             record = store.find(m["t"], str(record_id))
             if record is None:
-                results.append(
-                    {"id": record_id, "status": "error", "error": {"code": "not_found", "message": "No such record."}}
-                )
+                results.append({"id": record_id, "status": "error", "error": {"code": "not_found", "message": "No such record."}})
                 continue
             record["deleted"] = True
             store.write("batch_delete", m["t"], record, {})
@@ -692,9 +668,7 @@ def _totals(stub: StubAPI, total: Callable[[int], int]) -> None:
 
     def query(call: Call, m: dict[str, str]) -> Answer:
         with stub.store.lock:
-            return Answer(
-                200, change(call, m["t"], stub.store.page(m["t"], call.body if isinstance(call.body, dict) else {}))
-            )
+            return Answer(200, change(call, m["t"], stub.store.page(m["t"], call.body if isinstance(call.body, dict) else {})))
 
     stub.on("POST", f"{TYPE}/query", query)
     stub.on("GET", f"{TYPE}/count", lambda call, m: Answer(200, {"total": total(len(stub.store.live(m["t"])))}))
@@ -755,18 +729,14 @@ def odd_values(stub: StubAPI) -> None:
             record = store.find("contact", m["id"])
             if record is None:
                 return error(404, "not_found", "No such record.")
-            return Answer(
-                200, {"id": record["id"], "default": dict(record["default"]), "list": {}}, {"ETag": store.etag(record)}
-            )
+            return Answer(200, {"id": record["id"], "default": dict(record["default"]), "list": {}}, {"ETag": store.etag(record)})
 
     stub.on("GET", f"contact/{ID}", raw_get)
 
 
 def no_etag(stub: StubAPI) -> None:
     """Records are read and written with no ETag header at all."""
-    stub.filters.append(
-        lambda call, answer: replace(answer, headers={k: v for k, v in answer.headers.items() if k.lower() != "etag"})
-    )
+    stub.filters.append(lambda call, answer: replace(answer, headers={k: v for k, v in answer.headers.items() if k.lower() != "etag"}))
 
 
 def bare_412(stub: StubAPI) -> None:
@@ -785,9 +755,7 @@ def slow(seconds: float, *, writes_only: bool = False) -> Callable[[StubAPI], No
     on a slow server: a client that stops waiting loses the answer, not the write."""
 
     def install(stub: StubAPI) -> None:
-        stub.filters.append(
-            lambda call, answer: replace(answer, delay=seconds) if call.is_write or not writes_only else answer
-        )
+        stub.filters.append(lambda call, answer: replace(answer, delay=seconds) if call.is_write or not writes_only else answer)
 
     return install
 
@@ -817,9 +785,7 @@ EXAMPLE_IMPORT = {
     "updated_at": "2019-12-27T18:11:19.117Z",
 }
 EXAMPLE_BATCH = {
-    "results": [
-        {"id": "id", "status": "ok", "error": {"code": "code", "message": "message"}, "record": EXAMPLE_RECORD}
-    ],
+    "results": [{"id": "id", "status": "ok", "error": {"code": "code", "message": "message"}, "record": EXAMPLE_RECORD}],
     "summary": {"failed": 0, "succeeded": 0, "total": 0},
 }
 EXAMPLE_GRANT = {"team_group_id": [{"foo": "a"}], "team_id": {"foo": "a"}, "user_id": [{"foo": "a"}]}

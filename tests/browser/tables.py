@@ -18,9 +18,7 @@ def shown_ids(page: Page) -> list[str]:
 def expect_ids(page: Page, ids: list[str], timeout: float = 10_000) -> None:
     """Wait until the table shows exactly these records, in this order."""
     try:
-        page.wait_for_function(
-            f"expected => JSON.stringify(({SHOWN_IDS_JS})()) === JSON.stringify(expected)", arg=ids, timeout=timeout
-        )
+        page.wait_for_function(f"expected => JSON.stringify(({SHOWN_IDS_JS})()) === JSON.stringify(expected)", arg=ids, timeout=timeout)
     except Exception:
         assert shown_ids(page) == ids  # the informative failure
         raise

@@ -9,10 +9,7 @@ import pytest
 from dashboard.roles import Role
 from prism_sandbox import chaos
 
-TABLE = (
-    "/records/contact/?cols=first_name,organization.name,status,tags&size=50&sort=-score"
-    "&f0=status&o0=in&v0=lead&v0=customer"
-)
+TABLE = "/records/contact/?cols=first_name,organization.name,status,tags&size=50&sort=-score&f0=status&o0=in&v0=lead&v0=customer"
 
 
 @pytest.fixture
@@ -59,9 +56,7 @@ def test_a_record_page_makes_one_call(viewer_client, dashboard):
 
 
 def test_an_export_reads_fifty_rows_a_call(viewer_client, dashboard):
-    matching = len(
-        dashboard.api_rows("contact", {"select": [], "filter": [{"status": {"in": ["lead", "customer"]}}], "limit": 50})
-    )
+    matching = len(dashboard.api_rows("contact", {"select": [], "filter": [{"status": {"in": ["lead", "customer"]}}], "limit": 50}))
     viewer_client.get("/records/contact/")  # warms the schema cache
     chaos.clear_request_log()
     response = viewer_client.get(TABLE.replace("/records/contact/", "/records/contact/export.csv"))

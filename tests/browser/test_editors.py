@@ -102,7 +102,11 @@ def test_two_editors_conflict_and_the_chosen_values_are_saved(editor_page, secon
     expect(rows).to_have_count(3)
     assert rows.evaluate_all("rows => rows.map(r => r.dataset.conflict)") == ["title", "status", "score"]
     # Columns: when you opened it, now on the server, yours.
-    for slug, values in {"title": ("Engineer", "CTO", "Architect"), "status": ("Lead", "Customer", "Churned"), "score": ("10", "20", "30")}.items():
+    for slug, values in {
+        "title": ("Engineer", "CTO", "Architect"),
+        "status": ("Lead", "Customer", "Churned"),
+        "score": ("10", "20", "30"),
+    }.items():
         expect(mine.locator(f"tr[data-conflict={slug}] td").nth(0)).to_contain_text(values[0])
         expect(mine.locator(f"tr[data-conflict={slug}] td").nth(1)).to_contain_text(values[1])
         expect(mine.locator(f"tr[data-conflict={slug}] td").nth(2)).to_contain_text(values[2])

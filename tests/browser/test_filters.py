@@ -33,7 +33,15 @@ def test_three_row_or_filter_shows_what_the_api_returns(page, dashboard):
     params = query_params(page)
     assert params["join"] == ["or"]
     assert [params[k] for k in ("f0", "o0", "v0", "f1", "o1", "v1", "f2", "o2", "v2")] == [
-        ["status"], ["="], ["churned"], ["score"], [">="], ["95"], ["first_name"], ["begins_with"], ["A"],
+        ["status"],
+        ["="],
+        ["churned"],
+        ["score"],
+        [">="],
+        ["95"],
+        ["first_name"],
+        ["begins_with"],
+        ["A"],
     ]
     # The request the dashboard shows is the one it sent.
     page.get_by_text("API request", exact=True).click()

@@ -1,6 +1,5 @@
 """Permissions editor and bulk actions in Chromium, checked through the API."""
 
-
 from playwright.sync_api import expect
 
 from dashboard.models import DirectoryEntry
@@ -66,6 +65,8 @@ def test_bulk_set_the_stage_of_120_selected_deals(anonymous_page, dashboard):
     page.get_by_role("button", name="Set a property").click()
     expect(page.locator("#bulk-progress")).to_have_attribute("data-status", "complete", timeout=60_000)
     expect(page.locator("[data-bulk-summary]")).to_have_text("120 succeeded, 0 failed.")
-    stages = {r["properties"]["stage"] for r in dashboard.api_rows("deal", {"select": ["stage"], "filter": [{"name": {"contains": marker}}]})}
+    stages = {
+        r["properties"]["stage"] for r in dashboard.api_rows("deal", {"select": ["stage"], "filter": [{"name": {"contains": marker}}]})
+    }
     assert stages == {"won"}
     assert {r["id"] for r in dashboard.api_rows("deal", {"select": [], "filter": [{"name": {"contains": marker}}]})} == ids

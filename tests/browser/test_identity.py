@@ -253,4 +253,3 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     open_deals(ben_page, dashboard, total - 1)
     expect(deal_link(ben_page, deal)).to_have_count(0)
     assert ben_page.goto(f"{dashboard.url}/records/deal/{deal}/").status == 404
-

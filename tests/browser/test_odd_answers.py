@@ -18,9 +18,7 @@ from .conftest import PASSWORD, role_group, sign_in
 SENTENCE = "The Prism API sent the same page of records again instead of the next one, so the rest could not be read."
 
 
-def test_an_export_stopped_by_a_cursor_that_does_not_advance_says_so(
-    anonymous_page, stub_api, settings, live_server, transactional_db
-):
+def test_an_export_stopped_by_a_cursor_that_does_not_advance_says_so(anonymous_page, stub_api, settings, live_server, transactional_db):
     stubs.reference_examples(stub_api)
     settings.MICRO_BASE_URL = stub_api.base_url
     settings.MICRO_API_KEY = stub_api.api_key

@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -28,8 +29,7 @@ def table_controls(page) -> dict:
         "size": page.get_by_label("Rows per page").input_value(),
         "join": page.get_by_label("Show records matching").input_value(),
         "filters": [
-            [rows.nth(i).locator("select, input:not([type=hidden])").nth(k).input_value() for k in range(3)]
-            for i in range(rows.count())
+            [rows.nth(i).locator("select, input:not([type=hidden])").nth(k).input_value() for k in range(3)] for i in range(rows.count())
         ],
         "checked": page.locator(".columns-picker input[type=checkbox]:checked").evaluate_all("els => els.map(e => e.value)"),
     }
@@ -81,8 +81,7 @@ def test_a_view_saved_on_a_later_page_starts_at_the_first(page, dashboard):
 def test_export_csv_has_every_matching_row(page, dashboard):
     # More rows than one API page (50) and one table page, in the table's sort.
     page.goto(
-        f"{dashboard.url}/records/contact/?cols=first_name,score,organization.name,tags&sort=-score"
-        "&f0=status&o0=in&v0=lead&v0=customer"
+        f"{dashboard.url}/records/contact/?cols=first_name,score,organization.name,tags&sort=-score&f0=status&o0=in&v0=lead&v0=customer"
     )
     expected = dashboard.api_rows(
         "contact",
@@ -99,7 +98,7 @@ def test_export_csv_has_every_matching_row(page, dashboard):
         page.locator("a[data-export]").click()
     download = download_info.value
     assert download.suggested_filename == "contact-export.csv"
-    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
 
     assert rows[0] == ["id", "First name", "Score", "Organization › Name", "Tags"]
     want = []

@@ -61,9 +61,7 @@ def test_sort_by_header_click_and_add_a_key_with_shift_click(page, dashboard):
     expect(score).to_have_attribute("aria-sort", "descending")
     expect(page).to_have_url(re.compile(r"sort=-score%2Clast_name(&|$)"))
     expect(last_name).to_contain_text("▲2")
-    both = dashboard.api_rows(
-        "contact", {"select": ["score"], "sort": [{"score": "desc"}, {"last_name": "asc"}], "limit": 50}
-    )
+    both = dashboard.api_rows("contact", {"select": ["score"], "sort": [{"score": "desc"}, {"last_name": "asc"}], "limit": 50})
     expect_ids(page, ids(both)[:PAGE])
     assert page.context.pages == [page]  # shift-click did not open a window
 

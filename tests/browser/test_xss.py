@@ -37,7 +37,7 @@ PAYLOADS = [
     "javascript:window.__xss='jsurl'//",
     '</textarea><script>window.__xss="textarea"</script>',
     '</title><script>window.__xss="title"</script>',
-    '<svg onload="window.__xss=\'svg\'">',
+    "<svg onload=\"window.__xss='svg'\">",
     '<svg><script>window.__xss="svgscript"</script></svg>',
     "{{ request.user }} {% debug %} {{ 7|add:7 }}",
     '" autofocus onfocus="window.__xss=\'attr\'" x="',
@@ -51,7 +51,7 @@ PAYLOADS = [
     '<math><mtext><table><mglyph><style><img src=x onerror=window.__xss="mxss">',
     "<img src=x onerror=alert('alert')>",
     '<base href="https://evil.invalid/">',
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:window.__xss='meta'\">",
+    '<meta http-equiv="refresh" content="0;url=javascript:window.__xss=\'meta\'">',
     "</script><script>window.__xss='endscript'</script>",
     '<!--<img src="--><img src=x onerror=window.__xss="comment">',
     "&lt;script&gt;window.__xss='entity'&lt;/script&gt;",
@@ -59,8 +59,12 @@ PAYLOADS = [
     "${window.__xss='tpl'}`",
 ]
 EMAILS = ['"><svg/onload=window.__xss="email">@example.com', "a'onmouseover='window.__xss=1'@example.com", "x@example.com<script>"]
-URLS = ['https://example.com/?q="><script>window.__xss="url"</script>', "javascript:window.__xss='website'", "https://example.com/#'onmouseover='x"]
-OPTION = {"slug": '"><svg onload=window.__xss="optslug">', "name": PAYLOADS[1], "color": 'gray" onmouseover="window.__xss=\'color\''}
+URLS = [
+    'https://example.com/?q="><script>window.__xss="url"</script>',
+    "javascript:window.__xss='website'",
+    "https://example.com/#'onmouseover='x",
+]
+OPTION = {"slug": '"><svg onload=window.__xss="optslug">', "name": PAYLOADS[1], "color": "gray\" onmouseover=\"window.__xss='color'"}
 
 WATCH = """
 window.__csp = [];
@@ -149,7 +153,9 @@ def hostile(dashboard):
     clear_schema_cache()
     cache.clear()
 
-    websites = [u for u in URLS if sandbox.request("POST", "organization", json={"default": {"name": "probe", "website": u}}).status_code == 201]
+    websites = [
+        u for u in URLS if sandbox.request("POST", "organization", json={"default": {"name": "probe", "website": u}}).status_code == 201
+    ]
     org = api(sandbox, "POST", "organization", default={"name": PAYLOADS[2], **({"website": websites[0]} if websites else {})})["id"]
     emails = [e for e in EMAILS if sandbox.request("POST", "contact", json={"default": {"email": e}}).status_code == 201]
     slugs = [o["slug"] for o in status.options]
@@ -169,7 +175,9 @@ def hostile(dashboard):
         contacts.append(api(sandbox, "POST", "contact", default=default)["id"])
     admin = get_user_model().objects.get(username=Role.ADMIN.value.lower())
     views = [
-        SavedView.objects.create(owner=admin, object_type="contact", name=p[:80], query_string=f"f0=last_name&o0=%3D&v0={marker}", shared=True)
+        SavedView.objects.create(
+            owner=admin, object_type="contact", name=p[:80], query_string=f"f0=last_name&o0=%3D&v0={marker}", shared=True
+        )
         for p in PAYLOADS[:6]
     ]
     return {"marker": marker, "contacts": contacts, "org": org, "emails": emails, "websites": websites, "views": views}
@@ -220,7 +228,21 @@ def test_hostile_text_is_shown_as_text_and_never_runs(walk, dashboard, hostile):
 
     # Reflected: the search box, a filter value, an option value, a sort key.
     reflected = PAYLOADS[1]
-    walk.go("/records/contact/?" + urlencode({"q": reflected, "f0": "first_name", "o0": "=", "v0": PAYLOADS[9], "f1": "status", "o1": "=", "v1": PAYLOADS[4], "sort": PAYLOADS[0]}))
+    walk.go(
+        "/records/contact/?"
+        + urlencode(
+            {
+                "q": reflected,
+                "f0": "first_name",
+                "o0": "=",
+                "v0": PAYLOADS[9],
+                "f1": "status",
+                "o1": "=",
+                "v1": PAYLOADS[4],
+                "sort": PAYLOADS[0],
+            }
+        )
+    )
     assert page.locator("#quick-search").input_value() == reflected
     assert page.locator("#v0").input_value() == PAYLOADS[9]
 
@@ -276,7 +298,9 @@ def test_hostile_text_is_shown_as_text_and_never_runs(walk, dashboard, hostile):
     page.locator("#bulk-slug").select_option("title")
     page.get_by_label("New value").fill(PAYLOADS[0])
     walk.check("the bulk value field")
-    page.get_by_role("button", name="Set a property").last.click() if page.get_by_role("button", name="Set a property").count() else page.locator("button[name=confirm]").click()
+    page.get_by_role("button", name="Set a property").last.click() if page.get_by_role(
+        "button", name="Set a property"
+    ).count() else page.locator("button[name=confirm]").click()
     expect(page.locator("#bulk-progress")).to_have_attribute("data-status", "complete")
     walk.check("the bulk job page")
     walk.shows(PAYLOADS[0])  # in the description (a repr: no quotes inside)
@@ -288,7 +312,9 @@ def test_hostile_text_is_shown_as_text_and_never_runs(walk, dashboard, hostile):
     writer.writerows([p, f"{marker}-import", PAYLOADS[0], "x"] for p in PAYLOADS[:8])
     csv_text = out.getvalue()
     walk.go("/import/contact/")
-    page.get_by_label("CSV file").set_input_files(files=[{"name": f"{PAYLOADS[6]}.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}])
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": f"{PAYLOADS[6]}.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}]
+    )
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name=re.compile("match the columns"))).to_be_visible()
     walk.check("the import mapping page")
@@ -311,7 +337,9 @@ def test_the_checks_see_markup_that_got_through(walk, request):
     # A data: image fails to decode at once: the handler's fate does not wait on a request
     # to the server (src="x" fetched /records/contact/x, a page that calls the API, which
     # on a loaded machine could take longer than the wait below).
-    page.evaluate("""() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src="data:," onerror="window.__xss = 1">')""")
+    page.evaluate(
+        """() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src="data:," onerror="window.__xss = 1">')"""
+    )
     expect(page.locator("main img[onerror]")).to_be_attached()
     if "bypassed" in request.node.callspec.params["walk"]:
         page.wait_for_function("window.__xss === 1")  # it ran

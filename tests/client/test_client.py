@@ -378,6 +378,8 @@ def test_with_api_key_acts_with_the_other_key_and_shares_the_pool(sandbox):
     owner.close()
     with pytest.raises(ConfigurationError):
         owner.with_api_key("")
+
+
 # --- the key goes only to the API's origin, over https (or to this machine) ------------------
 
 

@@ -64,9 +64,7 @@ def test_unmapped_client_error_is_plain_api_error():
 
 
 def test_contract_body_fields():
-    error = error_from_response(
-        404, contract_body("not_found", "No contact.", {"id": "x"}), {"X-Request-Id": "req-1", "Set-Cookie": "s"}
-    )
+    error = error_from_response(404, contract_body("not_found", "No contact.", {"id": "x"}), {"X-Request-Id": "req-1", "Set-Cookie": "s"})
     assert (error.status, error.code, error.message, error.details) == (404, "not_found", "No contact.", {"id": "x"})
     assert error.request_id == "req-1"
     assert error.headers == {"x-request-id": "req-1"}  # only the headers worth keeping
@@ -145,8 +143,7 @@ def test_validation_error_field_errors():
     ("details", "expected"),
     [
         ({"fields": {"a": ["x", "y"]}}, {"a": "x; y"}),
-        ({"errors": [{"slug": "a", "message": "bad"}, {"field": "b", "message": "worse"}, {"message": "?"}]},
-         {"a": "bad", "b": "worse"}),
+        ({"errors": [{"slug": "a", "message": "bad"}, {"field": "b", "message": "worse"}, {"message": "?"}]}, {"a": "bad", "b": "worse"}),
         ({"a": "bad", "count": 2}, {"a": "bad"}),
         ({"fields": {"a": {"message": "bad"}}}, {"a": "bad"}),
         ({"fields": {"a": {"code": "x"}}}, {"a": "{'code': 'x'}"}),
@@ -182,17 +179,15 @@ def test_no_builtin_is_shadowed():
 
 
 def test_live_401_unknown_key(sandbox):
-    with PrismClient(sandbox.base_url, "sk_test_wrong", sandbox.team_id, max_retries=0) as client:
-        with pytest.raises(Unauthorized) as info:
-            client.contacts.count()
+    with PrismClient(sandbox.base_url, "sk_test_wrong", sandbox.team_id, max_retries=0) as client, pytest.raises(Unauthorized) as info:
+        client.contacts.count()
     assert info.value.status == 401 and info.value.code == "unauthorized"
     assert info.value.request_id
 
 
 def test_live_403_other_teams_path(sandbox):
-    with PrismClient(sandbox.base_url, sandbox.api_key, str(uuid.uuid4()), max_retries=0) as client:
-        with pytest.raises(Forbidden) as info:
-            client.contacts.count()
+    with PrismClient(sandbox.base_url, sandbox.api_key, str(uuid.uuid4()), max_retries=0) as client, pytest.raises(Forbidden) as info:
+        client.contacts.count()
     assert info.value.code == "forbidden"
 
 

@@ -1,6 +1,6 @@
 """prism_client.query: validation before sending and the exact wire format."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -42,8 +42,25 @@ def test_filter_wire_format(op, value, wire):
 
 
 def test_every_operator_has_a_wire_test():
-    keys = {"=", "!=", "<", ">", "<=", ">=", "contains", "begins_with", "ends_with", "not_contains", "exists",
-            "not_exists", "is_null", "is_not_null", "between", "in", "not_in"}
+    keys = {
+        "=",
+        "!=",
+        "<",
+        ">",
+        "<=",
+        ">=",
+        "contains",
+        "begins_with",
+        "ends_with",
+        "not_contains",
+        "exists",
+        "not_exists",
+        "is_null",
+        "is_not_null",
+        "between",
+        "in",
+        "not_in",
+    }
     assert {o.value for o in Operator} == keys
 
 
@@ -128,7 +145,7 @@ def test_list_items_are_checked_too():
 def test_to_wire_string_conversions():
     assert to_wire_string(True, "x") == "true"
     assert to_wire_string(False, "x") == "false"
-    assert to_wire_string(datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc), "x") == "2024-05-01T12:00:00+00:00"
+    assert to_wire_string(datetime(2024, 5, 1, 12, 0, tzinfo=UTC), "x") == "2024-05-01T12:00:00+00:00"
 
 
 def test_wire_value_in_list_strings_booleans():

@@ -1,6 +1,6 @@
 """prism_client.records: tolerant parsing of every response shape."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,9 +24,7 @@ def test_as_mapping_of_non_dict_is_empty():
 
 
 def test_record_from_wire():
-    record = Record.from_wire(
-        {"id": "r1", "default": {"first_name": "Ada"}, "list": {"L1": {"stage": "won"}}}, etag='"3"'
-    )
+    record = Record.from_wire({"id": "r1", "default": {"first_name": "Ada"}, "list": {"L1": {"stage": "won"}}}, etag='"3"')
     assert record == Record("r1", {"first_name": "Ada"}, {"L1": {"stage": "won"}}, '"3"')
 
 
@@ -91,7 +89,7 @@ def test_import_job_sync():
     assert job.finished and job.job_id is None
     assert job.results[0].id == "r1" and job.results[0].created
     assert job.results[1].error == ErrorInfo("validation_error", "bad")
-    assert job.created_at == datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    assert job.created_at == datetime(2024, 5, 1, 12, tzinfo=UTC)
     assert job.expires_at is None and job.updated_at is None
 
 

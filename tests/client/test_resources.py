@@ -44,7 +44,7 @@ def test_chunked():
 
 
 def list_args(**overrides):
-    args = dict(select=(), sort=(), limit=None, cursor=None, list_id=None, deleted=False, include_total=False, where={})
+    args = {"select": (), "sort": (), "limit": None, "cursor": None, "list_id": None, "deleted": False, "include_total": False, "where": {}}
     return args | overrides
 
 
@@ -121,7 +121,7 @@ def test_grants_on_types_without_grants_raise_before_any_request(offline, call):
 
 
 def test_batch_update_over_100_raises_before_any_request(offline):
-    with pytest.raises(ValueError, match="at most 100 items.*batch_update_chunked"):
+    with pytest.raises(ValueError, match=r"at most 100 items.*batch_update_chunked"):
         offline.contacts.batch_update([RecordPatch(str(i)) for i in range(101)])
 
 
@@ -437,9 +437,7 @@ def test_import_into_a_list(prism):
 
 def test_batch_update_partial_success(prism, people):
     missing = str(uuid.uuid4())
-    result = prism.contacts.batch_update(
-        [RecordPatch(people["Ada"].id, {"score": 1}), RecordPatch(missing, {"score": 2})]
-    )
+    result = prism.contacts.batch_update([RecordPatch(people["Ada"].id, {"score": 1}), RecordPatch(missing, {"score": 2})])
     assert [r.ok for r in result.results] == [True, False]
     assert result.results[0].record.default["score"] == 1
     assert result.failures[0].id == missing
@@ -459,7 +457,7 @@ def test_batch_update_chunked(prism):
 def test_batch_delete_and_chunked(prism):
     ids = [r.id for r in prism.contacts.import_([{"first_name": f"E{i}"} for i in range(100)]).results]
     ids += [r.id for r in prism.contacts.import_([{"first_name": f"F{i}"} for i in range(30)]).results]
-    result = prism.contacts.batch_delete(ids[:2] + [str(uuid.uuid4())])
+    result = prism.contacts.batch_delete([*ids[:2], str(uuid.uuid4())])
     assert [r.ok for r in result.results] == [True, True, False]
     assert prism.contacts.batch_delete_chunked(ids[2:]).summary.succeeded == 128
     assert prism.contacts.count() == 0

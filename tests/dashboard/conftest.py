@@ -1,5 +1,7 @@
 """Dashboard tests talk to a real sandbox over HTTP (live_server), never to mocks."""
 
+import io
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,7 +22,7 @@ def prism(sandbox, settings):
     settings.MICRO_TEAM_ID = sandbox.team_id
     settings.PRISM_MAX_RETRIES = 0
     cache.clear()
-    call_command("seed_demo", "--team", sandbox.team_id, "--size", "60", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--team", sandbox.team_id, "--size", "60", stdout=io.StringIO())
     yield sandbox
     chaos.configure()
     cache.clear()

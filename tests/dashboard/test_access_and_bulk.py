@@ -1,5 +1,6 @@
 """Permissions editor, directory and bulk actions, against the sandbox over HTTP."""
 
+import io
 import re
 import time
 import uuid
@@ -71,7 +72,9 @@ def test_only_admins_change_grants(client, prism):
 def test_bad_grant_input_is_a_message_and_changes_nothing(admin, prism):
     deal = make_deal(prism)
     response = admin.post(
-        f"/records/deal/{deal}/permissions/", {"team_level": "r", "kind": ["user", "user"], "who": [USER_A, USER_A], "level": ["r", "w"]}, follow=True
+        f"/records/deal/{deal}/permissions/",
+        {"team_level": "r", "kind": ["user", "user"], "who": [USER_A, USER_A], "level": ["r", "w"]},
+        follow=True,
     )
     assert "listed twice" in text(response)
     assert prism.request("GET", f"deal/{deal}/grant").json()["user_id"] == []
@@ -89,7 +92,9 @@ def test_bulk_set_stage_on_120_selected_deals(client, prism):
     confirm = editor.post("/records/deal/bulk/", {"action": "set", "scope": "selected", "ids": ids, "slug": "stage"})
     assert confirm.status_code == 200 and "120 selected deals" in text(confirm) and "chunks of 100" in text(confirm)
     done = editor.post(
-        "/records/deal/bulk/", {"action": "set", "scope": "selected", "ids": ids, "slug": "stage", "value": "won", "confirm": "1"}, follow=True
+        "/records/deal/bulk/",
+        {"action": "set", "scope": "selected", "ids": ids, "slug": "stage", "value": "won", "confirm": "1"},
+        follow=True,
     )
     assert "120 succeeded, 0 failed" in text(done)
     stages = {prism.request("GET", f"deal/{i}").json()["default"]["stage"] for i in ids}
@@ -137,7 +142,16 @@ def test_bulk_grant_on_many_records_has_a_result_per_record(admin, prism):
     ids = [make_deal(prism, f"G {i}") for i in range(3)]
     done = admin.post(
         "/records/deal/bulk/",
-        {"action": "grant", "scope": "selected", "ids": ids, "team_level": "r", "kind": ["user"], "who": [USER_A], "level": ["w"], "confirm": "1"},
+        {
+            "action": "grant",
+            "scope": "selected",
+            "ids": ids,
+            "team_level": "r",
+            "kind": ["user"],
+            "who": [USER_A],
+            "level": ["w"],
+            "confirm": "1",
+        },
         follow=True,
     )
     assert "3 succeeded, 0 failed" in text(done)
@@ -151,7 +165,7 @@ def worker_prism(worker_sandbox, settings):
     settings.MICRO_API_KEY = worker_sandbox.api_key
     settings.MICRO_TEAM_ID = worker_sandbox.team_id
     cache.clear()
-    call_command("seed_demo", "--team", worker_sandbox.team_id, "--size", "20", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--team", worker_sandbox.team_id, "--size", "20", stdout=io.StringIO())
     yield worker_sandbox
     cache.clear()
 

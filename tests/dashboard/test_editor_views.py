@@ -37,7 +37,9 @@ def edit_form(client, record_id, segment: str = "contact") -> dict:
     assert page.status_code == 200
     html = page.content.decode()
     data = {"state": re.search(r'name="state" value="([^"]+)"', html).group(1)}
-    for name, value in re.findall(r'<input type="(?:text|email|url|number|date|datetime-local|hidden)" name="([a-z_]+)" value="([^"]*)"', html):
+    for name, value in re.findall(
+        r'<input type="(?:text|email|url|number|date|datetime-local|hidden)" name="([a-z_]+)" value="([^"]*)"', html
+    ):
         data.setdefault(name, unescape(value))
     for name in re.findall(r'<select name="([a-z_]+)"', html):
         selected = re.search(rf'<select name="{name}"[^>]*>.*?<option value="([^"]*)" selected', html, re.S)
@@ -115,9 +117,7 @@ def test_a_conflict_is_shown_field_by_field_and_saves_what_was_chosen(editor_cli
     assert re.findall(r'data-conflict="([a-z_]+)"', html) == ["score"]  # exactly the conflicting field
     assert "First name" in text(conflict) and "will be kept" in text(conflict)
     state = re.search(r'name="state" value="([^"]+)"', html).group(1)
-    resolved = editor_client.post(
-        f"/records/contact/{record_id}/resolve/", {"state": state, "choice_score": choice, "edit-score": "61"}
-    )
+    resolved = editor_client.post(f"/records/contact/{record_id}/resolve/", {"state": state, "choice_score": choice, "edit-score": "61"})
     assert resolved.status_code == 302
     saved = api_record(prism, "contact", record_id)
     assert (saved["score"], saved["first_name"], saved["status"]) == (expected, "Ada L.", "customer")

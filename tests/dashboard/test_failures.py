@@ -78,7 +78,7 @@ def test_api_errors_are_sentences_and_the_page_recovers(viewer_client, status, s
     chaos.configure()
     recovered = viewer_client.get(LIST)
     assert recovered.status_code == 200
-    assert recovered.text.count('<tr>') > 10
+    assert recovered.text.count("<tr>") > 10
 
 
 def test_timeout_is_explained(viewer_client, settings):

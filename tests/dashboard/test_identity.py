@@ -232,7 +232,10 @@ def test_a_background_job_acts_with_the_key_of_the_person_who_started_it(worker_
     from dashboard.models import BulkJob
 
     marker = f"bg-{uuid.uuid4().hex[:6]}"
-    open_ids = [worker_prism.request("POST", "deal", json={"default": {"name": f"{marker} {i}", "stage": "prospect"}}).json()["id"] for i in range(3)]
+    open_ids = [
+        worker_prism.request("POST", "deal", json={"default": {"name": f"{marker} {i}", "stage": "prospect"}}).json()["id"]
+        for i in range(3)
+    ]
     hidden = worker_prism.request("POST", "deal", json={"default": {"name": f"{marker} board", "stage": "prospect"}}).json()["id"]
     worker_prism.request("PUT", f"deal/{hidden}/grant", json={"team_id": {}, "user_id": [{ANA: "a"}], "team_group_id": []})
     ben = signed_in("ben", Role.EDITOR, worker_prism.make_key(user_id=BEN), BEN)

@@ -51,7 +51,13 @@ def mapping_data(run: ImportRun, action: str = "import", **changes) -> dict:
 
 
 def contacts_with(prism, slug: str, value: str) -> list[dict]:
-    body = {"query": {"select": ["first_name", "email", "score", "is_vip", "status", "tags", "birthday"], "filter": [{slug: {"=": value}}], "limit": 50}}
+    body = {
+        "query": {
+            "select": ["first_name", "email", "score", "is_vip", "status", "tags", "birthday"],
+            "filter": [{slug: {"=": value}}],
+            "limit": 50,
+        }
+    }
     response = prism.request("POST", "contact/query", json=body)
     assert response.status_code == 200, response.text
     return response.json()["data"]
@@ -71,8 +77,14 @@ def test_small_import_end_to_end(editor_client, prism):
     run = start_run(editor_client, body)
     assert (run.filename, run.row_count, run.status) == ("people.csv", 4, "draft")
     assert run.mapping == {
-        "First Name": "first_name", "E-mail": "email", "Score": "score", "VIP": "is_vip", "Status": "status",
-        "Tags": "tags", "Birthday": "birthday", "organization": "organization",
+        "First Name": "first_name",
+        "E-mail": "email",
+        "Score": "score",
+        "VIP": "is_vip",
+        "Status": "status",
+        "Tags": "tags",
+        "Birthday": "birthday",
+        "organization": "organization",
     }
 
     page = text(editor_client.get(f"/imports/{run.pk}/"))
@@ -164,7 +176,9 @@ def login_as_viewer(client):
 def test_read_only_types_and_other_peoples_runs_are_404(editor_client, prism, django_user_model):
     assert editor_client.get("/import/event/").status_code == 404
     assert "Import CSV" not in text(editor_client.get("/records/event/"))
-    other = ImportRun.objects.create(user=django_user_model.objects.create_user("other"), object_type="contact", csv_text="a\nb\n", headers=["a"])
+    other = ImportRun.objects.create(
+        user=django_user_model.objects.create_user("other"), object_type="contact", csv_text="a\nb\n", headers=["a"]
+    )
     assert editor_client.get(f"/imports/{other.pk}/").status_code == 404
     assert editor_client.get(f"/imports/{other.pk}/failed.csv").status_code == 404
 
@@ -280,7 +294,9 @@ def test_a_large_import_goes_in_chunks_as_api_jobs_and_the_page_polls_them(edito
     assert response.status_code == 302
     run.refresh_from_db()
     assert run.status == "running" and len(run.job_ids) == 2  # 299 rows sent: 150 + 149
-    assert run.results[99] == csv_import.failed("score: “not-a-number” is not a number (write it like 1234.5, without thousands separators).")
+    assert run.results[99] == csv_import.failed(
+        "score: “not-a-number” is not a number (write it like 1234.5, without thousands separators)."
+    )
 
     page = text(editor_client.get(f"/imports/{run.pk}/"))
     assert 'hx-trigger="every 1s"' in page and 'id="import-progress-bar" max="300"' in page
@@ -310,8 +326,15 @@ def test_a_large_import_goes_in_chunks_as_api_jobs_and_the_page_polls_them(edito
 def running_run(user, job_id: str) -> ImportRun:
     """A run waiting for one API job (as start() leaves it), without sending anything."""
     return ImportRun.objects.create(
-        user=user, object_type="contact", filename="late.csv", csv_text="first_name\nA\nB\n", headers=["first_name"],
-        row_count=2, mapping={"first_name": "first_name"}, status="running", job_ids=[job_id],
+        user=user,
+        object_type="contact",
+        filename="late.csv",
+        csv_text="first_name\nA\nB\n",
+        headers=["first_name"],
+        row_count=2,
+        mapping={"first_name": "first_name"},
+        status="running",
+        job_ids=[job_id],
         results=[{"status": "pending", "job": 0}, {"status": "pending", "job": 0}],
     )
 
@@ -331,7 +354,7 @@ def test_polling_through_an_api_outage_keeps_polling_and_says_so(editor_client, 
 def test_a_job_the_api_no_longer_knows_ends_the_run_with_its_rows_failed(editor_client, prism, django_user_model):
     run = running_run(django_user_model.objects.get(username="editor"), str(uuid.uuid4()))
     fragment = text(editor_client.get(f"/imports/{run.pk}/progress/", headers=HX))
-    assert "The import stopped" in fragment and 'hx-trigger' not in fragment
+    assert "The import stopped" in fragment and "hx-trigger" not in fragment
     assert "no longer knows this import's job" in fragment
     run.refresh_from_db()
     assert run.status == "failed" and [r["status"] for r in run.results] == ["failed", "failed"]

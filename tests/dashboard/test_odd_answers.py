@@ -188,9 +188,7 @@ def delete_and_undo(client, stub) -> Seen:
     detail = client.get(f"/records/contact/{C3}/")
     body = look(seen, detail)
     etag = re.search(r'name="etag" value="([^"]*)"', body)
-    deleted = client.post(
-        f"/records/contact/{C3}/delete/", {"etag": etag.group(1) if etag else "", "label": "Alan"}, follow=True
-    )
+    deleted = client.post(f"/records/contact/{C3}/delete/", {"etag": etag.group(1) if etag else "", "label": "Alan"}, follow=True)
     look(seen, deleted)
     look(seen, client.post(f"/records/contact/{C3}/restore/", follow=True))
     return seen
@@ -223,27 +221,17 @@ SLOW = "The Prism API took too long to answer. Try again in a moment."
 # What the person is told, per odd answer and surface (every surface also passes the
 # checks in the test: no 500, bounded time and requests, nothing written twice).
 TOLD = {
-    ("same_cursor", "pages"): [
-        "The Prism API sent the same page again instead of the next one, so there is no next page to show."
-    ],
+    ("same_cursor", "pages"): ["The Prism API sent the same page again instead of the next one, so there is no next page to show."],
     ("same_cursor", "export"): [f'"# Export stopped after 3 rows: {SAME_PAGE}"'],
     ("same_cursor", "bulk_all_matching"): [f"It stopped early: {SAME_PAGE}"],
-    ("repeated_page", "pages"): [
-        "The Prism API sent the same page again instead of the next one, so there is no next page to show."
-    ],
+    ("repeated_page", "pages"): ["The Prism API sent the same page again instead of the next one, so there is no next page to show."],
     ("repeated_page", "export"): [f'"# Export stopped after 3 rows: {SAME_PAGE}"'],
     ("repeated_page", "bulk_all_matching"): [f"It stopped early: {SAME_PAGE}"],
-    ("more_but_empty", "pages"): [
-        "The Prism API said more records follow but did not send them, so there is no next page to show."
-    ],
+    ("more_but_empty", "pages"): ["The Prism API said more records follow but did not send them, so there is no next page to show."],
     ("more_but_empty", "export"): [f'"# Export stopped after 0 rows: {NOT_SENT}"'],
     ("more_but_empty", "bulk_all_matching"): [f"It stopped early: {NOT_SENT}"],
-    ("total_zero", "pages"): [
-        "The Prism API counted 0 records in all but sent 3 records here, so that total may be wrong."
-    ],
-    ("total_too_high", "pages"): [
-        "The Prism API counted 5,003 records in all but sent 3 records here, so that total may be wrong."
-    ],
+    ("total_zero", "pages"): ["The Prism API counted 0 records in all but sent 3 records here, so that total may be wrong."],
+    ("total_too_high", "pages"): ["The Prism API counted 5,003 records in all but sent 3 records here, so that total may be wrong."],
     ("odd_values", "pages"): [
         '{"given": {"latin": "Ada"}}',
         "Other values",
@@ -255,9 +243,7 @@ TOLD = {
     ("odd_values", "edit"): ["The Prism API sent this value in a shape this field cannot show", "Saved."],
     ("no_etag", "edit"): ["The Prism API sent no version (ETag) for this record", "Saved."],
     ("bare_412", "edit"): ["The Prism API refused the save as a conflicting change but showed no change to the record"],
-    ("bare_412", "delete_and_undo"): [
-        "The Prism API refused the delete as a conflicting change, so it was not deleted"
-    ],
+    ("bare_412", "delete_and_undo"): ["The Prism API refused the delete as a conflicting change, so it was not deleted"],
     ("no_etag", "delete_and_undo"): ["Moved “Alan” to the trash.", "Restored “Alan”."],
     ("slow_writes_just_over_timeout", "create"): [SLOW],
     ("slow_just_under_timeout", "edit"): ["Saved."],
@@ -285,7 +271,7 @@ def test_every_surface_holds_against_each_odd_answer(editor, stub, odd, surface)
     assert len(applied) == len(set(applied)), f"written twice: {applied}"
     for sentence in TOLD.get((odd, surface), []):
         assert sentence in seen.all, sentence
-    for status, body in zip(seen.statuses, seen.texts):
+    for status, body in zip(seen.statuses, seen.texts, strict=False):
         if status == 503:
             assert "The Prism API" in body  # an outage page always says what happened
 
@@ -309,9 +295,7 @@ def test_an_api_that_never_ends_is_cut_at_the_export_and_bulk_bounds(editor, stu
 
     def endless(call, m):  # always a new page and a new cursor: the walk only ever ends at a bound
         n = next(fresh)
-        return stubs.Answer(
-            200, {"data": [{"id": f"row-{n}", "properties": {}}], "has_more": True, "next_cursor": f"c{n}"}
-        )
+        return stubs.Answer(200, {"data": [{"id": f"row-{n}", "properties": {}}], "has_more": True, "next_cursor": f"c{n}"})
 
     stub.on("POST", "contact/query", endless)
     monkeypatch.setattr("dashboard.exporting.MAX_PAGES", 5)
@@ -374,9 +358,7 @@ def test_editing_a_record_with_odd_values_changes_only_what_was_changed(editor, 
     (patch,) = stub.calls_to("PATCH", f"contact/{C1}")
     assert patch.body == {"default": {"score": 91}}  # "90" as a string is 90: only the change is sent
     kept = stub.store.records["contact"][C1]["default"]
-    assert {k: kept[k] for k in stubs.ODD_VALUES if k != "score"} == {
-        k: v for k, v in stubs.ODD_VALUES.items() if k != "score"
-    }
+    assert {k: kept[k] for k in stubs.ODD_VALUES if k != "score"} == {k: v for k, v in stubs.ODD_VALUES.items() if k != "score"}
 
 
 def test_saving_again_after_a_lost_answer_writes_once(editor, stub):

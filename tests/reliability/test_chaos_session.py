@@ -147,12 +147,14 @@ def test_a_session_under_chaos_loses_nothing_and_duplicates_nothing(session):
     script = random.Random(SEED)
     # Records to work on, made before the chaos starts.
     targets = [
-        api_write(sandbox, "POST", "contact", {"default": {"first_name": f"Target {i}", "last_name": marker, "title": "start", "score": 0}})["id"]
+        api_write(
+            sandbox, "POST", "contact", {"default": {"first_name": f"Target {i}", "last_name": marker, "title": "start", "score": 0}}
+        )["id"]
         for i in range(6)
     ]
-    saved_title = {t: "start" for t in targets}  # what the person was last told was saved
-    saved_score = {t: 0 for t in targets}
-    their_notes = {t: None for t in targets}  # the other writer's values
+    saved_title = dict.fromkeys(targets, "start")  # what the person was last told was saved
+    saved_score = dict.fromkeys(targets, 0)
+    their_notes = dict.fromkeys(targets)  # the other writer's values
     created: list[str] = []  # names the person created (form) or imported (wizard)
     told = {"edit": 0, "bulk": 0, "create": 0, "import": 0}
 
@@ -227,7 +229,15 @@ def test_a_session_under_chaos_loses_nothing_and_duplicates_nothing(session):
     def bulk(step: int, *, burst: bool = False) -> None:
         chosen = script.sample(targets, script.randint(2, 4))
         value = script.randint(1, 999)
-        data = {"action": "set", "scope": "selected", "ids": chosen, "slug": "score", "value": str(value), "confirm": "1", "query_string": ""}
+        data = {
+            "action": "set",
+            "scope": "selected",
+            "ids": chosen,
+            "slug": "score",
+            "value": str(value),
+            "confirm": "1",
+            "query_string": "",
+        }
         if burst:
             chaos.configure(drop_rate=1.0)
 
@@ -255,7 +265,9 @@ def test_a_session_under_chaos_loses_nothing_and_duplicates_nothing(session):
 
     def create(step: int, *, burst: bool = False) -> None:
         name = f"Created {step}"
-        form_page = person.until_done("open the create form", lambda: (lambda r: r[0] if r[1] else None)(person.get("/records/contact/new/")))
+        form_page = person.until_done(
+            "open the create form", lambda: (lambda r: r[0] if r[1] else None)(person.get("/records/contact/new/"))
+        )
         data = {"first_name": name, "last_name": marker}
         if form_page.context.get("state"):
             data["state"] = form_page.context["state"]
@@ -273,7 +285,9 @@ def test_a_session_under_chaos_loses_nothing_and_duplicates_nothing(session):
                 if response.context.get("state"):
                     data["state"] = response.context["state"]
                 return None
-            assert response.status_code == 302 and re.fullmatch(r"/records/contact/[0-9a-f-]{36}/", response["Location"]), page_text(response)[:2000]
+            assert response.status_code == 302 and re.fullmatch(r"/records/contact/[0-9a-f-]{36}/", response["Location"]), page_text(
+                response
+            )[:2000]
             return response
 
         person.until_done("create", submit)

@@ -29,6 +29,8 @@ from .conftest import login
 
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+
 SEGMENTS = ["contact", "organization", "deal", "event", "action", "document", "identity"]
 SENTENCE = re.compile(r"The Prism API (had a problem answering|is busy|cannot be reached|took too long|refused the request|does not allow)")
 
@@ -38,20 +40,114 @@ no_surrogates = st.characters(blacklist_categories=("Cs",))
 texts = st.text(no_surrogates, max_size=30)
 weird = st.sampled_from(
     [
-        "", " ", "-", "--score", "-id", "id", ",", ",,", "score,-score", "organization.name", "organization.name.x",
-        "a.b.c.d", "__proto__", "<script>alert(1)</script>", "{{ x }}", "{% debug %}", "\x00", "\x7f", "\u202e",
-        "\ufeff", "０", "١", "9" * 5000, "-1", "1e309", "NaN", "inf", "-inf", "true", "false", "on", "or", "OR",
-        "2025-02-30", "2025-01-01T25:00", "0000-00-00", str(uuid.uuid4()), "x" * 20_000, "%", "%zz", "é" * 300,
-        "lead", "customer", "vip", "=", "!=", "between", "in", "not_in", "contains", "is_null", "exists", "<", ">=",
+        "",
+        " ",
+        "-",
+        "--score",
+        "-id",
+        "id",
+        ",",
+        ",,",
+        "score,-score",
+        "organization.name",
+        "organization.name.x",
+        "a.b.c.d",
+        "__proto__",
+        "<script>alert(1)</script>",
+        "{{ x }}",
+        "{% debug %}",
+        "\x00",
+        "\x7f",
+        "\u202e",
+        "\ufeff",
+        "０",
+        "١",
+        "9" * 5000,
+        "-1",
+        "1e309",
+        "NaN",
+        "inf",
+        "-inf",
+        "true",
+        "false",
+        "on",
+        "or",
+        "OR",
+        "2025-02-30",
+        "2025-01-01T25:00",
+        "0000-00-00",
+        str(uuid.uuid4()),
+        "x" * 20_000,
+        "%",
+        "%zz",
+        "é" * 300,
+        "lead",
+        "customer",
+        "vip",
+        "=",
+        "!=",
+        "between",
+        "in",
+        "not_in",
+        "contains",
+        "is_null",
+        "exists",
+        "<",
+        ">=",
     ]
 )
 values = texts | weird
-slugs = st.sampled_from(
-    ["first_name", "last_name", "email", "status", "tags", "score", "is_vip", "birthday", "organization", "notes",
-     "created_at", "updated_at", "deleted_at", "name", "stage", "amount", "close_date", "industry", "id", "nope"]
-) | values
-ops = st.sampled_from(["=", "!=", "<", ">", "<=", ">=", "between", "in", "not_in", "contains", "not_contains",
-                       "begins_with", "ends_with", "exists", "not_exists", "is_null", "is_not_null"]) | values
+slugs = (
+    st.sampled_from(
+        [
+            "first_name",
+            "last_name",
+            "email",
+            "status",
+            "tags",
+            "score",
+            "is_vip",
+            "birthday",
+            "organization",
+            "notes",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "name",
+            "stage",
+            "amount",
+            "close_date",
+            "industry",
+            "id",
+            "nope",
+        ]
+    )
+    | values
+)
+ops = (
+    st.sampled_from(
+        [
+            "=",
+            "!=",
+            "<",
+            ">",
+            "<=",
+            ">=",
+            "between",
+            "in",
+            "not_in",
+            "contains",
+            "not_contains",
+            "begins_with",
+            "ends_with",
+            "exists",
+            "not_exists",
+            "is_null",
+            "is_not_null",
+        ]
+    )
+    | values
+)
 indexes = st.sampled_from(["0", "1", "2", "9", "10", "11", "9999", "10000", "00", "01", "-1", "", "x", "١", "²", " 1"])
 
 
@@ -69,7 +165,9 @@ def row_params(draw) -> list[tuple[str, str]]:
 
 other_params = st.lists(
     st.tuples(
-        st.sampled_from(["cols", "col", "sort", "size", "q", "join", "trash", "cursor", "trail", "ids", "total", "view", "select", "page", "i"]),
+        st.sampled_from(
+            ["cols", "col", "sort", "size", "q", "join", "trash", "cursor", "trail", "ids", "total", "view", "select", "page", "i"]
+        ),
         values | st.lists(slugs, max_size=4).map(",".join) | st.lists(st.uuids().map(str), max_size=3).map(",".join),
     ),
     max_size=6,
@@ -77,8 +175,35 @@ other_params = st.lists(
 list_params = st.tuples(row_params(), other_params).map(lambda t: t[0] + t[1])
 # Query strings as bytes on the wire: bad percent-escapes and invalid UTF-8 too.
 raw_queries = st.lists(
-    st.sampled_from(["f0=", "o0=", "v0=", "cols=", "sort=", "size=", "cursor=", "q=", "ids=", "&", "=", "%", "%zz", "%ff%fe", "%00",
-                     "%E2%80%AE", "+", "score", "between", "first_name", "%2C", ";", "#", "f%30=", "v0=%C0%AF"]),
+    st.sampled_from(
+        [
+            "f0=",
+            "o0=",
+            "v0=",
+            "cols=",
+            "sort=",
+            "size=",
+            "cursor=",
+            "q=",
+            "ids=",
+            "&",
+            "=",
+            "%",
+            "%zz",
+            "%ff%fe",
+            "%00",
+            "%E2%80%AE",
+            "+",
+            "score",
+            "between",
+            "first_name",
+            "%2C",
+            ";",
+            "#",
+            "f%30=",
+            "v0=%C0%AF",
+        ]
+    ),
     max_size=12,
 ).map("".join)
 
@@ -221,7 +346,11 @@ record_ids = st.uuids().map(str) | values.filter(lambda v: len(v) < 200 and "/" 
 
 
 @fuzz(150)
-@given(record_id=record_ids, page=st.sampled_from(["", "edit/", "history/", "permissions/"]), segment=st.sampled_from(["contact", "deal", "event"]))
+@given(
+    record_id=record_ids,
+    page=st.sampled_from(["", "edit/", "history/", "permissions/"]),
+    segment=st.sampled_from(["contact", "deal", "event"]),
+)
 def test_record_pages_never_fail(viewer, record_id, page, segment):
     start = len(chaos.request_log())
     response = viewer.get(f"/records/{segment}/{quote(record_id, safe='')}/{page}")
@@ -281,32 +410,63 @@ from ..sandbox.test_fuzz import assert_contract, encode, json_values, valid_cont
 
 api_slugs = slugs.filter(lambda s: len(s) < 100)
 patch_items = st.fixed_dictionaries(
-    {}, optional={"id": st.uuids().map(str) | json_values, "default": valid_contact | st.dictionaries(api_slugs, json_values, max_size=3) | json_values, "list": json_values}
+    {},
+    optional={
+        "id": st.uuids().map(str) | json_values,
+        "default": valid_contact | st.dictionaries(api_slugs, json_values, max_size=3) | json_values,
+        "list": json_values,
+    },
 )
 batch_update_bodies = st.fixed_dictionaries({}, optional={"items": st.lists(patch_items, max_size=4) | json_values}) | json_values
-batch_delete_bodies = st.fixed_dictionaries({}, optional={"ids": st.lists(st.uuids().map(str) | json_values, max_size=4) | json_values}) | json_values
-import_bodies = st.fixed_dictionaries(
-    {},
-    optional={
-        "objects": st.lists(st.fixed_dictionaries({}, optional={"default": valid_contact | json_values, "list": json_values}) | json_values, max_size=4) | json_values,
-        "options": st.fixed_dictionaries({}, optional={"dedupe_by": api_slugs | json_values, "caseInsensitive": st.booleans() | json_values, "list_id": st.uuids().map(str) | json_values}) | json_values,
-    },
-) | json_values
+batch_delete_bodies = (
+    st.fixed_dictionaries({}, optional={"ids": st.lists(st.uuids().map(str) | json_values, max_size=4) | json_values}) | json_values
+)
+import_bodies = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "objects": st.lists(
+                st.fixed_dictionaries({}, optional={"default": valid_contact | json_values, "list": json_values}) | json_values, max_size=4
+            )
+            | json_values,
+            "options": st.fixed_dictionaries(
+                {},
+                optional={
+                    "dedupe_by": api_slugs | json_values,
+                    "caseInsensitive": st.booleans() | json_values,
+                    "list_id": st.uuids().map(str) | json_values,
+                },
+            )
+            | json_values,
+        },
+    )
+    | json_values
+)
 levels = st.sampled_from(["r", "w", "a", "x", ""]) | json_values
-grant_bodies = st.fixed_dictionaries(
-    {},
-    optional={
-        "team_id": st.dictionaries(st.uuids().map(str) | st.text(max_size=5), levels, max_size=2) | json_values,
-        "user_id": st.lists(st.fixed_dictionaries({"id": st.uuids().map(str) | json_values, "level": levels}) | json_values, max_size=3) | json_values,
-        "team_group_id": st.lists(st.fixed_dictionaries({"id": st.uuids().map(str) | json_values, "level": levels}) | json_values, max_size=3) | json_values,
-    },
-) | json_values
+grant_bodies = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "team_id": st.dictionaries(st.uuids().map(str) | st.text(max_size=5), levels, max_size=2) | json_values,
+            "user_id": st.lists(st.fixed_dictionaries({"id": st.uuids().map(str) | json_values, "level": levels}) | json_values, max_size=3)
+            | json_values,
+            "team_group_id": st.lists(
+                st.fixed_dictionaries({"id": st.uuids().map(str) | json_values, "level": levels}) | json_values, max_size=3
+            )
+            | json_values,
+        },
+    )
+    | json_values
+)
 header_values = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=300)
 
 
 @pytest.fixture
 def api(sandbox):
-    rows = [sandbox.request("POST", t, json={"default": d}).json() for t, d in [("contact", {"first_name": "Fuzz"}), ("deal", {"name": "Fuzz deal"})]]
+    rows = [
+        sandbox.request("POST", t, json={"default": d}).json()
+        for t, d in [("contact", {"first_name": "Fuzz"}), ("deal", {"name": "Fuzz deal"})]
+    ]
     return sandbox, {r["id"] for r in rows}, rows
 
 
@@ -328,9 +488,14 @@ def test_batch_and_import_bodies_never_break_the_contract(api, which, update, de
 
 
 @fuzz(250)
-@given(body=grant_bodies, method=st.sampled_from(["GET", "PUT"]), segment=st.sampled_from(["deal", "event", "contact"]), record=st.sampled_from(["own", "other"]) | st.uuids().map(str) | st.text(max_size=10))
+@given(
+    body=grant_bodies,
+    method=st.sampled_from(["GET", "PUT"]),
+    segment=st.sampled_from(["deal", "event", "contact"]),
+    record=st.sampled_from(["own", "other"]) | st.uuids().map(str) | st.text(max_size=10),
+)
 def test_grant_bodies_never_break_the_contract(api, body, method, segment, record):
-    sandbox, ids, rows = api
+    sandbox, _ids, rows = api
     record_id = {"own": rows[1]["id"], "other": rows[0]["id"]}.get(record, record)
     path = f"{segment}/{quote(str(record_id), safe='')}/grant"
     response = sandbox.request(method, path, data=encode(body) if method == "PUT" else None, headers={"Content-Type": "application/json"})
@@ -347,7 +512,11 @@ def test_grant_bodies_never_break_the_contract(api, body, method, segment, recor
 )
 def test_write_headers_never_break_the_contract(api, method, if_match, key, body, tail):
     sandbox, _, rows = api
-    headers = {"Content-Type": "application/json", **({"If-Match": if_match} if if_match is not None else {}), **({"Idempotency-Key": key} if key is not None else {})}
+    headers = {
+        "Content-Type": "application/json",
+        **({"If-Match": if_match} if if_match is not None else {}),
+        **({"Idempotency-Key": key} if key is not None else {}),
+    }
     path = f"contact/{rows[0]['id']}{tail}"
     try:
         response = sandbox.request(method, path, data=encode(body) if body is not None else None, headers=headers)
@@ -357,8 +526,13 @@ def test_write_headers_never_break_the_contract(api, method, if_match, key, body
 
 
 @fuzz(200)
-@given(params=st.lists(st.tuples(st.sampled_from(["list_id", "deleted", "include_total", "select", "limit", "cursor", "x"]), st.text(max_size=20)), max_size=4),
-       path=st.sampled_from(["contact/count", "properties", "contact/properties", "deal/count", "imports/" + str(uuid.uuid4()), "imports/x"]))
+@given(
+    params=st.lists(
+        st.tuples(st.sampled_from(["list_id", "deleted", "include_total", "select", "limit", "cursor", "x"]), st.text(max_size=20)),
+        max_size=4,
+    ),
+    path=st.sampled_from(["contact/count", "properties", "contact/properties", "deal/count", "imports/" + str(uuid.uuid4()), "imports/x"]),
+)
 def test_read_parameters_never_break_the_contract(api, params, path):
     sandbox, _, _ = api
     response = sandbox.request("GET", path, params=params)

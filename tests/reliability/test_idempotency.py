@@ -130,7 +130,12 @@ class SandboxProcess:
         self.process: subprocess.Popen | None = None
         done = subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=180, check=False,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
 
@@ -139,7 +144,10 @@ class SandboxProcess:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 60
         while True:  # ready when the API answers (the first call provisions the team and key)

@@ -72,4 +72,4 @@ def test_starting_an_import_again_after_lost_answers_imports_once(editor, prism)
     results = unescape(editor.get(run_url).content.decode())
     assert "Import finished" in results and 'data-count="created">1<' in results
     (record,) = named(prism, name)
-    assert f'/records/contact/{record["id"]}/' in results
+    assert f"/records/contact/{record['id']}/" in results

@@ -59,9 +59,7 @@ def test_added_latency_is_measurable_and_changes_while_running(sandbox):
     assert min(timed(sandbox)[0] for _ in range(3)) < 0.3
 
 
-@pytest.mark.parametrize(
-    ("status", "code"), [(500, "internal_error"), (503, "service_unavailable"), (429, "rate_limited")]
-)
+@pytest.mark.parametrize(("status", "code"), [(500, "internal_error"), (503, "service_unavailable"), (429, "rate_limited")])
 def test_an_error_rate_of_one_answers_the_chosen_status_before_doing_anything(sandbox, status, code):
     chaos.configure(error_rate=1, error_status=status, retry_after=7)
     read = sandbox.request("GET", "contact/count")
@@ -159,9 +157,7 @@ def test_faults_are_visible_to_a_raw_client_and_the_data_survives(sandbox):
         for _attempt in range(50):  # retried with the same Idempotency-Key until it answers
             try:
                 t0 = time.perf_counter()
-                response = sandbox.request(
-                    "POST", "contact", headers={"Idempotency-Key": key}, json={"default": {"first_name": wanted}}
-                )
+                response = sandbox.request("POST", "contact", headers={"Idempotency-Key": key}, json={"default": {"first_name": wanted}})
             except BROKEN:
                 seen["broken"] += 1
                 continue

@@ -85,7 +85,9 @@ def test_if_match_list_and_weak_tags_match_the_current_revision(sandbox):
     rid, tag = created.json()["id"], created.headers["ETag"]
     listed = sandbox.request("PATCH", f"contact/{rid}", json={"default": {"first_name": "B"}}, headers={"If-Match": f'"999", {tag}'})
     assert listed.status_code == 200
-    weak = sandbox.request("PATCH", f"contact/{rid}", json={"default": {"first_name": "C"}}, headers={"If-Match": f"W/{listed.headers['ETag']}"})
+    weak = sandbox.request(
+        "PATCH", f"contact/{rid}", json={"default": {"first_name": "C"}}, headers={"If-Match": f"W/{listed.headers['ETag']}"}
+    )
     assert weak.status_code == 200
     assert_error(sandbox.request("PATCH", f"contact/{rid}", json={"default": {}}, headers={"If-Match": "garbage"}), 412)
 

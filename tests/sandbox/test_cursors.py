@@ -47,9 +47,14 @@ SORT_CASES = {
     "status": ["lead", "customer", None, "lead", "churned", "customer", None, "lead"],
     "tags": [["vip"], None, ["partner", "vip"], ["vip"], None, ["newsletter"], ["vip"], None],
     "organization": [
-        "3f1e0c7a-0000-4000-8000-000000000002", None, "3f1e0c7a-0000-4000-8000-000000000001",
-        "3f1e0c7a-0000-4000-8000-000000000002", "ffffffff-0000-4000-8000-000000000000", None,
-        "00000000-0000-4000-8000-000000000009", "3f1e0c7a-0000-4000-8000-000000000001",
+        "3f1e0c7a-0000-4000-8000-000000000002",
+        None,
+        "3f1e0c7a-0000-4000-8000-000000000001",
+        "3f1e0c7a-0000-4000-8000-000000000002",
+        "ffffffff-0000-4000-8000-000000000000",
+        None,
+        "00000000-0000-4000-8000-000000000009",
+        "3f1e0c7a-0000-4000-8000-000000000001",
     ],
 }
 
@@ -78,9 +83,7 @@ def test_paging_matches_one_big_page_for_every_sort_kind(sandbox, slug, directio
     ],
 )
 def test_multi_key_sorts_page_without_gaps_or_repeats(sandbox, sort):
-    rows = [
-        {k: SORT_CASES[k][i] for k in SORT_CASES if SORT_CASES[k][i] is not None} for i in range(8)
-    ] * 3
+    rows = [{k: SORT_CASES[k][i] for k in SORT_CASES if SORT_CASES[k][i] is not None} for i in range(8)] * 3
     seed(sandbox, "contact", rows)
     body = {"sort": sort}
     expected = ids_of(query(sandbox, "contact", {**body, "limit": 50}))

@@ -88,9 +88,7 @@ def test_sandbox_key_demo_mints_a_member_key_per_demo_person(sandbox):
     def sees(username: str) -> tuple[int, bool, bool, int]:
         key = keys[username]
         get = sandbox.request("GET", f"deal/{board_only}", key=key).status_code
-        by_query = sandbox.request(
-            "POST", "deal/query", key=key, json={"query": {"filter": [{"name": {"=": demo.BOARD_ONLY_DEAL}}]}}
-        )
+        by_query = sandbox.request("POST", "deal/query", key=key, json={"query": {"filter": [{"name": {"=": demo.BOARD_ONLY_DEAL}}]}})
         in_query = [row["id"] for row in by_query.json()["data"]] == [board_only]
         in_pipeline = sandbox.request("GET", f"deal/{pipeline}", key=key).status_code == 200
         return get, in_query, in_pipeline, sandbox.request("GET", "deal/count", key=key).json()["total"]

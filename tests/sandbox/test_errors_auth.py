@@ -109,7 +109,10 @@ def test_unknown_routes_outside_the_team_prefix_are_404_json(sandbox, method):
     assert_error(response, 404, "not_found")
 
 
-@pytest.mark.parametrize(("method", "path"), [("PUT", "contact"), ("DELETE", "contact"), ("GET", "contact/query"), ("POST", "contact/count"), ("POST", "properties")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", "contact"), ("DELETE", "contact"), ("GET", "contact/query"), ("POST", "contact/count"), ("POST", "properties")],
+)
 def test_wrong_method_is_405_json_with_allow(sandbox, method, path):
     response = sandbox.request(method, path, json={})
     assert_error(response, 405, "method_not_allowed")
@@ -240,9 +243,7 @@ def test_sandbox_key_command_prints_a_working_key(sandbox):
 def test_sandbox_key_command_for_a_member_of_a_new_team(sandbox):
     team, user, group = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     out = io.StringIO()
-    call_command(
-        "sandbox_key", "--team", str(team), "--role", "member", "--user-id", str(user), "--group-id", str(group), stdout=out
-    )
+    call_command("sandbox_key", "--team", str(team), "--role", "member", "--user-id", str(user), "--group-id", str(group), stdout=out)
     raw = out.getvalue().strip()
     key = ApiKey.objects.get(key_hash=hashlib.sha256(raw.encode()).hexdigest())
     assert (key.team_id, key.role, key.user_id, key.group_ids) == (team, "member", user, [str(group)])

@@ -64,9 +64,7 @@ def test_a_dot_select_expands_a_hidden_target_as_a_missing_one(sandbox):
     w = world(sandbox)
 
     def expanded(action_id: str, key: str) -> dict:
-        response = sandbox.request(
-            "GET", f"action/{action_id}", key=key, params={"select": "title,deal.name,deal.amount"}
-        )
+        response = sandbox.request("GET", f"action/{action_id}", key=key, params={"select": "title,deal.name,deal.amount"})
         assert response.status_code == 200, response.text
         return response.json()["default"]["deal"]
 
@@ -137,9 +135,7 @@ def test_writing_a_reference_to_a_hidden_record_answers_as_for_a_missing_id(sand
         )
         assert imported.status_code == 200, imported.text
         out.append(imported.json()["results"])
-        batch = sandbox.request(
-            "POST", "action/batch/update", key=w.outsider, json={"items": [{"id": mine, "default": {"deal": deal_id}}]}
-        )
+        batch = sandbox.request("POST", "action/batch/update", key=w.outsider, json={"items": [{"id": mine, "default": {"deal": deal_id}}]})
         assert batch.status_code == 200, batch.text
         out.append(batch.json())
         return out
@@ -150,9 +146,7 @@ def test_writing_a_reference_to_a_hidden_record_answers_as_for_a_missing_id(sand
     assert to_missing[-2][0]["error"]["code"] == "validation_error"
     assert to_missing[-1]["summary"]["failed"] == 1
     # nothing the outsider wrote points at the hidden deal
-    assert set(Record.objects.filter(properties__deal=w.hidden).values_list("id", flat=True)) == {
-        uuid.UUID(w.to_hidden)
-    }
+    assert set(Record.objects.filter(properties__deal=w.hidden).values_list("id", flat=True)) == {uuid.UUID(w.to_hidden)}
     # a key that can read the deal may point at it
     made = sandbox.request("POST", "action", key=w.owner, json={"default": {"title": "Owner's", "deal": w.hidden}})
     assert made.status_code == 201, made.text
@@ -206,9 +200,7 @@ def test_import_dedupe_matches_only_records_the_key_can_read(sandbox, task_worke
     rows[50] = {"default": {"name": "Hidden job twin", "amount": 9}}
     hidden_job_twin = create(sandbox, "deal", name="Hidden job twin")["id"]
     sandbox.request("PUT", f"deal/{hidden_job_twin}/grant", json={"user_id": [{w.owner_user: "a"}]})
-    started = sandbox.request(
-        "POST", "deal/import", key=w.outsider, json={"objects": rows, "options": {"dedupe_by": "name"}}
-    )
+    started = sandbox.request("POST", "deal/import", key=w.outsider, json={"objects": rows, "options": {"dedupe_by": "name"}})
     assert started.status_code == 202, started.text
     done = poll(sandbox, started.json()["job_id"], w.outsider)
     assert done["status"] == "complete" and done["failed"] == 0
@@ -266,14 +258,10 @@ def test_counts_and_totals_count_only_readable_records(sandbox):
     def totals(key: str) -> tuple[int, int, int, int]:
         count = sandbox.request("GET", "deal/count", key=key).json()["total"]
         listed = sandbox.request("GET", "deal", key=key, params={"include_total": "true", "limit": 1}).json()
-        queried = sandbox.request(
-            "POST", "deal/query", key=key, json={"query": {"limit": 1}, "include_total": True}
-        ).json()
+        queried = sandbox.request("POST", "deal/query", key=key, json={"query": {"limit": 1}, "include_total": True}).json()
         # a filter the hidden deal matches too
         matching = {"limit": 1, "filter": [{"name": {"in": ["Secret", "Open 0"]}}]}
-        filtered = sandbox.request(
-            "POST", "deal/query", key=key, json={"query": matching, "include_total": True}
-        ).json()
+        filtered = sandbox.request("POST", "deal/query", key=key, json={"query": matching, "include_total": True}).json()
         assert len(listed["data"]) == len(queried["data"]) == 1
         return count, listed["total"], queried["total"], filtered["total"]
 

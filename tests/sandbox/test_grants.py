@@ -83,9 +83,7 @@ def test_grants_through_the_sdk(sandbox, object_type):
     rid = make(sandbox, object_type)
     grants = getattr(sandbox.sdk().prism.objects, SDK_RESOURCE[object_type]).grant
     user, group = str(uuid.uuid4()), str(uuid.uuid4())
-    updated = grants.update(
-        rid, body_team_id={sandbox.team_id: "w"}, user_id=[{user: "a"}], team_group_id=[{group: "r"}]
-    )
+    updated = grants.update(rid, body_team_id={sandbox.team_id: "w"}, user_id=[{user: "a"}], team_group_id=[{group: "r"}])
     assert updated.team_id == {sandbox.team_id: "w"} and updated.user_id == [{user: "a"}]
     got = grants.get(rid)
     assert (got.team_id, got.user_id, got.team_group_id) == ({sandbox.team_id: "w"}, [{user: "a"}], [{group: "r"}])
@@ -162,7 +160,10 @@ def test_uuids_in_a_grant_match_whatever_their_case(sandbox):
     by_user, by_group = sandbox.make_key(user_id=user), sandbox.make_key(group_ids=[group])
     rid = make(sandbox, "deal")
     put = put_grant(
-        sandbox, "deal", rid, {"team_id": {sandbox.team_id.upper(): "r"}, "user_id": [{user.upper(): "w"}], "team_group_id": [{group.upper(): "w"}]}
+        sandbox,
+        "deal",
+        rid,
+        {"team_id": {sandbox.team_id.upper(): "r"}, "user_id": [{user.upper(): "w"}], "team_group_id": [{group.upper(): "w"}]},
     )
     assert put.status_code == 200, put.text
     assert put.json() == {"team_id": {sandbox.team_id: "r"}, "user_id": [{user: "w"}], "team_group_id": [{group: "w"}]}

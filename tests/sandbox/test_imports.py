@@ -20,10 +20,7 @@ POLL_DEADLINE = 60  # seconds; a shared two-core machine can be slow
 
 
 def contact_rows(n: int, start: int = 0) -> list[dict]:
-    return [
-        {"default": {"first_name": f"Row{i}", "email": f"row{i}@import.test", "score": i}}
-        for i in range(start, start + n)
-    ]
+    return [{"default": {"first_name": f"Row{i}", "email": f"row{i}@import.test", "score": i}} for i in range(start, start + n)]
 
 
 def poll(client, job_id: str, deadline: float = POLL_DEADLINE) -> list:
@@ -139,9 +136,7 @@ def test_dedupe_applies_a_row_to_the_matching_live_record(sandbox):
         {"default": {"email": "gone@example.com", "first_name": "Back"}},  # deleted: not a match
         {"default": {"email": "new@example.com", "first_name": "New"}},
     ]
-    body = sandbox.sdk().prism.objects.contacts.bulk_create(
-        objects=rows, options={"dedupe_by": "email", "case_insensitive": True}
-    )
+    body = sandbox.sdk().prism.objects.contacts.bulk_create(objects=rows, options={"dedupe_by": "email", "case_insensitive": True})
     first, second, third = body.results
     assert (first.id, first.existing, first.created, first.error) == (ada["id"], True, False, None)
     assert second.existing is False and second.created is True and second.id != gone["id"]
@@ -200,9 +195,7 @@ def test_a_member_import_cannot_dedupe_into_records_it_may_not_write(sandbox):
     sandbox.request("PUT", f"deal/{hidden['id']}/grant", json={"team_id": {}, "user_id": []})
     sandbox.request("PUT", f"deal/{readonly['id']}/grant", json={"user_id": [{member_user: "r"}]})
     rows = [{"default": {"name": "Hidden", "amount": 1}}, {"default": {"name": "Readonly", "amount": 1}}]
-    body = sandbox.request(
-        "POST", "deal/import", key=member, json={"objects": rows, "options": {"dedupe_by": "name"}}
-    ).json()
+    body = sandbox.request("POST", "deal/import", key=member, json={"objects": rows, "options": {"dedupe_by": "name"}}).json()
     hidden_row, readonly_row = body["results"]
     # a record the key cannot read is no match (the row creates one); one it can only read is 403
     assert hidden_row["created"] is True and hidden_row["id"] != hidden["id"]
@@ -282,9 +275,7 @@ def test_exactly_10000_rows_is_accepted_as_a_job(sandbox, task_worker):
 def test_async_dedupe_reports_existing_rows(sandbox, task_worker):
     client = sandbox.sdk()
     existing = create(sandbox, "contact", first_name="Row5", email="ROW5@import.test")
-    started = client.prism.objects.contacts.bulk_create(
-        objects=contact_rows(150), options={"dedupe_by": "email", "case_insensitive": True}
-    )
+    started = client.prism.objects.contacts.bulk_create(objects=contact_rows(150), options={"dedupe_by": "email", "case_insensitive": True})
     done = poll(client, started.job_id)[-1]
     assert done.status == "complete" and done.succeeded == 150
     assert (done.results[5].id, done.results[5].existing, done.results[5].created) == (existing["id"], True, False)
@@ -318,9 +309,7 @@ def test_unknown_expired_or_other_teams_jobs_are_404(sandbox):
     assert_error(sandbox.request("GET", f"imports/{expired.id}"), 404, "not_found")
 
 
-def make_job(
-    sandbox, rows, *, processed=0, results=(), ago=dt.timedelta(minutes=2), object_type="contact"
-) -> ImportJob:
+def make_job(sandbox, rows, *, processed=0, results=(), ago=dt.timedelta(minutes=2), object_type="contact") -> ImportJob:
     """A job as a worker that died would leave it: processing, not touched for a while."""
     from prism_sandbox.models import ApiKey, hash_key
 
@@ -343,8 +332,7 @@ def make_job(
 def test_a_job_whose_worker_died_resumes_and_applies_each_row_once(sandbox, task_worker):
     rows = contact_rows(600)
     applied = Record.objects.bulk_create(
-        Record(team_id=sandbox.team_id, object_type="contact", properties=row["default"], source="import")
-        for row in rows[:250]
+        Record(team_id=sandbox.team_id, object_type="contact", properties=row["default"], source="import") for row in rows[:250]
     )
     results = [{"id": str(r.id), "created": True, "existing": False, "error": None} for r in applied]
     job = make_job(sandbox, rows, processed=250, results=results)
@@ -390,9 +378,7 @@ def test_a_sync_import_with_an_idempotency_key_replays_and_imports_once(sandbox)
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json() == first.json()
     assert live_contacts(sandbox) == 5
-    other = sandbox.request(
-        "POST", "contact/import", headers={"Idempotency-Key": "imp-1"}, json={"objects": contact_rows(6)}
-    )
+    other = sandbox.request("POST", "contact/import", headers={"Idempotency-Key": "imp-1"}, json={"objects": contact_rows(6)})
     assert_error(other, 409, "idempotency_key_reused")
     assert live_contacts(sandbox) == 5
 

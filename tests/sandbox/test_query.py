@@ -16,17 +16,31 @@ from .conftest import assert_error, create, ids_of, make_event, query, seed
 def people(sandbox):
     """Five contacts whose values make string and typed comparison disagree."""
     rows = {
-        "ada": {"first_name": "Ada", "email": "Ada@Example.com", "score": 9, "birthday": "1990-02-01",
-                "status": "lead", "tags": ["vip", "partner"], "is_vip": True, "notes": "Met at ÉCOLE conf"},
-        "bo": {"first_name": "Bo", "email": "bo@sample.org", "score": 10, "birthday": "1985-12-31",
-               "status": "customer", "tags": ["vip"], "is_vip": False},
-        "cy": {"first_name": "Cy", "score": 100, "birthday": "2001-07-15", "status": "customer",
-               "tags": ["newsletter"]},
+        "ada": {
+            "first_name": "Ada",
+            "email": "Ada@Example.com",
+            "score": 9,
+            "birthday": "1990-02-01",
+            "status": "lead",
+            "tags": ["vip", "partner"],
+            "is_vip": True,
+            "notes": "Met at ÉCOLE conf",
+        },
+        "bo": {
+            "first_name": "Bo",
+            "email": "bo@sample.org",
+            "score": 10,
+            "birthday": "1985-12-31",
+            "status": "customer",
+            "tags": ["vip"],
+            "is_vip": False,
+        },
+        "cy": {"first_name": "Cy", "score": 100, "birthday": "2001-07-15", "status": "customer", "tags": ["newsletter"]},
         "di": {"first_name": "Di", "email": "di@example.com", "score": -3.5, "status": "churned"},
         "ed": {"last_name": "Nameless"},
     }
     records = seed(sandbox, "contact", list(rows.values()))
-    return {name: str(r.id) for name, r in zip(rows, records)}
+    return {name: str(r.id) for name, r in zip(rows, records, strict=False)}
 
 
 def matches(sandbox, people, *filters, combinator="AND", object_type="contact"):
@@ -198,7 +212,7 @@ def test_default_order_is_newest_first_with_id_breaking_ties(sandbox):
     team = uuid.UUID(sandbox.team_id)
     same = [Record.objects.create(team_id=team, object_type="contact", properties={}, created_at=now) for _ in range(4)]
     newest = Record.objects.create(team_id=team, object_type="contact", properties={}, created_at=now + dt.timedelta(seconds=1))
-    expected = [str(newest.id)] + sorted((str(r.id) for r in same), reverse=True)
+    expected = [str(newest.id), *sorted((str(r.id) for r in same), reverse=True)]
     assert ids_of(query(sandbox, "contact")) == expected
 
 
@@ -363,8 +377,14 @@ def test_query_list_id_merges_that_lists_values(sandbox):
 def colleagues(sandbox):
     """A multiple reference (contact → contacts), added the way an admin would add one."""
     PropertyDefinition.objects.create(
-        team_id=sandbox.team_id, object_type="contact", slug="colleagues", name="Colleagues",
-        type="reference", target="contact", multiple=True, position=99,
+        team_id=sandbox.team_id,
+        object_type="contact",
+        slug="colleagues",
+        name="Colleagues",
+        type="reference",
+        target="contact",
+        multiple=True,
+        position=99,
     )
     clear_schema_cache()
     yield "colleagues"

@@ -258,9 +258,7 @@ def test_list_sorts_by_updated_at(sandbox):
 
 def test_list_id_merges_list_values_into_rows(sandbox):
     list_id = "0b7a4a52-6c59-4a86-9a69-1f5d1c7d0c11"
-    made = sandbox.request(
-        "POST", "contact", json={"default": {"first_name": "Ada", "score": 1}, "list": {list_id: {"score": 9}}}
-    )
+    made = sandbox.request("POST", "contact", json={"default": {"first_name": "Ada", "score": 1}, "list": {list_id: {"score": 9}}})
     assert made.status_code == 201
     assert made.json()["list"] == {list_id: {"score": 9}}
     plain = sandbox.request("GET", "contact").json()["data"][0]["properties"]

@@ -20,8 +20,18 @@ CONTRACT_TYPES = {
     "event": (False, True),
 }
 PROPERTY_TYPES = {
-    "text", "long_text", "email", "url", "phone", "number", "boolean", "date", "datetime",
-    "select", "multiselect", "reference",
+    "text",
+    "long_text",
+    "email",
+    "url",
+    "phone",
+    "number",
+    "boolean",
+    "date",
+    "datetime",
+    "select",
+    "multiselect",
+    "reference",
 }
 PROPERTY_KEYS = {"slug", "name", "type", "options", "target", "multiple", "required", "read_only"}
 

@@ -58,7 +58,7 @@ def test_create_get_update_with_if_match(sandbox, name):
 @resources
 def test_list_with_every_parameter(sandbox, name):
     res = resource(sandbox.sdk(), name)
-    segment, props, slug, _ = RESOURCES[name]
+    _segment, props, slug, _ = RESOURCES[name]
     ids = [res.create(default={**props, slug: f"{props[slug]}-{i}"}).id for i in range(3)]
     res.delete(ids[0])
 
@@ -74,7 +74,7 @@ def test_list_with_every_parameter(sandbox, name):
     assert [r.id for r in paged.data + rest.data] == [ids[1], ids[2]]
 
     with_deleted = res.list(deleted=True, limit=50)
-    assert set(r.id for r in with_deleted.data) == set(ids)
+    assert {r.id for r in with_deleted.data} == set(ids)
 
     list_id = "2b1c7a2e-4a64-4bde-a1a9-0d8cb5d0f1a1"
     assert len(res.list(list_id=list_id).data) == 2
@@ -85,7 +85,7 @@ def test_list_with_every_parameter(sandbox, name):
 @resources
 def test_query_count_find_upsert_duplicate_delete_restore(sandbox, name):
     res = resource(sandbox.sdk(), name)
-    segment, props, slug, patch = RESOURCES[name]
+    _segment, props, slug, patch = RESOURCES[name]
     made = res.create(default=props, idempotency_key=f"{name}-create")
     again = res.create(default=props, idempotency_key=f"{name}-create")
     assert again.id == made.id  # replayed, not created twice
@@ -177,9 +177,7 @@ def test_event_read_methods(sandbox):
     assert listed.total == 2 and listed.has_more
     assert events.get(str(kickoff.id)).default["title"] == "Kickoff"
     assert events.find("kickoff", slug="title").id == str(kickoff.id)
-    page = events.query(
-        query={"select": ["title", "attendee.contact.first_name"], "filter": [{"starts_at": {"<": "2025-01-15"}}]}
-    )
+    page = events.query(query={"select": ["title", "attendee.contact.first_name"], "filter": [{"starts_at": {"<": "2025-01-15"}}]})
     assert page.data[0].properties["attendee"]["properties"]["contact"]["properties"] == {"first_name": "Ada"}
     # the SDK has no event writes; a raw POST through its client is refused
     with pytest.raises(APIStatusError) as refused:

@@ -45,15 +45,11 @@ class Command(BaseCommand):
             raise CommandError(f"Ids must be UUIDs: {exc}") from None
         if for_demo:
             if role or user or groups or key:
-                raise CommandError(
-                    "--demo makes member keys for the demo people; it takes no --role, --user-id, --group-id or --key."
-                )
+                raise CommandError("--demo makes member keys for the demo people; it takes no --role, --user-id, --group-id or --key.")
             self.stdout.write(json.dumps(demo_keys(team_id), indent=2))
             return
         raw = key or new_key()
-        record = create_key(
-            provision_team(team_id), raw, role=role or ApiKey.Role.ADMIN, user_id=user, group_ids=groups, label=label
-        )
+        record = create_key(provision_team(team_id), raw, role=role or ApiKey.Role.ADMIN, user_id=user, group_ids=groups, label=label)
         if record.team_id != team_id:
             raise CommandError("That key already belongs to another team.")
         self.stdout.write(raw)

@@ -286,6 +286,4 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
         total = sum(counts.values()) + restricted
         elapsed = time.perf_counter() - started
-        self.stdout.write(
-            self.style.SUCCESS(f"Seeded {total:,} records in {elapsed:.1f}s ({total / elapsed:,.0f} records/s).")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Seeded {total:,} records in {elapsed:.1f}s ({total / elapsed:,.0f} records/s)."))
