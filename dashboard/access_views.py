@@ -4,79 +4,66 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from prism_client import PrismError
 
 from . import acting, audit, prism
 from .errors import describe
-from .grants import LEVEL_LABELS, LEVELS, GrantInputError, grant_from_form, rows_of, summary, team_level, who_has_access
+from .grants import GrantInputError, editor_context, grant_from_form, summary, who_has_access
 from .models import AuditEntry, DirectoryEntry, PrismKey
+from .permissions import DIRECTORY, GRANTS, VIEW
 from .roles import perm
-from .views import object_type_or_404
+from .routing import DashboardView, RecordTypeView
+
+Action = AuditEntry.Action
 
 
-def grant_type_or_404(segment: str):
-    object_type = object_type_or_404(segment)
-    if not object_type.has_grant:
-        raise Http404(f"{object_type.plural_label} have no permissions of their own.")
-    return object_type
+class RecordPermissions(RecordTypeView):
+    """The Permissions tab: who has access, and (for Admins) the grant editor."""
 
+    route = "records/<str:segment>/<record_id:record_id>/permissions/"
+    url_name = "record-permissions"
+    permission = VIEW
+    write_permission = GRANTS
+    grants_only = True
+    template_name = "records/permissions.html"
 
-def grant_editor_context(grant, team_id: str) -> dict:
-    return {
-        "rows": rows_of(grant),
-        "team_level": team_level(grant, team_id),
-        "level_labels": LEVEL_LABELS,
-        "levels": [(lv, LEVEL_LABELS[lv]) for lv in LEVELS],
-        "directory_users": DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.USER),
-        "directory_groups": DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.GROUP),
-    }
+    def get(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
+        team_id = settings.MICRO_TEAM_ID
+        grant = prism.client().service(segment).get_grant(record_id)
+        context = {
+            "object_type": self.object_type,
+            "record_id": record_id,
+            "summary": summary(grant, team_id),
+            "can_edit": request.user.has_perm(perm(GRANTS)),
+            "who_has_access": who_has_access(grant, team_id),
+            **editor_context(grant, team_id),
+        }
+        return render(request, self.template_name, context)
 
-
-def record_permissions(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-    object_type = grant_type_or_404(segment)
-    if request.method == "POST" and not request.user.has_perm(perm("manage_grants")):
-        return HttpResponse("Only Admins change permissions.", status=403)
-    service = prism.client().service(segment)
-    team_id = settings.MICRO_TEAM_ID
-    if request.method == "POST":
+    def post(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
+        service = prism.client().service(segment)
+        team_id = settings.MICRO_TEAM_ID
         before = service.get_grant(record_id)
         try:
             new = grant_from_form(request.POST, team_id)
         except GrantInputError as exc:
             messages.error(request, str(exc))
-            return redirect("record-permissions", segment, record_id)
+            return redirect(self.url_name, segment, record_id)
         try:
             saved = service.put_grant(record_id, new)  # the client sends an Idempotency-Key
         except PrismError as exc:
+            outcome = AuditEntry.Outcome.FAILED
             audit.log(
-                request.user,
-                AuditEntry.Action.GRANT,
-                segment,
-                record_id,
-                before=before.to_wire(),
-                after=new.to_wire(),
-                outcome=AuditEntry.Outcome.FAILED,
-                error=exc,
+                request.user, Action.GRANT, segment, record_id, before=before.to_wire(), after=new.to_wire(), outcome=outcome, error=exc
             )
             messages.error(request, describe(exc))
-            return redirect("record-permissions", segment, record_id)
-        audit.log(request.user, AuditEntry.Action.GRANT, segment, record_id, before=before.to_wire(), after=saved.to_wire())
+            return redirect(self.url_name, segment, record_id)
+        audit.log(request.user, Action.GRANT, segment, record_id, before=before.to_wire(), after=saved.to_wire())
         messages.success(request, f"Permissions saved: {summary(saved, team_id)}.")
-        return redirect("record-permissions", segment, record_id)
-    grant = service.get_grant(record_id)
-    context = {
-        "object_type": object_type,
-        "record_id": record_id,
-        "summary": summary(grant, team_id),
-        "can_edit": request.user.has_perm(perm("manage_grants")),
-        "who_has_access": who_has_access(grant, team_id),
-        **grant_editor_context(grant, team_id),
-    }
-    return render(request, "records/permissions.html", context)
+        return redirect(self.url_name, segment, record_id)
 
 
 class DirectoryEntryForm(forms.ModelForm):
@@ -111,43 +98,73 @@ def directory_context(form) -> dict:
     }
 
 
-def directory(request: HttpRequest) -> HttpResponse:
-    form = DirectoryEntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        entry = form.save()
-        messages.success(request, f"Added {entry.name}.")
-        return redirect("directory")
-    return render(request, "directory.html", directory_context(form), status=422 if form.errors else 200)
+class Directory(DashboardView):
+    """The people and groups grants name, and whose sign-in each person is."""
+
+    route = "directory/"
+    url_name = "directory"
+    permission = DIRECTORY
+    template_name = "directory.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, directory_context(DirectoryEntryForm()))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = DirectoryEntryForm(request.POST)
+        if form.is_valid():
+            entry = form.save()
+            messages.success(request, f"Added {entry.name}.")
+            return redirect(self.url_name)
+        return render(request, self.template_name, directory_context(form), status=422)
 
 
-def directory_person(request: HttpRequest, pk: int) -> HttpResponse:
+class DirectoryPerson(DashboardView):
     """Edit one entry: name, id, linked sign-in, groups."""
-    entry = get_object_or_404(DirectoryEntry, pk=pk)
-    form = DirectoryEntryForm(request.POST or None, instance=entry)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Saved {entry.name}.")
+
+    route = "directory/<int:pk>/"
+    url_name = "directory-person"
+    permission = DIRECTORY
+    template_name = "directory_entry.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entry = get_object_or_404(DirectoryEntry, pk=pk)
+        return render(request, self.template_name, {"form": DirectoryEntryForm(instance=entry), "entry": entry})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entry = get_object_or_404(DirectoryEntry, pk=pk)
+        form = DirectoryEntryForm(request.POST, instance=entry)
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"Saved {entry.name}.")
+            return redirect("directory")
+        return render(request, self.template_name, {"form": form, "entry": entry}, status=422)
+
+
+class DirectoryDelete(DashboardView):
+    route = "directory/<int:pk>/delete/"
+    url_name = "directory-delete"
+    permission = DIRECTORY
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entry = get_object_or_404(DirectoryEntry, pk=pk)
+        entry.delete()
+        messages.success(request, f"Removed {entry.name} from the directory (grants that name their id are unchanged).")
         return redirect("directory")
-    return render(request, "directory_entry.html", {"form": form, "entry": entry}, status=422 if form.errors else 200)
 
 
-@require_POST
-def directory_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(DirectoryEntry, pk=pk)
-    entry.delete()
-    messages.success(request, f"Removed {entry.name} from the directory (grants that name their id are unchanged).")
-    return redirect("directory")
-
-
-@require_POST
-def revoke_key(request: HttpRequest, user_pk: int) -> HttpResponse:
+class RevokeKey(DashboardView):
     """An Admin removes a person's stored key: their next page asks them to connect one."""
-    user = get_object_or_404(get_user_model(), pk=user_pk)
-    deleted, _ = PrismKey.objects.filter(user=user).delete()
-    if deleted:
-        messages.success(
-            request, f"Revoked the Prism key of {user.get_username()} in the dashboard. Revoke it in Micro too if it may have leaked."
-        )
-    else:
-        messages.info(request, f"{user.get_username()} has no key connected.")
-    return redirect("directory")
+
+    route = "directory/users/<int:user_pk>/revoke-key/"
+    url_name = "revoke-key"
+    permission = DIRECTORY
+
+    def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
+        user = get_object_or_404(get_user_model(), pk=user_pk)
+        deleted, _ = PrismKey.objects.filter(user=user).delete()
+        if deleted:
+            name = user.get_username()
+            messages.success(request, f"Revoked the Prism key of {name} in the dashboard. Revoke it in Micro too if it may have leaked.")
+        else:
+            messages.info(request, f"{user.get_username()} has no key connected.")
+        return redirect("directory")

@@ -1,6 +1,7 @@
 """Bulk actions from a record table: choose, confirm, run, report."""
 
 import uuid
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -8,26 +9,25 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
 
 from prism_client import Grant
 
 from . import list_state, prism
-from .access_views import grant_editor_context
 from .bulk import run_bulk_job, run_selected
 from .editing import normalize, wire_value
-from .grants import GrantInputError, grant_from_form, summary
+from .grants import GrantInputError, editor_context, grant_from_form, summary
 from .models import BulkJob
+from .permissions import AUDIT, BULK, GRANTS, VIEW
 from .record_forms import field_for
 from .roles import perm
-from .views import object_type_or_404
+from .routing import DashboardView, RecordTypeView, object_type_or_404
 
 MAX_SELECTED = 2_000  # more than this: use "all matching", which runs in the background
 
 
-def _selected_ids(request: HttpRequest) -> list[str]:
+def _selected_ids(post: QueryDict) -> list[str]:
     ids = []
-    for raw in request.POST.getlist("ids"):
+    for raw in post.getlist("ids"):
         try:
             ids.append(str(uuid.UUID(raw)))
         except ValueError:
@@ -60,74 +60,119 @@ class ValueForm(forms.Form):
         self.fields["value"] = field
 
 
-@require_POST
-def bulk_action(request: HttpRequest, segment: str) -> HttpResponse:
-    object_type = object_type_or_404(segment)
-    action = request.POST.get("action", "")
-    if action not in BulkJob.Action.values:
-        raise Http404("Unknown bulk action.")
-    if action == BulkJob.Action.GRANT and not request.user.has_perm(perm("manage_grants")):
-        return HttpResponse("Only Admins change permissions.", status=403)
-    if action != BulkJob.Action.RESTORE and not object_type.writable and action != BulkJob.Action.GRANT:
-        return HttpResponse(f"{object_type.plural_label} are read-only.", status=403)
-    scope = request.POST.get("scope", "selected")
-    query_string = request.POST.get("query_string", "")
-    ids = _selected_ids(request)
-    query = _table_query(segment, query_string)
-    back = f"{reverse('record-list', args=[segment])}?{query_string}"
-    if scope != "all" and not ids:
-        messages.error(request, "Select some records first, or choose all records matching the filters.")
-        return redirect(back)
-    if scope != "all" and len(ids) > MAX_SELECTED:
-        raise Http404("Too many selected records; choose all matching instead.")
-    context = {
-        "object_type": object_type,
-        "action": action,
-        "action_label": BulkJob.Action(action).label,
-        "scope": scope,
-        "ids": ids,
-        "query_string": query_string,
-        "back": back,
-        "properties": editable_properties(segment),
-    }
-    params: dict = {}
-    if action == BulkJob.Action.SET:
-        slug = request.POST.get("slug", "")
-        field = value_field(segment, slug) if slug else None
-        value_form = ValueForm(field, request.POST) if field else None
-        if "confirm" not in request.POST or value_form is None or not value_form.is_valid():
-            context.update({"slug": slug, "value_form": value_form})
-            return render(request, "bulk/confirm.html", context, status=422 if "confirm" in request.POST else 200)
-        prop = prism.schema(segment).get(slug)
-        params = {"slug": slug, "value": wire_value(prop, normalize(prop, value_form.cleaned_data["value"]))}
-    elif action == BulkJob.Action.GRANT:
-        grant = None
-        if "confirm" in request.POST:
+class BulkAction(RecordTypeView):
+    """Choose → confirm → run: selected records at once, "all matching" as a background job."""
+
+    route = "records/<str:segment>/bulk/"
+    url_name = "bulk-action"
+    permission = BULK
+    template_name = "bulk/confirm.html"
+
+    def post(self, request: HttpRequest, segment: str) -> HttpResponse:
+        choice = BulkChoice.from_post(request.POST, segment)
+        refusal = self.refusal(choice)
+        if refusal:
+            return HttpResponse(refusal, status=403)
+        if not choice.all_matching and not choice.ids:
+            messages.error(request, "Select some records first, or choose all records matching the filters.")
+            return redirect(choice.back)
+        if not choice.all_matching and len(choice.ids) > MAX_SELECTED:
+            raise Http404("Too many selected records; choose all matching instead.")
+        confirming = "confirm" in request.POST
+        context = self.confirm_context(choice)
+        params = self.parameters(choice, context)
+        if params is None or not confirming:  # the confirm page: first shown, or again with what is wrong
+            return render(request, self.template_name, context, status=422 if confirming else 200)
+        return redirect("bulk-job", start_job(request.user, choice, params).pk)
+
+    def refusal(self, choice: "BulkChoice") -> str:
+        """Why this person may not run this action on this type ("" when they may)."""
+        if choice.action == BulkJob.Action.GRANT:
+            return "" if self.request.user.has_perm(perm(GRANTS)) else "Only Admins change permissions."
+        if choice.action != BulkJob.Action.RESTORE and not self.object_type.writable:
+            return f"{self.object_type.plural_label} are read-only."
+        return ""
+
+    def confirm_context(self, choice: "BulkChoice") -> dict:
+        return {
+            "object_type": self.object_type,
+            "action": choice.action,
+            "action_label": BulkJob.Action(choice.action).label,
+            "scope": choice.scope,
+            "ids": choice.ids,
+            "query_string": choice.query_string,
+            "back": choice.back,
+            "properties": editable_properties(choice.segment),
+        }
+
+    def parameters(self, choice: "BulkChoice", context: dict) -> dict | None:
+        """The job's parameters from the confirm page; None (and the context says why) until valid."""
+        post = self.request.POST
+        if choice.action == BulkJob.Action.SET:
+            slug = post.get("slug", "")
+            field = value_field(choice.segment, slug) if slug else None
+            value_form = ValueForm(field, post) if field else None
+            if "confirm" not in post or value_form is None or not value_form.is_valid():
+                context.update({"slug": slug, "value_form": value_form})
+                return None
+            prop = prism.schema(choice.segment).get(slug)
+            return {"slug": slug, "value": wire_value(prop, normalize(prop, value_form.cleaned_data["value"]))}
+        if choice.action == BulkJob.Action.GRANT:
+            team_id = settings.MICRO_TEAM_ID
             try:
-                grant = grant_from_form(request.POST, settings.MICRO_TEAM_ID)
+                grant = grant_from_form(post, team_id) if "confirm" in post else None
             except GrantInputError as exc:
                 context["grant_error"] = str(exc)
-        if grant is None:
-            context.update(grant_editor_context(Grant(), settings.MICRO_TEAM_ID))
-            return render(request, "bulk/confirm.html", context, status=422 if "confirm" in request.POST else 200)
-        params = {"grant": grant.to_wire(), "summary": summary(grant, settings.MICRO_TEAM_ID)}
-    elif "confirm" not in request.POST:
-        return render(request, "bulk/confirm.html", context)
+                grant = None
+            if grant is None:
+                context.update(editor_context(Grant(), team_id))
+                return None
+            return {"grant": grant.to_wire(), "summary": summary(grant, team_id)}
+        return {}
 
+
+@dataclass(frozen=True)
+class BulkChoice:
+    """What the table's bulk form asked for: which action, on which records."""
+
+    segment: str
+    action: str
+    scope: str  # "selected" | "all"
+    ids: list[str]
+    query_string: str
+
+    @classmethod
+    def from_post(cls, post: QueryDict, segment: str) -> "BulkChoice":
+        action = post.get("action", "")
+        if action not in BulkJob.Action.values:
+            raise Http404("Unknown bulk action.")
+        return cls(segment, action, post.get("scope", "selected"), _selected_ids(post), post.get("query_string", ""))
+
+    @property
+    def all_matching(self) -> bool:
+        return self.scope == "all"
+
+    @property
+    def back(self) -> str:
+        return f"{reverse('record-list', args=[self.segment])}?{self.query_string}"
+
+
+def start_job(user, choice: BulkChoice, params: dict) -> BulkJob:
+    """Record the job and run it: selected records now, all matching in the background."""
     job = BulkJob.objects.create(
-        user=request.user,
-        object_type=segment,
-        action=action,
+        user=user,
+        object_type=choice.segment,
+        action=choice.action,
         params=params,
-        ids=ids if scope != "all" else [],
-        query=query.to_wire() if scope == "all" else None,
-        description=describe_job(action, params, scope, len(ids)),
+        ids=[] if choice.all_matching else choice.ids,
+        query=_table_query(choice.segment, choice.query_string).to_wire() if choice.all_matching else None,
+        description=describe_job(choice.action, params, choice.scope, len(choice.ids)),
     )
-    if scope == "all":
+    if choice.all_matching:
         run_bulk_job.enqueue(str(job.pk))
     else:
         run_selected(job)
-    return redirect("bulk-job", job.pk)
+    return job
 
 
 def describe_job(action: str, params: dict, scope: str, count: int) -> str:
@@ -141,26 +186,41 @@ def describe_job(action: str, params: dict, scope: str, count: int) -> str:
     return f"{what} on {whom}"[:300]
 
 
-@require_safe
-def bulk_value_field(request: HttpRequest, segment: str) -> HttpResponse:
+class BulkValueField(RecordTypeView):
     """The value input for the chosen property (htmx, on the confirm page)."""
-    object_type_or_404(segment)
-    field = value_field(segment, request.GET.get("slug", ""))
-    return render(request, "bulk/confirm.html#value_field", {"value_form": ValueForm(field) if field else None})
+
+    route = "records/<str:segment>/bulk/value-field/"
+    url_name = "bulk-value-field"
+    permission = BULK
+    template_name = "bulk/confirm.html#value_field"
+
+    def get(self, request: HttpRequest, segment: str) -> HttpResponse:
+        field = value_field(segment, request.GET.get("slug", ""))
+        return render(request, self.template_name, {"value_form": ValueForm(field) if field else None})
 
 
-@require_safe
-def bulk_job(request: HttpRequest, pk) -> HttpResponse:
-    job = get_object_or_404(BulkJob, pk=pk)
-    if job.user_id != request.user.pk and not request.user.has_perm(perm("view_audit")):
-        raise Http404("No such bulk action.")
-    object_type = object_type_or_404(job.object_type)
-    failed_ids = [f["id"] for f in job.failures]
-    reselect = None
-    if failed_ids:
-        reselect = f"{reverse('record-list', args=[job.object_type])}?{list_state.IDS_VAR}={','.join(failed_ids[:500])}&select=page"
-        if job.action == BulkJob.Action.RESTORE:
-            reselect += "&trash=1"
-    context = {"job": job, "object_type": object_type, "reselect_url": reselect, "running": job.status in ("queued", "running")}
-    template = "bulk/job.html#progress" if request.htmx else "bulk/job.html"
-    return render(request, template, context)
+class BulkJobPage(DashboardView):
+    """A bulk job's progress, then its report (polled by htmx while it runs)."""
+
+    route = "bulk/<uuid:pk>/"
+    url_name = "bulk-job"
+    permission = VIEW
+    template_name = "bulk/job.html"
+
+    def get(self, request: HttpRequest, pk) -> HttpResponse:
+        job = get_object_or_404(BulkJob, pk=pk)
+        if job.user_id != request.user.pk and not request.user.has_perm(perm(AUDIT)):
+            raise Http404("No such bulk action.")
+        failed_ids = [f["id"] for f in job.failures]
+        reselect = None
+        if failed_ids:
+            reselect = f"{reverse('record-list', args=[job.object_type])}?{list_state.IDS_VAR}={','.join(failed_ids[:500])}&select=page"
+            if job.action == BulkJob.Action.RESTORE:
+                reselect += "&trash=1"
+        context = {
+            "job": job,
+            "object_type": object_type_or_404(job.object_type),
+            "reselect_url": reselect,
+            "running": job.status in ("queued", "running"),
+        }
+        return render(request, f"{self.template_name}#progress" if request.htmx else self.template_name, context)

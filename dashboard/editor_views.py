@@ -1,4 +1,5 @@
-"""Create, edit (with If-Match and conflict resolution), delete/undo, restore, duplicate, lookup, history."""
+"""Create and edit a record: If-Match on every save, and the conflict screen when the
+record changed meanwhile (each differing property shown base / theirs / mine)."""
 
 import datetime as dt
 import hashlib
@@ -6,56 +7,29 @@ import json
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.views import View
-from django.views.decorators.http import require_POST, require_safe
 
-from prism_client import (
-    OBJECT_TYPES,
-    Forbidden,
-    NotFound,
-    PreconditionFailed,
-    PrismError,
-    Query,
-    Record,
-    ValidationError,
-)
-from prism_client import Conflict as ApiConflict
+from prism_client import Forbidden, NotFound, PrismError, ValidationError
 
 from . import audit, prism
 from .cells import format_value as cell_value
 from .editing import Conflict, Saved, Values, diff, save_changes, unfit, values_of, wire_value
 from .errors import describe
+from .lookups import find_by_title, select_with_titles
 from .models import AuditEntry
+from .permissions import CHANGE
 from .record_forms import RecordForm, initial_from
-from .views import next_url, object_type_or_404, read_record
+from .routing import RecordTypeView
 
 STATE_SALT = "dashboard.record-edit"
 Action = AuditEntry.Action
 
 
-def writable_type_or_404(segment: str):
-    object_type = object_type_or_404(segment)
-    if not object_type.writable:
-        raise Http404(f"{object_type.plural_label} are read-only.")
-    return object_type
-
-
 def title_of(values: Values, schema) -> str:
     return str(values.get(schema.title_slug) or "")
-
-
-def find_by_title(target: str, text: str) -> str | None:
-    """The one record of `target` whose title is `text` (for typed, unpicked references)."""
-    schema = prism.schema(target)
-    page = prism.client().service(target).query(Query(select=(schema.title_slug,), limit=2).where(schema.title_slug, "=", text))
-    return page.rows[0].id if len(page.rows) == 1 else None
 
 
 def reference_labels(record_default: dict) -> dict[str, str]:
@@ -68,15 +42,6 @@ def reference_labels(record_default: dict) -> dict[str, str]:
                 title = next((str(v) for v in props.values() if v), "")
                 labels[str(ref["id"])] = title
     return labels
-
-
-def read_for_edit(segment: str, record_id: str):
-    schemas = prism.schemas()
-    schema = schemas[segment]
-    select = [p.slug for p in schema.properties] + [
-        f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas
-    ]
-    return schema, prism.client().service(segment).get(record_id, select=select)
 
 
 def sign_state(**state) -> str:
@@ -106,51 +71,64 @@ def create_key(token: str, values: dict) -> str:
     return f"dashboard-create-{token}-{digest}"
 
 
-class RecordCreateView(View):
+class RecordCreate(RecordTypeView):
+    route = "records/<str:segment>/new/"
+    url_name = "record-create"
+    permission = CHANGE
+    writable_only = True
+    template_name = "records/form.html"
+
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
-        object_type = writable_type_or_404(segment)
+        object_type = self.object_type
         schema = prism.schema(segment)
         initial = {k: v for k, v in request.GET.items() if schema.get(k)}
         form = RecordForm(schema, initial=initial, lookup=find_by_title)
         state = sign_state(create=uuid.uuid4().hex)
-        return render(request, "records/form.html", {"object_type": object_type, "form": form, "creating": True, "state": state})
+        return render(request, self.template_name, {"object_type": object_type, "form": form, "creating": True, "state": state})
 
     def post(self, request: HttpRequest, segment: str) -> HttpResponse:
-        object_type = writable_type_or_404(segment)
+        object_type = self.object_type
         schema = prism.schema(segment)
         form = RecordForm(schema, request.POST, lookup=find_by_title)
         token = create_token(request)
         context = {"object_type": object_type, "form": form, "creating": True, "state": sign_state(create=token)}
         if not form.is_valid():
-            return render(request, "records/form.html", context, status=422)
+            return render(request, self.template_name, context, status=422)
         values = {k: wire_value(schema.get(k), v) for k, v in form.values().items() if v is not None}
         try:
             record = prism.client().service(segment).create(values, idempotency_key=create_key(token, values))
         except ValidationError as exc:
             form.add_api_errors(exc.field_errors)
-            return render(request, "records/form.html", context, status=422)
+            return render(request, self.template_name, context, status=422)
         except PrismError as exc:
             audit.log(request.user, Action.CREATE, segment, after=values, outcome=AuditEntry.Outcome.FAILED, error=exc)
-            return render(request, "records/form.html", {**context, "api_error": describe(exc)}, status=503)
+            return render(request, self.template_name, {**context, "api_error": describe(exc)}, status=503)
         audit.log(request.user, Action.CREATE, segment, record.id, record_repr=title_of(values, schema), after=values)
         messages.success(request, f"Created the {object_type.label.lower()}.")
         return redirect("record-detail", segment, record.id)
 
 
-class RecordEditView(View):
+class RecordEdit(RecordTypeView):
+    route = "records/<str:segment>/<record_id:record_id>/edit/"
+    url_name = "record-edit"
+    permission = CHANGE
+    writable_only = True
+    template_name = "records/form.html"
+
     def get(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-        object_type = writable_type_or_404(segment)
-        schema, record = read_for_edit(segment, record_id)
+        object_type = self.object_type
+        schema = prism.schema(segment)
+        record = prism.client().service(segment).get(record_id, select=select_with_titles(segment))
         base = values_of(record, schema)
         locked = unfit(record, schema)
         initial = {**initial_from(base, schema), **{s: json.dumps(record.default.get(s), ensure_ascii=False, default=str) for s in locked}}
         form = RecordForm(schema, initial=initial, lookup=find_by_title, labels=reference_labels(dict(record.default)), locked=locked)
         state = sign_state(base=base, etag=record.etag, opened=timezone.now().isoformat(), locked=locked)
         context = {"object_type": object_type, "form": form, "record_id": record_id, "state": state, "notice": etag_notice(record.etag)}
-        return render(request, "records/form.html", context)
+        return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-        object_type = writable_type_or_404(segment)
+        object_type = self.object_type
         schema = prism.schema(segment)
         state = read_state(request)
         form = RecordForm(schema, request.POST, lookup=find_by_title, locked=state.get("locked", ()))
@@ -162,12 +140,12 @@ class RecordEditView(View):
             "notice": etag_notice(state["etag"]),
         }
         if not form.is_valid():
-            return render(request, "records/form.html", context, status=422)
+            return render(request, self.template_name, context, status=422)
 
         def show_error(message: str, status: int, field_errors: dict[str, str]) -> HttpResponse:
             # Keep what the person typed: the same form again, with the reason.
             form.add_api_errors(field_errors)
-            return render(request, "records/form.html", {**context, "api_error": message}, status=status)
+            return render(request, self.template_name, {**context, "api_error": message}, status=status)
 
         mine = {**state["base"], **form.values()}
         return save_and_respond(request, object_type, schema, record_id, state, mine, show_error)
@@ -184,23 +162,14 @@ def etag_notice(etag: str | None) -> str:
 
 def save_and_respond(request, object_type, schema, record_id: str, state: dict, mine: Values, show_error) -> HttpResponse:
     """Save; on success go to the record, on a conflict show the resolution screen."""
-    segment = object_type.segment
-    base = state["base"]
+    segment, base = object_type.segment, state["base"]
+    refused = UpdateAudit(request.user, segment, record_id, base, mine)
     try:
         result = save_changes(prism.client().service(segment), schema, record_id, base, mine, state["etag"])
     except ValidationError as exc:
         return show_error("The Prism API did not accept some values.", 422, exc.field_errors)
     except PrismError as exc:
-        audit.log(
-            request.user,
-            Action.UPDATE,
-            segment,
-            record_id,
-            before=base,
-            after=diff(base, mine),
-            outcome=AuditEntry.Outcome.FAILED,
-            error=exc,
-        )
+        refused.log(AuditEntry.Outcome.FAILED, error=exc)
         if isinstance(exc, NotFound):
             messages.error(request, "This record was deleted meanwhile; your changes were not saved.")
             return redirect("record-list", segment)
@@ -209,49 +178,18 @@ def save_and_respond(request, object_type, schema, record_id: str, state: dict, 
         return show_error(describe(exc) + " Your changes are still here; save again when it is back.", 503, {})
     outcome = result.outcome
     if isinstance(outcome, Saved):
-        if outcome.sent:
-            audit.log(
-                request.user,
-                Action.UPDATE,
-                segment,
-                record_id,
-                record_repr=title_of({**base, **mine}, schema),
-                before={k: base.get(k) for k in outcome.sent},
-                after=outcome.sent,
-            )
-            note = " Changes made meanwhile by someone else were kept." if result.attempts > 1 else ""
-            messages.success(request, f"Saved.{note}")
-        else:
-            messages.info(request, "Nothing changed.")
-        return redirect("record-detail", segment, record_id)
+        return saved(request, segment, schema, record_id, base, mine, outcome, retried=result.attempts > 1)
     if not outcome.merge.conflicts:
         # Refused as a conflict (412) with nothing that differs to show: nothing to resolve.
-        audit.log(
-            request.user,
-            Action.UPDATE,
-            segment,
-            record_id,
-            before=base,
-            after=diff(base, mine),
-            outcome=AuditEntry.Outcome.CONFLICT,
-            message="The Prism API refused the save (412) without a change to show.",
-        )
+        refused.log(AuditEntry.Outcome.CONFLICT, message="The Prism API refused the save (412) without a change to show.")
         return show_error(
             "The Prism API refused the save as a conflicting change but showed no change to the record, "
             "so nothing was saved; your changes are still here, try again in a moment.",
             409,
             {},
         )
-    audit.log(
-        request.user,
-        Action.UPDATE,
-        segment,
-        record_id,
-        before=base,
-        after=diff(base, mine),
-        outcome=AuditEntry.Outcome.CONFLICT,
-        message="Changed meanwhile by someone else: " + ", ".join(c.slug for c in outcome.merge.conflicts),
-    )
+    conflicting = ", ".join(c.slug for c in outcome.merge.conflicts)
+    refused.log(AuditEntry.Outcome.CONFLICT, message=f"Changed meanwhile by someone else: {conflicting}")
     conflict_state = {
         "base": outcome.base,
         "mine": outcome.mine,
@@ -262,6 +200,31 @@ def save_and_respond(request, object_type, schema, record_id: str, state: dict, 
         "theirs_changed": list(outcome.merge.their_changes),
     }
     return render_conflict(request, object_type, schema, record_id, conflict_state)
+
+
+class UpdateAudit:
+    """The audit entry of an update that did not go through: what was asked, and why not."""
+
+    def __init__(self, user, segment: str, record_id: str, base: Values, mine: Values) -> None:
+        self.user, self.segment, self.record_id, self.base, self.mine = user, segment, record_id, base, mine
+
+    def log(self, outcome: str, **details) -> None:
+        changes = diff(self.base, self.mine)
+        audit.log(self.user, Action.UPDATE, self.segment, self.record_id, before=self.base, after=changes, outcome=outcome, **details)
+
+
+def saved(request, segment: str, schema, record_id: str, base: Values, mine: Values, outcome: Saved, *, retried: bool) -> HttpResponse:
+    """Audit what was sent, say so, and go to the record."""
+    if not outcome.sent:
+        messages.info(request, "Nothing changed.")
+        return redirect("record-detail", segment, record_id)
+    before = {k: base.get(k) for k in outcome.sent}
+    audit.log(
+        request.user, Action.UPDATE, segment, record_id, record_repr=title_of({**base, **mine}, schema), before=before, after=outcome.sent
+    )
+    note = " Changes made meanwhile by someone else were kept." if retried else ""
+    messages.success(request, f"Saved.{note}")
+    return redirect("record-detail", segment, record_id)
 
 
 def _only(schema, slugs):
@@ -311,11 +274,16 @@ def format_value(value, prop):
     return cell_value(value, prop, prism.schemas(), full=True)
 
 
-class ConflictResolveView(View):
+class ConflictResolve(RecordTypeView):
     """The person chose, field by field (mine / theirs / edit); save with the newer ETag."""
 
+    route = "records/<str:segment>/<record_id:record_id>/resolve/"
+    url_name = "record-resolve"
+    permission = CHANGE
+    writable_only = True
+
     def post(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-        object_type = writable_type_or_404(segment)
+        object_type = self.object_type
         schema = prism.schema(segment)
         state = read_state(request)
         theirs, mine = state["base"], state["mine"]
@@ -341,181 +309,3 @@ class ConflictResolveView(View):
             )
 
         return save_and_respond(request, object_type, schema, record_id, {**state, "base": theirs}, resolved, show_error)
-
-
-@require_POST
-def record_delete(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-    writable_type_or_404(segment)
-    etag = request.POST.get("etag") or None
-    label = request.POST.get("label", "")
-    try:
-        prism.client().service(segment).delete(record_id, if_match=etag)
-    except PreconditionFailed as exc:
-        audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.CONFLICT, error=exc)
-        if exc.current is None and exc.etag is None:
-            # A 412 that says nothing of the record: it may well not have changed.
-            messages.warning(
-                request,
-                "The Prism API refused the delete as a conflicting change, so it was not deleted; look at the record and try again.",
-            )
-        else:
-            messages.warning(request, "This record changed since you opened it, so it was not deleted. Look at the new version first.")
-        return redirect("record-detail", segment, record_id)
-    except PrismError as exc:
-        audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label, outcome=AuditEntry.Outcome.FAILED, error=exc)
-        messages.error(request, describe(exc))
-        return redirect(next_url(request, reverse("record-detail", args=[segment, record_id])))
-    audit.log(request.user, Action.DELETE, segment, record_id, record_repr=label)
-    # The message carries an Undo button (see partials/messages.html).
-    messages.success(request, f"Moved “{label or record_id}” to the trash.", extra_tags=f"undo {segment} {record_id}")
-    return redirect(next_url(request, reverse("record-list", args=[segment])))
-
-
-def record_action(request: HttpRequest, action: str, segment: str, record_id: str, call) -> Record | None:
-    """Run one record write; on failure audit it, say why, and return None."""
-    try:
-        return call(record_id)
-    except PrismError as exc:
-        audit.log(request.user, action, segment, record_id, outcome=AuditEntry.Outcome.FAILED, error=exc)
-        messages.error(request, describe(exc))
-        return None
-
-
-def label_of(segment: str, record: Record) -> str:
-    return str(record.default.get(prism.schema(segment).title_slug) or record.id)
-
-
-@require_POST
-def record_restore(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-    writable_type_or_404(segment)
-    record = record_action(request, Action.RESTORE, segment, record_id, prism.client().service(segment).restore)
-    if record is None:
-        return redirect(next_url(request, reverse("record-list", args=[segment])))
-    label = label_of(segment, record)
-    audit.log(request.user, Action.RESTORE, segment, record_id, record_repr=label)
-    messages.success(request, f"Restored “{label}”.")
-    return redirect(next_url(request, reverse("record-detail", args=[segment, record_id])))
-
-
-@require_POST
-def record_duplicate(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-    writable_type_or_404(segment)
-    copy = record_action(request, Action.DUPLICATE, segment, record_id, prism.client().service(segment).duplicate)
-    if copy is None:
-        return redirect("record-detail", segment, record_id)
-    audit.log(request.user, Action.DUPLICATE, segment, copy.id, record_repr=label_of(segment, copy), before={"copied_from": record_id})
-    messages.success(request, "This is the copy. Change what differs and save.")
-    return redirect("record-edit", segment, copy.id)
-
-
-@require_safe
-def reference_options(request: HttpRequest, segment: str) -> HttpResponse:
-    """Autocomplete suggestions: records of `segment` whose title contains q."""
-    object_type_or_404(segment)
-    schema = prism.schema(segment)
-    # The search box sends itself under its own name (<field>__search).
-    typed = request.GET.get("q") or next((v for k, v in request.GET.items() if k.endswith("__search")), "")
-    text = typed.strip()[:100]
-    rows = []
-    if text:
-        page = (
-            prism.client()
-            .service(segment)
-            .query(
-                Query(select=(schema.title_slug,), limit=10).where(schema.title_slug, "contains", text).order_by(schema.title_slug, "id")
-            )
-        )
-        rows = [(r.id, str(r.properties.get(schema.title_slug) or r.id)) for r in page.rows]
-    return render(request, "partials/reference_options.html", {"rows": rows, "field": request.GET.get("field", ""), "text": text})
-
-
-@require_safe
-def lookup(request: HttpRequest) -> HttpResponse:
-    """Find a record by a property value; several → list them; none → offer to create it."""
-    segment = request.GET.get("type", "contact")
-    object_type = object_type_or_404(segment)
-    schema = prism.schema(segment)
-    slug = request.GET.get("slug") or ("email" if schema.get("email") else schema.title_slug)
-    value = request.GET.get("value", "").strip()
-    context = {
-        "types": OBJECT_TYPES,
-        "object_type": object_type,
-        "slug": slug,
-        "value": value,
-        "properties": [p for p in schema.user_properties if p.type not in ("multiselect", "long_text")],
-    }
-    if value and schema.get(slug):
-        service = prism.client().service(segment)
-        try:
-            record = service.find(slug, value)
-            return redirect("record-detail", segment, record.id)
-        except ApiConflict:
-            page = service.query(Query(select=(schema.title_slug, slug), limit=50).where(slug, "=", value))
-            context["matches"] = [(r.id, r.properties.get(schema.title_slug) or r.id) for r in page.rows]
-        except NotFound:
-            context["not_found"] = True
-    elif value:
-        context["error"] = "Choose a property to look up."
-    return render(request, "records/lookup.html", context)
-
-
-@require_POST
-def lookup_create(request: HttpRequest) -> HttpResponse:
-    """Nothing matched: create the record with that value (upsert, so a race can't duplicate it)."""
-    segment = request.POST.get("type", "")
-    writable_type_or_404(segment)
-    slug, value = request.POST.get("slug", ""), request.POST.get("value", "").strip()
-    if not (slug and value):
-        messages.error(request, "Give a property and a value.")
-        return redirect("lookup")
-    try:
-        result = prism.client().service(segment).upsert(slug, value, {})
-    except ValidationError as exc:
-        messages.error(request, "The record could not be created: " + "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items()))
-        return redirect(f"{reverse('record-create', args=[segment])}?{slug}={value}")
-    except PrismError as exc:
-        messages.error(request, describe(exc))
-        return redirect("lookup")
-    record = getattr(result, "record", result)
-    audit.log(request.user, Action.UPSERT, segment, record.id, record_repr=value, after={slug: value})
-    messages.success(request, f"Created it with {slug} = {value}. Fill in the rest.")
-    return redirect("record-edit", segment, record.id)
-
-
-@require_safe
-def record_history(request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-    object_type = object_type_or_404(segment)
-    # History shows only for a record the person can read now: ask the API with their key first.
-    read_record(segment, record_id, [])
-    entries = AuditEntry.objects.filter(object_type=segment, record_id=record_id).select_related("user")[:200]
-    return render(request, "records/history.html", {"object_type": object_type, "record_id": record_id, "entries": entries})
-
-
-@require_safe
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("user")
-    filters = {k: request.GET.get(k, "") for k in ("user", "type", "since", "until", "outcome")}
-    if filters["user"]:
-        entries = entries.filter(username=filters["user"])
-    if filters["type"]:
-        entries = entries.filter(object_type=filters["type"])
-    if filters["outcome"]:
-        entries = entries.filter(outcome=filters["outcome"])
-    for name, lookup_name in (("since", "created_at__date__gte"), ("until", "created_at__date__lte")):
-        try:
-            if filters[name]:
-                entries = entries.filter(**{lookup_name: dt.date.fromisoformat(filters[name])})
-        except ValueError:
-            messages.error(request, f"“{filters[name]}” is not a date (YYYY-MM-DD).")
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "audit.html",
-        {
-            "page": page,
-            "filters": filters,
-            "types": OBJECT_TYPES,
-            "usernames": get_user_model().objects.order_by("username").values_list("username", flat=True),
-            "outcomes": AuditEntry.Outcome.choices,
-        },
-    )

@@ -151,3 +151,15 @@ def my_access(grant: Grant, team_id: str, user) -> PersonAccess | None:
 def read_only_sentence(access: PersonAccess, label: str) -> str:
     why = f" ({'; '.join(access.reasons)})" if access.reasons else ""
     return f"You can read this {label} but not change it: Prism gives you read access{why}."
+
+
+def editor_context(grant: Grant, team_id: str) -> dict:
+    """What the grant editor (partials/grant_editor.html) shows: rows, team level, directory names."""
+    return {
+        "rows": rows_of(grant),
+        "team_level": team_level(grant, team_id),
+        "level_labels": LEVEL_LABELS,
+        "levels": [(lv, LEVEL_LABELS[lv]) for lv in LEVELS],
+        "directory_users": DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.USER),
+        "directory_groups": DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.GROUP),
+    }

@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
 
 from prism_client import OBJECT_TYPES_BY_SEGMENT
 
 from . import csv_import, importing, prism
-from .editor_views import writable_type_or_404
 from .models import ImportRun
+from .permissions import IMPORT
+from .routing import DashboardView, RecordTypeView
 
 RESULTS_PER_PAGE = 50
 BIG_FIELDS = ("csv_text", "failed_csv", "results", "labels", "preview_rows")
@@ -87,50 +87,73 @@ def run_or_404(request: HttpRequest, pk) -> ImportRun:
     return get_object_or_404(ImportRun.objects.defer("csv_text", "failed_csv"), pk=pk, user=request.user)
 
 
-@require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest, segment: str) -> HttpResponse:
-    object_type = writable_type_or_404(segment)
-    form = SourceForm(request.POST, request.FILES) if request.method == "POST" else SourceForm()
-    if form.is_bound and form.is_valid():
-        # The one reading of the file: what the mapping page shows is kept with the run.
-        text, properties = form.cleaned_data["csv_text"], prism.schema(segment).properties
-        try:
-            summary = csv_import.summarize(text, properties)
-        except csv_import.CsvProblem as exc:
-            form.add_error(None, str(exc))
-        else:
-            run = ImportRun.objects.create(
-                user=request.user,
-                object_type=segment,
-                filename=form.cleaned_data["filename"],
-                csv_text=text,
-                headers=list(summary.headers),
-                row_count=summary.row_count,
-                preview_rows=summary.first_rows,
-                mapping=summary.mapping,
-                checked={"key": importing.check_key(summary.mapping, properties), "bad_rows": summary.bad_rows},
-            )
-            return redirect("import-run", run.pk)
-    recent = ImportRun.objects.filter(user=request.user, object_type=segment).defer(*BIG_FIELDS)[:5]
-    context = {
-        "object_type": object_type,
-        "form": form,
-        "recent": recent,
-        "max_rows": csv_import.MAX_ROWS,
-        "max_size": csv_import.megabytes(csv_import.MAX_BYTES),
-    }
-    return render(request, "imports/upload.html", context, status=422 if form.is_bound else 200)
+class ImportUpload(RecordTypeView):
+    """Step 1: a CSV file (or pasted text), read once; its summary is kept with the new run."""
+
+    route = "import/<str:segment>/"
+    url_name = "import-upload"
+    permission = IMPORT
+    writable_only = True
+    template_name = "imports/upload.html"
+
+    def get(self, request: HttpRequest, segment: str) -> HttpResponse:
+        return self.page(SourceForm())
+
+    def post(self, request: HttpRequest, segment: str) -> HttpResponse:
+        form = SourceForm(request.POST, request.FILES)
+        if form.is_valid():
+            # The one reading of the file: what the mapping page shows is kept with the run.
+            text, properties = form.cleaned_data["csv_text"], prism.schema(segment).properties
+            try:
+                summary = csv_import.summarize(text, properties)
+            except csv_import.CsvProblem as exc:
+                form.add_error(None, str(exc))
+            else:
+                run = ImportRun.objects.create(
+                    user=request.user,
+                    object_type=segment,
+                    filename=form.cleaned_data["filename"],
+                    csv_text=text,
+                    headers=list(summary.headers),
+                    row_count=summary.row_count,
+                    preview_rows=summary.first_rows,
+                    mapping=summary.mapping,
+                    checked={"key": importing.check_key(summary.mapping, properties), "bad_rows": summary.bad_rows},
+                )
+                return redirect("import-run", run.pk)
+        return self.page(form, status=422)
+
+    def page(self, form: "SourceForm", status: int = 200) -> HttpResponse:
+        segment = self.object_type.segment
+        context = {
+            "object_type": self.object_type,
+            "form": form,
+            "recent": ImportRun.objects.filter(user=self.request.user, object_type=segment).defer(*BIG_FIELDS)[:5],
+            "max_rows": csv_import.MAX_ROWS,
+            "max_size": csv_import.megabytes(csv_import.MAX_BYTES),
+        }
+        return render(self.request, self.template_name, context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
-def run_page(request: HttpRequest, pk) -> HttpResponse:
+class ImportRunPage(DashboardView):
     """A draft shows the mapping step; a started run its progress, then its results."""
-    run = run_or_404(request, pk)
-    if run.status == ImportRun.Status.DRAFT:
-        return mapping_step(request, run)
-    if request.method == "POST":
-        return redirect("import-run", run.pk)
-    return render(request, "imports/run.html", status_context(request, run, importing.progress_of(run)))
+
+    route = "imports/<uuid:pk>/"
+    url_name = "import-run"
+    permission = IMPORT
+    template_name = "imports/run.html"
+
+    def get(self, request: HttpRequest, pk) -> HttpResponse:
+        run = run_or_404(request, pk)
+        if run.status == ImportRun.Status.DRAFT:
+            return mapping_step(request, run)
+        return render(request, self.template_name, status_context(request, run, importing.progress_of(run)))
+
+    def post(self, request: HttpRequest, pk) -> HttpResponse:
+        run = run_or_404(request, pk)
+        if run.status == ImportRun.Status.DRAFT:
+            return mapping_step(request, run)
+        return redirect(self.url_name, run.pk)  # started already: a second submit changes nothing
 
 
 def mapping_step(request: HttpRequest, run: ImportRun) -> HttpResponse:
@@ -186,14 +209,19 @@ def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
     }
 
 
-@require_GET
-def run_progress(request: HttpRequest, pk) -> HttpResponse:
+class ImportProgress(DashboardView):
     """The progress fragment the run page polls: reads the API's jobs; the results once done."""
-    run = run_or_404(request, pk)
-    if not request.htmx or run.status == ImportRun.Status.DRAFT:
-        return redirect("import-run", run.pk)
-    progress = importing.poll(run)
-    return render(request, "imports/run.html#status", status_context(request, run, progress))
+
+    route = "imports/<uuid:pk>/progress/"
+    url_name = "import-progress"
+    permission = IMPORT
+    template_name = "imports/run.html#status"
+
+    def get(self, request: HttpRequest, pk) -> HttpResponse:
+        run = run_or_404(request, pk)
+        if not request.htmx or run.status == ImportRun.Status.DRAFT:
+            return redirect("import-run", run.pk)
+        return render(request, self.template_name, status_context(request, run, importing.poll(run)))
 
 
 def status_context(request: HttpRequest, run: ImportRun, progress: importing.Progress) -> dict:
@@ -228,20 +256,25 @@ def status_context(request: HttpRequest, run: ImportRun, progress: importing.Pro
     }
 
 
-@require_GET
-def failed_rows(request: HttpRequest, pk) -> HttpResponse:
+class ImportFailedRows(DashboardView):
     """The failed rows as CSV: the original columns plus `error`, ready to fix and import again."""
-    run = run_or_404(request, pk)
-    if run.status == ImportRun.Status.DRAFT:
-        body = csv_import.failed_rows_csv(importing.table_of(run), [])  # nothing failed yet: the header
-    elif run.status == ImportRun.Status.RUNNING:
-        body = csv_import.failed_rows_csv(importing.table_of(run), run.results)  # the rows failed so far
-    else:
-        importing.archive(run)
-        body = run.failed_csv
-        if not body:
-            raise Http404(f"The failed rows are deleted {settings.IMPORT_RETENTION_DAYS} days after an import.")
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    stem = (run.filename.rsplit(".", 1)[0] if run.filename else "") or run.object_type
-    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-failed-rows.csv")
-    return response
+
+    route = "imports/<uuid:pk>/failed.csv"
+    url_name = "import-failed"
+    permission = IMPORT
+
+    def get(self, request: HttpRequest, pk) -> HttpResponse:
+        run = run_or_404(request, pk)
+        if run.status == ImportRun.Status.DRAFT:
+            body = csv_import.failed_rows_csv(importing.table_of(run), [])  # nothing failed yet: the header
+        elif run.status == ImportRun.Status.RUNNING:
+            body = csv_import.failed_rows_csv(importing.table_of(run), run.results)  # the rows failed so far
+        else:
+            importing.archive(run)
+            body = run.failed_csv
+            if not body:
+                raise Http404(f"The failed rows are deleted {settings.IMPORT_RETENTION_DAYS} days after an import.")
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        stem = (run.filename.rsplit(".", 1)[0] if run.filename else "") or run.object_type
+        response["Content-Disposition"] = content_disposition_header(True, f"{stem}-failed-rows.csv")
+        return response

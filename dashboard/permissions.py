@@ -1,13 +1,12 @@
-"""Deny by default: every dashboard view declares what it needs, in dashboard/urls.py.
+"""Deny by default: the permissions a dashboard view can declare, and the check.
 
-`guard(needs, view)` wraps a view with its check; `DenyByDefaultMiddleware` refuses any
-dashboard view that declares nothing, so a route added without a decision is a 403,
-not an open page. Roles only narrow what the Prism API allows (acting.py): a check
-here never lets anyone see more than their own key shows.
+Every view declares what it needs on its class (routing.DashboardView);
+`DenyByDefaultMiddleware` refuses any dashboard view that declares nothing, so a route
+added without a decision is a 403, not an open page. Roles only narrow what the Prism
+API allows (acting.py): a check here never lets anyone see more than their own key shows.
 """
 
 import logging
-from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +17,14 @@ logger = logging.getLogger(__name__)
 
 PUBLIC = "public"  # the sign-in page
 SIGNED_IN = "signed in"  # any signed-in person, with or without a role (their own profile, sign-out)
+# The dashboard's own permissions (models.Access); roles are groups of these (roles.py).
+VIEW = "view_records"
+CHANGE = "change_records"
+BULK = "bulk_change_records"
+IMPORT = "import_records"
+GRANTS = "manage_grants"
+AUDIT = "view_audit"
+DIRECTORY = "manage_directory"
 
 
 def allowed(user, needs: str) -> bool:
@@ -28,26 +35,8 @@ def allowed(user, needs: str) -> bool:
     return needs == SIGNED_IN or user.has_perm(perm(needs))
 
 
-def guard(needs: str, view):
-    """The view, callable only by people who hold `needs` (a dashboard permission codename,
-    SIGNED_IN or PUBLIC). Class-based views are passed as classes."""
-    if isinstance(view, type):
-        view = view.as_view()
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not allowed(request.user, needs):
-            raise PermissionDenied  # Django's 403 page (templates/403.html), logged in one line
-        return view(request, *args, **kwargs)
-
-    guarded.required_permission = needs
-    if needs == PUBLIC:
-        guarded.login_required = False  # LoginRequiredMiddleware lets it through
-    return guarded
-
-
 class DenyByDefaultMiddleware:
-    """Refuses dashboard views that were routed without `guard` (after LoginRequiredMiddleware)."""
+    """Refuses dashboard views routed without a declared permission (after LoginRequiredMiddleware)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
 
 from prism_client import APIConnectionError, PrismError, Query, Unauthorized
 
 from . import acting, key_vault, prism
 from .errors import describe
 from .models import DirectoryEntry, PrismKey
+from .permissions import SIGNED_IN
+from .routing import DashboardView
 
 
 class KeyForm(forms.Form):
@@ -37,18 +38,22 @@ def check_key(api_key: str) -> str | None:
     return None
 
 
-@require_safe
-def profile(request: HttpRequest) -> HttpResponse:
+class Profile(DashboardView):
+    route = "me/"
+    url_name = "profile"
+    permission = SIGNED_IN
+    template_name = "profile.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, profile_context(request, KeyForm()))
+
+
+def profile_context(request, form) -> dict:
     identity = DirectoryEntry.objects.filter(user=request.user).prefetch_related("groups").first()
-    stored = PrismKey.objects.filter(user=request.user).first()
-    return render(request, "profile.html", profile_context(request, identity, stored, KeyForm()))
-
-
-def profile_context(request, identity, stored, form) -> dict:
     return {
         "identity": identity,
         "groups": list(identity.groups.all()) if identity else [],
-        "stored_key": stored,
+        "stored_key": PrismKey.objects.filter(user=request.user).first(),
         "form": form,
         "per_person": acting.per_person(),
         "roles": [g.name for g in request.user.groups.all()],
@@ -56,35 +61,40 @@ def profile_context(request, identity, stored, form) -> dict:
     }
 
 
-@require_POST
-def key_change(request: HttpRequest) -> HttpResponse:
+class KeyChange(DashboardView):
     """Connect (or replace), check again, or disconnect the person's own key."""
-    action = request.POST.get("action", "connect")
-    stored = PrismKey.objects.filter(user=request.user).first()
-    if action == "disconnect":
-        PrismKey.objects.filter(user=request.user).delete()
-        messages.success(request, "Your Prism key was removed from the dashboard.")
-        return redirect("profile")
-    if action == "check" and stored is not None:
-        try:
-            problem = check_key(key_vault.decrypt(stored.token))
-        except key_vault.VaultError:
-            problem = "Your stored key can no longer be read. Connect it again."
-        if problem:
-            messages.error(request, problem)
-        else:
-            stored.checked_at = timezone.now()
-            stored.save(update_fields=["checked_at"])
-            messages.success(request, "Prism accepted your key.")
-        return redirect("profile")
-    form = KeyForm(request.POST)
-    if form.is_valid():
-        api_key = form.cleaned_data["api_key"]
-        problem = check_key(api_key)
-        if problem is None:
-            PrismKey.store(request.user, api_key)
-            messages.success(request, f"Key ending in {api_key[-4:]} connected. The dashboard now acts as you in Prism.")
+
+    route = "me/key/"
+    url_name = "profile-key"
+    permission = SIGNED_IN
+    template_name = "profile.html"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        action = request.POST.get("action", "connect")
+        stored = PrismKey.objects.filter(user=request.user).first()
+        if action == "disconnect":
+            PrismKey.objects.filter(user=request.user).delete()
+            messages.success(request, "Your Prism key was removed from the dashboard.")
             return redirect("profile")
-        form.add_error("api_key", problem)
-    identity = DirectoryEntry.objects.filter(user=request.user).prefetch_related("groups").first()
-    return render(request, "profile.html", profile_context(request, identity, stored, form), status=422)
+        if action == "check" and stored is not None:
+            try:
+                problem = check_key(key_vault.decrypt(stored.token))
+            except key_vault.VaultError:
+                problem = "Your stored key can no longer be read. Connect it again."
+            if problem:
+                messages.error(request, problem)
+            else:
+                stored.checked_at = timezone.now()
+                stored.save(update_fields=["checked_at"])
+                messages.success(request, "Prism accepted your key.")
+            return redirect("profile")
+        form = KeyForm(request.POST)
+        if form.is_valid():
+            api_key = form.cleaned_data["api_key"]
+            problem = check_key(api_key)
+            if problem is None:
+                PrismKey.store(request.user, api_key)
+                messages.success(request, f"Key ending in {api_key[-4:]} connected. The dashboard now acts as you in Prism.")
+                return redirect("profile")
+            form.add_error("api_key", problem)
+        return render(request, self.template_name, profile_context(request, form), status=422)
