@@ -25,6 +25,7 @@ def django_env(db: Path, team: str, key: str, *, settings: str = "dashboard.sett
         "PRISM_KEY_ENCRYPTION_KEYS": "bWVhc3VyZS1vbmx5LWJlbmNobWFyay1rZXktMDEyMzQ=",
         "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONPATH": str(ROOT),
+        "PRISM_SANDBOX_ENABLED": "true",  # off by default with DEBUG off
         "PRISM_SANDBOX_CHAOS": "{}",
         "PRISM_SANDBOX_RATE_LIMIT": "",
     }

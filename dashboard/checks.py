@@ -1,8 +1,10 @@
-"""System checks for how the dashboard reaches Prism."""
+"""System checks for how the dashboard reaches Prism, and what production needs."""
+
+from pathlib import Path
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 
 @register()
@@ -31,3 +33,43 @@ def check_key_encryption(app_configs, **kwargs) -> list[Error]:
     if settings.PRISM_ACCESS == "shared" and not settings.MICRO_API_KEY:
         errors.append(Error("PRISM_ACCESS is shared but MICRO_API_KEY is empty.", id="dashboard.E003"))
     return errors
+
+
+@register(deploy=True)
+def check_production(app_configs, **kwargs) -> list[CheckMessage]:
+    """What a production start (scripts/serve, `check --deploy`) needs, one sentence each."""
+    messages: list[CheckMessage] = []
+    if not settings.MICRO_BASE_URL:
+        messages.append(
+            Error(
+                "MICRO_BASE_URL is empty: the dashboard has no Prism API to talk to.",
+                hint="Set it to the API's address, e.g. https://api.micro.so (or a sandbox served on its own).",
+                id="dashboard.E004",
+            )
+        )
+    if not settings.DEBUG and not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        messages.append(
+            Error(
+                "The static files are not collected: with DEBUG off every page would fail to find its stylesheet.",
+                hint="Run `manage.py collectstatic --no-input` (scripts/serve does).",
+                id="dashboard.E005",
+            )
+        )
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not settings.DEBUG and backend.endswith(("locmem.LocMemCache", "dummy.DummyCache")):
+        messages.append(
+            Warning(
+                "The cache lives in each process's memory: sign-in throttles and the schema cache are not shared by several workers.",
+                hint="Set CACHE_URL=redis://host:6379/0 (or dbcache://dashboard_cache after `manage.py createcachetable`).",
+                id="dashboard.W001",
+            )
+        )
+    if not settings.DEBUG and settings.PRISM_SANDBOX_ENABLED:
+        messages.append(
+            Warning(
+                "The embedded sandbox is mounted with DEBUG off: anyone who can reach /sandbox/ can use it.",
+                hint="Set PRISM_SANDBOX_ENABLED=false unless this is a demo server.",
+                id="dashboard.W002",
+            )
+        )
+    return messages

@@ -27,9 +27,13 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 
 # --- Prism API --------------------------------------------------------------
-# Same names as the official SDK. By default the dashboard talks to the embedded
-# sandbox of this very server.
-MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox")
+# The embedded sandbox is mounted under /sandbox/ when switched on: by default only
+# with DEBUG (scripts/run); a demo server turns it on explicitly. Production points
+# MICRO_BASE_URL at the real API and leaves it off.
+PRISM_SANDBOX_ENABLED = env.bool("PRISM_SANDBOX_ENABLED", default=DEBUG)
+# Same names as the official SDK. With the sandbox on and nothing set, the dashboard
+# talks to the sandbox of this very server (the dev server's shape).
+MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox" if PRISM_SANDBOX_ENABLED else "")
 MICRO_API_KEY = env.str("MICRO_API_KEY", default="")
 MICRO_TEAM_ID = env.str("MICRO_TEAM_ID", default="")
 # Who the API sees. "per_person" (default): each signed-in person's calls go out with
@@ -45,10 +49,6 @@ PRISM_KEY_ENCRYPTION_KEYS = env.list("PRISM_KEY_ENCRYPTION_KEYS", default=[])
 PRISM_TIMEOUT = env.float("PRISM_TIMEOUT", default=15.0)
 PRISM_MAX_RETRIES = env.int("PRISM_MAX_RETRIES", default=2)
 
-# The embedded sandbox is mounted under /sandbox/ unless switched off (production
-# deployments point MICRO_BASE_URL at the real API and turn this off).
-PRISM_SANDBOX_ENABLED = env.bool("PRISM_SANDBOX_ENABLED", default=True)
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -60,10 +60,11 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "axes",
+    "django_tasks_db",  # background work of the dashboard (bulk actions) and of the sandbox
     "dashboard",
 ]
 if PRISM_SANDBOX_ENABLED:
-    INSTALLED_APPS += ["django_tasks_db", "prism_sandbox"]
+    INSTALLED_APPS += ["prism_sandbox"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -201,7 +202,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")  # where collectstatic writes
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -233,8 +234,14 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Preloading is hard to undo (browsers ship the list): only when asked for.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if TRUSTED_PROXY_COUNT > 0:
+        # Only behind a proxy the operator declared (which sets the header itself, and
+        # without which clients cannot reach the dashboard) is X-Forwarded-Proto believed.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # not preloading is the choice, not an oversight
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 CACHES = {

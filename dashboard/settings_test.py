@@ -13,6 +13,8 @@ os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ["SESSION_COOKIE_SECURE"] = "false"
 os.environ["CSRF_COOKIE_SECURE"] = "false"
 os.environ["SECURE_HSTS_SECONDS"] = "0"
+# The tests talk to the embedded sandbox over HTTP (off by default with DEBUG off).
+os.environ.setdefault("PRISM_SANDBOX_ENABLED", "true")
 # Two test-only encryption keys: the stored personal keys are encrypted for real.
 os.environ.setdefault(
     "PRISM_KEY_ENCRYPTION_KEYS", "3Uz7Qc1bZxQmCqQ3s6r0Ck8mS2Kq9bVtF0yYh7y2o5E=,q7V5a0dUu3WvQkXwG8p4ZbHn2JcR6sT1eL9fM0iA3yY="

@@ -132,7 +132,8 @@ def test_login_attempts_are_throttled(client, django_user_model, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_check_deploy_is_clean_with_production_settings():
+def production_env(**changes: str | None) -> dict[str, str]:
+    """The environment of a production start; `changes` adds to it (None removes a name)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "dashboard.settings",
@@ -142,19 +143,59 @@ def test_check_deploy_is_clean_with_production_settings():
         "MICRO_BASE_URL": "https://developers.micro.so",
         "MICRO_API_KEY": "sk_live_example",
         "MICRO_TEAM_ID": str(uuid.uuid4()),
-        "PRISM_SANDBOX_ENABLED": "false",
         "PRISM_KEY_ENCRYPTION_KEYS": "3Uz7Qc1bZxQmCqQ3s6r0Ck8mS2Kq9bVtF0yYh7y2o5E=",
+        "CACHE_URL": "redis://127.0.0.1:6379/0",
     }
-    # Playwright's fixtures set DJANGO_ALLOW_ASYNC_UNSAFE for the test process; production does not.
-    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+    # The test settings' own choices, and Playwright's DJANGO_ALLOW_ASYNC_UNSAFE: production has none of them.
+    for name in (
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "PRISM_SANDBOX_ENABLED",
+        "STATIC_ROOT",
+    ):
         env.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env.update(changes)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = production_env(STATIC_ROOT=str(tmp_path / "static"))
+    collected = manage(env, "collectstatic", "--no-input", "-v0")
+    assert collected.returncode == 0, collected.stderr
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_a_production_start_says_what_is_missing(tmp_path):
+    env = production_env(STATIC_ROOT=str(tmp_path / "empty"), MICRO_BASE_URL="", CACHE_URL=None, PRISM_SANDBOX_ENABLED="true")
+    result = manage(env, "check", "--deploy")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "MICRO_BASE_URL is empty" in out  # dashboard.E004
+    assert "The static files are not collected" in out  # dashboard.E005
+    assert "The cache lives in each process's memory" in out  # dashboard.W001
+    assert "The embedded sandbox is mounted with DEBUG off" in out  # dashboard.W002
+
+
+def test_with_debug_off_the_sandbox_is_off_unless_asked_and_the_task_worker_is_there():
+    show = "from django.conf import settings; print(settings.PRISM_SANDBOX_ENABLED, 'django_tasks_db' in settings.INSTALLED_APPS)"
+    assert manage(production_env(), "shell", "--no-imports", "-c", show).stdout.split() == ["False", "True"]
+    assert manage(production_env(PRISM_SANDBOX_ENABLED="true"), "shell", "--no-imports", "-c", show).stdout.split() == ["True", "True"]
+    # "all matching" bulk actions need the worker whatever the sandbox setting
+    worker = manage(production_env(), "help", "db_worker")
+    assert worker.returncode == 0, worker.stderr
+
+
+def test_forwarded_proto_is_believed_only_behind_a_declared_proxy():
+    show = "from django.conf import settings; print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None), settings.SECURE_HSTS_PRELOAD)"
+    assert manage(production_env(), "shell", "--no-imports", "-c", show).stdout.split() == ["None", "False"]
+    behind = manage(production_env(TRUSTED_PROXY_COUNT="1", SECURE_HSTS_PRELOAD="true"), "shell", "--no-imports", "-c", show).stdout
+    assert behind.strip() == "('HTTP_X_FORWARDED_PROTO', 'https') True"

@@ -125,6 +125,7 @@ class SandboxProcess:
             "MICRO_TEAM_ID": TEAM_ID,
             "MICRO_API_KEY": API_KEY,
             "PRISM_KEY_ENCRYPTION_KEYS": "3Uz7Qc1bZxQmCqQ3s6r0Ck8mS2Kq9bVtF0yYh7y2o5E=",
+            "PRISM_SANDBOX_ENABLED": "true",  # off by default with DEBUG off
             "PRISM_SANDBOX_IDEMPOTENCY_STALE_SECONDS": str(STALE_SECONDS),
         }
         self.process: subprocess.Popen | None = None
