@@ -26,7 +26,7 @@ from .errors import ApiError, bad_request, not_found
 from .expressions import TEXT_KINDS, PropValue
 from .grants import access_checker, visible_records
 from .models import ApiKey, ImportJob, Record
-from .query import _equals, _operand
+from .query import equals, operand
 from .records import References, clean_list_values, clean_properties
 from .schema import TypeSchema, team_schema
 from .values import InvalidValue, format_datetime
@@ -65,12 +65,12 @@ def parse_import(type_schema: TypeSchema, body: dict) -> tuple[list, dict]:
 
 def _dedupe_match(base_qs, type_schema: TypeSchema, slug: str, raw: Any, case_insensitive: bool) -> list[Record]:
     prop = type_schema.get(slug)
-    operand = _operand(prop, raw, "=")
+    wanted = operand(prop, raw, "=")
     if prop.type in TEXT_KINDS and not case_insensitive:
         # The indexed LOWER() comparison narrows, the exact one decides.
-        cond = _equals(prop, operand) & Exact(PropValue(slug), Value(operand))
+        cond = equals(prop, wanted) & Exact(PropValue(slug), Value(wanted))
     else:
-        cond = _equals(prop, operand)
+        cond = equals(prop, wanted)
     return list(base_qs.filter(deleted_at__isnull=True).filter(cond)[:2])
 
 

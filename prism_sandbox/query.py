@@ -4,6 +4,9 @@ Filters compare by the property's type (numbers as numbers, dates and datetimes
 as instants, text case-insensitively). Every order is made total by appending
 `created_at` and `id`, and pages continue from the last row's sort values
 (keyset), so they do not drift when records are inserted meanwhile.
+
+A query body is parsed once into a ParsedQuery that carries its compiled filter
+condition and sort keys: checking a body and running it share one compilation.
 """
 
 import datetime as dt
@@ -69,6 +72,15 @@ def _limits() -> tuple[int, int]:
     return cfg["DEFAULT_QUERY_LIMIT"], cfg["MAX_QUERY_LIMIT"]
 
 
+@dataclass(frozen=True)
+class SortKey:
+    name: str  # annotation name or column
+    expression: Any
+    descending: bool
+    nullable: bool
+    kind: str  # "datetime-column", "uuid", "number", "text"
+
+
 @dataclass
 class ParsedQuery:
     object_type: str = ""
@@ -84,6 +96,10 @@ class ParsedQuery:
     deleted: bool = False
     include_total: bool = False
     list_id: str | None = None
+    #: the filters compiled into one condition, and the total order they are read in
+    #: (set by `compile_query` as the last step of parsing; running uses only these)
+    condition: Q = field(default_factory=Q)
+    keys: list[SortKey] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """What a cursor is bound to: the same filters, sort and scope."""
@@ -211,9 +227,7 @@ def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict
         pq.deleted = _as_bool(body["deleted"], "deleted")
     if body.get("include_total") is not None:
         pq.include_total = _as_bool(body["include_total"], "include_total")
-    _check_filters(schema[object_type], pq.filters)
-    _check_sort(schema[object_type], pq.sort)
-    return pq
+    return compile_query(schema[object_type], pq)
 
 
 def _parse_page(query: dict, pq: ParsedQuery) -> None:
@@ -255,9 +269,7 @@ def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -
             continue
         values = params.getlist(name)
         pq.filters.append((name, "=", values[0]) if len(values) == 1 else (name, "in", values))
-    _check_filters(schema[object_type], pq.filters)
-    _check_sort(schema[object_type], pq.sort)
-    return pq
+    return compile_query(schema[object_type], pq)
 
 
 def _parse_sort_items(raw: Any) -> list[tuple[str, str]]:
@@ -278,23 +290,19 @@ def _parse_sort_items(raw: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _check_sort(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> None:
-    seen = set()
-    for slug, _ in sort:
-        if slug in seen:
-            raise bad_request(f"`{slug}` appears twice in sort.", field="sort")
-        seen.add(slug)
-        if slug == "id":
-            continue
-        if "." in slug:
-            raise bad_request(f"Sorting through references (`{slug}`) is not supported.", field="sort")
-        if type_schema.get(slug) is None:
-            raise bad_request(f"Unknown property `{slug}` in sort.", field="sort")
+def compile_query(type_schema: TypeSchema, pq: ParsedQuery) -> ParsedQuery:
+    """Compile the filters and the sort once, raising 400 on any problem in either."""
+    pq.condition = _combined(type_schema, pq.filters, pq.combinator)
+    pq.keys = sort_keys(type_schema, pq.sort)
+    return pq
 
 
-def _check_filters(type_schema: TypeSchema, filters: list[tuple[str, str, Any]]) -> None:
-    for slug, op, value in filters:
-        _condition(type_schema, slug, op, value)  # raises on any problem
+def _combined(type_schema: TypeSchema, filters: list[tuple[str, str, Any]], combinator: str) -> Q:
+    q = Q()
+    for slug, op, raw in filters:
+        cond = _condition(type_schema, slug, op, raw)
+        q = (q | cond) if combinator == "OR" and q else (q & cond)
+    return q
 
 
 # --- filters -------------------------------------------------------------------
@@ -335,7 +343,7 @@ def _boolean_as_number(slug: str) -> Case:
     )
 
 
-def _operand(prop: Property, raw: Any, op: str):
+def operand(prop: Property, raw: Any, op: str):
     try:
         if prop.slug == "id":
             return uuid.UUID(str(raw))
@@ -359,7 +367,7 @@ def _system_range(prop: Property, op: str, value: dt.datetime) -> Q:
     return Q(**{f"{column}__{lookup}": bound})
 
 
-def _equals(prop: Property, value: Any) -> Q:
+def equals(prop: Property, value: Any) -> Q:
     if prop.slug == "id":
         return Q(id=value)
     if prop.system:
@@ -394,7 +402,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
         return ~_is_null(prop) if wanted else _is_null(prop)
 
     if op in ("=", "!="):
-        cond = _equals(prop, _operand(prop, raw, op))
+        cond = equals(prop, operand(prop, raw, op))
         return cond if op == "=" else (~cond | _is_null(prop))
 
     if op in ("in", "not_in"):
@@ -402,7 +410,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
             raise bad_request(f"`{op}` on `{slug}` needs a non-empty list.", field=slug)
         cond = Q()
         for item in raw:
-            cond |= _equals(prop, _operand(prop, item, op))
+            cond |= equals(prop, operand(prop, item, op))
         return cond if op == "in" else (~cond | _is_null(prop))
 
     if op in RANGE_OPS or op == "between":
@@ -423,7 +431,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
             raise bad_request(f"`{op}` on `{slug}` needs at least one value.", field=slug)
         cond = Q()
         for item in items:
-            cond &= Q(JsonArrayHas(slug, _operand(prop, item, op)))
+            cond &= Q(JsonArrayHas(slug, operand(prop, item, op)))
         return cond if op == "contains" else (~cond | _is_null(prop))
     if t not in TEXT_KINDS:
         raise bad_request(f"`{op}` does not apply to {t} property `{slug}`.", field=slug)
@@ -436,7 +444,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
 
 
 def _range(prop: Property, op: str, raw: Any) -> Q:
-    value = _operand(prop, raw, op)
+    value = operand(prop, raw, op)
     if prop.system:
         return _system_range(prop, op, value)
     return Q(RANGE_OPS[op](sort_expression(prop), _text_cmp(prop, value)))
@@ -447,31 +455,15 @@ def _text_cmp(prop: Property, value: Any) -> Any:
     return Lower(Value(value)) if prop.type in TEXT_KINDS and not prop.system else value
 
 
-def filter_q(type_schema: TypeSchema, pq: ParsedQuery) -> Q:
-    q = Q()
-    for slug, op, raw in pq.filters:
-        cond = _condition(type_schema, slug, op, raw)
-        q = (q | cond) if pq.combinator == "OR" and q else (q & cond)
-    return q
-
-
 # --- ordering and keyset cursors ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SortKey:
-    name: str  # annotation name or column
-    expression: Any
-    descending: bool
-    nullable: bool
-    kind: str  # "datetime-column", "uuid", "number", "text"
-
-
 def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[SortKey]:
+    """The sort as keys, made total; raises 400 on a sort it cannot run."""
     keys: list[SortKey] = []
     names = set()
     for i, (slug, direction) in enumerate(sort):
-        prop = _prop(type_schema, slug)
+        prop = _sort_prop(type_schema, slug, names)
         desc = direction == "desc"
         if slug == "id":
             keys.append(SortKey("id", F("id"), desc, False, "uuid"))
@@ -489,6 +481,16 @@ def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[Sort
             keys.append(SortKey("created_at", F("created_at"), tie_desc, False, "datetime-column"))
         keys.append(SortKey("id", F("id"), tie_desc, False, "uuid"))
     return keys
+
+
+def _sort_prop(type_schema: TypeSchema, slug: str, seen: set[str]) -> Property:
+    if slug in seen:
+        raise bad_request(f"`{slug}` appears twice in sort.", field="sort")
+    if "." in slug:
+        raise bad_request(f"Sorting through references (`{slug}`) is not supported.", field="sort")
+    if slug != "id" and type_schema.get(slug) is None:
+        raise bad_request(f"Unknown property `{slug}` in sort.", field="sort")
+    return _prop(type_schema, slug)
 
 
 def order_by(keys: list[SortKey]) -> list:
@@ -578,8 +580,8 @@ def read_cursor(pq: ParsedQuery, keys: list[SortKey]) -> list[Any]:
 # --- running -------------------------------------------------------------------
 
 
-def page_of(base_qs, type_schema: TypeSchema, pq: ParsedQuery) -> tuple[list, bool, str | None, int | None]:
-    """Records for one page: (records, has_more, next_cursor, total)."""
+def page_of(base_qs, pq: ParsedQuery) -> tuple[list, bool, str | None, int | None]:
+    """Records for one page: (records, has_more, next_cursor, total), by the query's compiled condition and keys."""
     qs = base_qs
     if not pq.deleted:
         qs = qs.filter(deleted_at__isnull=True)
@@ -587,10 +589,10 @@ def page_of(base_qs, type_schema: TypeSchema, pq: ParsedQuery) -> tuple[list, bo
         qs = qs.filter(id__in=pq.ids)
     if pq.sources is not None:
         qs = qs.filter(source__in=pq.sources)
-    qs = qs.filter(filter_q(type_schema, pq))
+    qs = qs.filter(pq.condition)
     total = qs.count() if pq.include_total else None
 
-    keys = sort_keys(type_schema, pq.sort)
+    keys = pq.keys
     qs = qs.annotate(**{k.name: k.expression for k in keys if k.name.startswith("_k")})
     offset = 0
     if pq.cursor:

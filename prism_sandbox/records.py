@@ -9,7 +9,7 @@ from django.utils import timezone
 from .errors import ApiError, bad_request, not_found, validation_error
 from .grants import access_checker, visible_records
 from .models import ApiKey, Record
-from .query import _equals, _operand
+from .query import equals, operand
 from .schema import Property, TypeSchema
 from .values import InvalidValue, clean_write_value, format_datetime, parse_boolean, parse_number
 
@@ -369,8 +369,8 @@ def lookup_property(type_schema: TypeSchema, slug: str) -> Property:
 
 def find_matches(base_qs, type_schema: TypeSchema, slug: str, value: str, limit: int = 2) -> list[Record]:
     prop = lookup_property(type_schema, slug)
-    operand = _operand(prop, value, "=")
-    return list(base_qs.filter(deleted_at__isnull=True).filter(_equals(prop, operand)).order_by("-created_at")[:limit])
+    wanted = operand(prop, value, "=")
+    return list(base_qs.filter(deleted_at__isnull=True).filter(equals(prop, wanted)).order_by("-created_at")[:limit])
 
 
 def value_from_path(prop: Property, value: str) -> Any:

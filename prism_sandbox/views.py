@@ -20,7 +20,7 @@ class RecordReadMixin:
         return json_response(read_shape(record, expander, tree), status=status, etag=record.etag)
 
     def respond_page(self, pq) -> HttpResponse:
-        rows, has_more, next_cursor, total = page_of(self.records(), self.type_schema, pq)
+        rows, has_more, next_cursor, total = page_of(self.records(), pq)
         expander = Expander(self.team_id, self.schema, self.api_key, pq.list_id)
         body = {
             "data": row_shapes(rows, self.object_type, expander, select_tree(pq.select)),

@@ -5,9 +5,11 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db.models import Q
 
 from prism_sandbox.models import PropertyDefinition, Record
-from prism_sandbox.schema import clear_schema_cache
+from prism_sandbox.query import page_of, parse_query_body
+from prism_sandbox.schema import clear_schema_cache, provision_team, team_schema
 
 from .conftest import assert_error, create, ids_of, make_event, query, seed
 
@@ -418,3 +420,18 @@ def test_multiple_references_write_read_filter_and_select(sandbox, colleagues):
     assert list(assert_error(bad, 422, "validation_error")["details"]["fields"]) == ["colleagues"]
     cleared = sandbox.request("PATCH", f"contact/{cy['id']}", json={"default": {"colleagues": []}}).json()
     assert "colleagues" not in cleared["default"]
+
+
+def test_a_parsed_query_carries_its_compiled_condition_and_running_it_reads_only_that(db):
+    """One compilation per request: parsing checks the filters by compiling them, and
+    the page is read with that compiled condition, not by compiling the filters again."""
+    team = provision_team(uuid.uuid4())
+    ada, bo = (Record.objects.create(team=team, object_type="contact", properties={"first_name": n}) for n in ("Ada", "Bo"))
+    parsed = parse_query_body(team_schema(team.id), "contact", {"query": {"filter": [{"first_name": {"=": "ada"}}]}})
+    assert isinstance(parsed.condition, Q)
+    assert [k.name for k in parsed.keys] == ["created_at", "id"]
+    contacts = Record.objects.filter(team=team, object_type="contact")
+    assert page_of(contacts, parsed)[0] == [ada]
+
+    parsed.condition = Q(id=bo.id)  # the raw filters still say Ada
+    assert page_of(contacts, parsed)[0] == [bo]
