@@ -186,10 +186,6 @@ def apply_rows(team_id, schema, object_type: str, rows: list, options: dict, key
     return results
 
 
-def _iso(value) -> str | None:
-    return format_datetime(value) if value else None
-
-
 def snapshot(job: ImportJob) -> dict:
     """The job as GET /imports/{jobId} shows it; results once it has finished."""
     done = job.status != ImportJob.Status.PROCESSING
@@ -202,9 +198,9 @@ def snapshot(job: ImportJob) -> dict:
         "failed": job.failed,
         "results": job.results if done else None,
         "error": job.error,
-        "created_at": _iso(job.created_at),
-        "updated_at": _iso(job.updated_at),
-        "expires_at": _iso(job.expires_at),
+        "created_at": format_datetime(job.created_at),
+        "updated_at": format_datetime(job.updated_at),
+        "expires_at": format_datetime(job.expires_at),
     }
 
 
@@ -221,8 +217,8 @@ def run_sync(team_id, schema, object_type: str, objects: list, options: dict, ke
         "failed": failed,
         "results": results,
         "error": None,
-        "created_at": _iso(started),
-        "updated_at": _iso(timezone.now()),
+        "created_at": format_datetime(started),
+        "updated_at": format_datetime(timezone.now()),
         "expires_at": None,
     }
 

@@ -36,7 +36,7 @@ from django.db.models.lookups import (
 from .errors import bad_request
 from .expressions import NUMBER_KINDS, SLUG_RE, TEXT_KINDS, JsonArrayHas, PropValue
 from .schema import Property, TypeSchema
-from .values import InvalidValue, comparison_value, parse_datetime
+from .values import InvalidValue, comparison_value, millisecond_of, parse_datetime
 
 OPERATORS = frozenset(
     {
@@ -352,15 +352,10 @@ def operand(prop: Property, raw: Any, op: str):
         raise bad_request(f"Filter `{prop.slug}` {op}: {exc}", field=prop.slug) from None
 
 
-def _millisecond(value: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def _system_range(prop: Property, op: str, value: dt.datetime) -> Q:
     # created_at/updated_at are stored to the microsecond but read to the
     # millisecond: a value the API returned names that whole millisecond.
-    low = value.replace(microsecond=value.microsecond // 1000 * 1000)
-    return low, low + dt.timedelta(milliseconds=1)
-
-
-def _system_range(prop: Property, op: str, value: dt.datetime) -> Q:
-    low, high = _millisecond(value)
+    low, high = millisecond_of(value)
     column = prop.slug
     bounds = {"<": ("lt", low), "<=": ("lt", high), ">": ("gte", high), ">=": ("gte", low)}
     lookup, bound = bounds[op]

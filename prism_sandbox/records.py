@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from .chunks import chunks
 from .errors import ApiError, bad_request, not_found, validation_error
 from .grants import access_checker, visible_records
 from .models import ApiKey, Record
@@ -94,7 +95,7 @@ class Expander:
             if prop.system:
                 when = getattr(record, slug)
                 if when is not None or tree is not None:
-                    out[slug] = format_datetime(when) if when is not None else None
+                    out[slug] = format_datetime(when)
                 continue
             value = props.get(slug)
             if prop.type == "reference" and value is not None:
@@ -173,8 +174,7 @@ class References:
         known = self.known.setdefault(target, {})
         missing = [i for i in ids if i not in known]
         visible = visible_records(self.team_id, target, self.key).filter(deleted_at__isnull=True)
-        for start in range(0, len(missing), self.BATCH):
-            batch = missing[start : start + self.BATCH]
+        for batch in chunks(missing, self.BATCH):
             found = {str(i) for i in visible.filter(id__in=batch).values_list("id", flat=True)}
             known.update({i: i in found for i in batch})
         return {i for i in ids if known[i]}

@@ -21,6 +21,7 @@ from django.utils import timezone
 from faker import Faker
 
 from prism_sandbox import demo
+from prism_sandbox.chunks import chunks
 from prism_sandbox.grants import clean_grant
 from prism_sandbox.models import Record
 from prism_sandbox.object_types import OBJECT_TYPES
@@ -154,9 +155,9 @@ class Seeder:
 
     def insert(self, object_type: str, count: int, progress) -> None:
         made: list[str] = []
-        for start in range(0, count, BATCH):
+        for indices in chunks(range(count), BATCH):
             batch = []
-            for i in range(start, min(count, start + BATCH)):
+            for i in indices:
                 rid = uuid.UUID(int=self.rng.getrandbits(128), version=4)
                 created = self._created(i, count)
                 batch.append(
@@ -174,7 +175,7 @@ class Seeder:
                 made.append(str(rid))
             with transaction.atomic():
                 Record.objects.bulk_create(batch, batch_size=1000)
-            progress(object_type, min(count, start + BATCH), count)
+            progress(object_type, indices[-1] + 1, count)
         self.ids[object_type] = made
 
     def link_identities_to_contacts(self) -> None:
