@@ -35,7 +35,7 @@ from django.db.models.lookups import (
 
 from .errors import bad_request
 from .expressions import NUMBER_KINDS, SLUG_RE, TEXT_KINDS, JsonArrayHas, PropValue
-from .schema import Property, TypeSchema
+from .schemas import Property, TypeSchema
 from .values import InvalidValue, comparison_value, millisecond_of, parse_datetime
 
 OPERATORS = frozenset(
@@ -83,7 +83,7 @@ class SortKey:
 
 @dataclass
 class ParsedQuery:
-    object_type: str = ""
+    segment: str = ""
     select: list[str] | None = None
     filters: list[tuple[str, str, Any]] = field(default_factory=list)
     combinator: str = "AND"
@@ -103,7 +103,7 @@ class ParsedQuery:
 
     def fingerprint(self) -> str:
         """What a cursor is bound to: the same filters, sort and scope."""
-        data = [self.object_type, self.filters, self.combinator, self.sort, self.ids, self.sources, self.deleted, self.list_id]
+        data = [self.segment, self.filters, self.combinator, self.sort, self.ids, self.sources, self.deleted, self.list_id]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
@@ -151,7 +151,7 @@ def _as_uuid(value: Any, name: str) -> str:
         raise bad_request(f"`{name}` must be a UUID.", field=name) from None
 
 
-def parse_select(schema: dict[str, TypeSchema], object_type: str, select: Any) -> list[str] | None:
+def parse_select(schemas: dict[str, TypeSchema], segment: str, select: Any) -> list[str] | None:
     if select is None or select == [] or select == "":
         return None
     items = [s.strip() for s in select.split(",") if s.strip()] if isinstance(select, str) else select
@@ -161,17 +161,17 @@ def parse_select(schema: dict[str, TypeSchema], object_type: str, select: Any) -
         parts = path.split(".")
         if len(parts) > 3:
             raise bad_request(f"`{path}`: select reaches at most two references deep.", field="select")
-        current = schema[object_type]
+        current = schemas[segment]
         for i, part in enumerate(parts):
             if part == "id" and i == len(parts) - 1:
                 break
             prop = current.get(part)
             if prop is None:
-                raise bad_request(f"Unknown property `{path}` on {current.object_type}.", field="select")
+                raise bad_request(f"Unknown property `{path}` on {current.segment}.", field="select")
             if i < len(parts) - 1:
                 if prop.type != "reference":
                     raise bad_request(f"`{path}`: `{part}` is not a reference.", field="select")
-                current = schema[prop.target]
+                current = schemas[prop.target]
     return list(dict.fromkeys(items))
 
 
@@ -194,15 +194,15 @@ def _filter_items(raw: Any) -> list[tuple[str, str, Any]]:
     return out
 
 
-def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict) -> ParsedQuery:
+def parse_query_body(schemas: dict[str, TypeSchema], segment: str, body: dict) -> ParsedQuery:
     query = body.get("query", {})
     if query is None:
         query = {}
     if not isinstance(query, dict):
         raise bad_request("`query` must be an object.", field="query")
     default_limit, _ = _limits()
-    pq = ParsedQuery(object_type=object_type, limit=default_limit)
-    pq.select = parse_select(schema, object_type, query.get("select"))
+    pq = ParsedQuery(segment=segment, limit=default_limit)
+    pq.select = parse_select(schemas, segment, query.get("select"))
     pq.filters = _filter_items(query.get("filter"))
     combinator = query.get("combinator", "AND")
     if not isinstance(combinator, str) or combinator.upper() not in ("AND", "OR"):
@@ -227,7 +227,7 @@ def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict
         pq.deleted = _as_bool(body["deleted"], "deleted")
     if body.get("include_total") is not None:
         pq.include_total = _as_bool(body["include_total"], "include_total")
-    return compile_query(schema[object_type], pq)
+    return compile_query(schemas[segment], pq)
 
 
 def _parse_page(query: dict, pq: ParsedQuery) -> None:
@@ -246,10 +246,10 @@ def _parse_page(query: dict, pq: ParsedQuery) -> None:
 LIST_PARAMS = frozenset({"cursor", "deleted", "include_total", "limit", "list_id", "select", "sort"})
 
 
-def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -> ParsedQuery:
+def parse_list_params(schemas: dict[str, TypeSchema], segment: str, params) -> ParsedQuery:
     """GET list: the query-string sugar over the query endpoint."""
     default_limit, _ = _limits()
-    pq = ParsedQuery(object_type=object_type, limit=default_limit)
+    pq = ParsedQuery(segment=segment, limit=default_limit)
     if params.get("limit"):
         pq.limit = _as_limit(params["limit"], cap_silently=True)
     pq.cursor = params.get("cursor") or None
@@ -259,7 +259,7 @@ def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -
         pq.include_total = _as_bool(params["include_total"], "include_total")
     if params.get("list_id"):
         pq.list_id = _as_uuid(params["list_id"], "list_id")
-    pq.select = parse_select(schema, object_type, params.get("select"))
+    pq.select = parse_select(schemas, segment, params.get("select"))
     if params.get("sort"):
         pq.sort = [
             (s[1:], "desc") if s.startswith("-") else (s.lstrip("+"), "asc") for s in (p.strip() for p in params["sort"].split(",")) if s
@@ -269,7 +269,7 @@ def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -
             continue
         values = params.getlist(name)
         pq.filters.append((name, "=", values[0]) if len(values) == 1 else (name, "in", values))
-    return compile_query(schema[object_type], pq)
+    return compile_query(schemas[segment], pq)
 
 
 def _parse_sort_items(raw: Any) -> list[tuple[str, str]]:
@@ -290,17 +290,17 @@ def _parse_sort_items(raw: Any) -> list[tuple[str, str]]:
     return out
 
 
-def compile_query(type_schema: TypeSchema, pq: ParsedQuery) -> ParsedQuery:
+def compile_query(schema: TypeSchema, pq: ParsedQuery) -> ParsedQuery:
     """Compile the filters and the sort once, raising 400 on any problem in either."""
-    pq.condition = _combined(type_schema, pq.filters, pq.combinator)
-    pq.keys = sort_keys(type_schema, pq.sort)
+    pq.condition = _combined(schema, pq.filters, pq.combinator)
+    pq.keys = sort_keys(schema, pq.sort)
     return pq
 
 
-def _combined(type_schema: TypeSchema, filters: list[tuple[str, str, Any]], combinator: str) -> Q:
+def _combined(schema: TypeSchema, filters: list[tuple[str, str, Any]], combinator: str) -> Q:
     q = Q()
     for slug, op, raw in filters:
-        cond = _condition(type_schema, slug, op, raw)
+        cond = _condition(schema, slug, op, raw)
         q = (q | cond) if combinator == "OR" and q else (q & cond)
     return q
 
@@ -308,14 +308,14 @@ def _combined(type_schema: TypeSchema, filters: list[tuple[str, str, Any]], comb
 # --- filters -------------------------------------------------------------------
 
 
-def _prop(type_schema: TypeSchema, slug: str) -> Property:
+def _prop(schema: TypeSchema, slug: str) -> Property:
     if slug == "id":
         return Property(slug="id", name="ID", type="reference", system=False)
     if not isinstance(slug, str) or "." in slug:
         raise bad_request(f"Filtering through references (`{slug}`) is not supported; filter on the reference id.")
-    prop = type_schema.get(slug)
+    prop = schema.get(slug)
     if prop is None or not SLUG_RE.match(slug):
-        raise bad_request(f"Unknown property `{slug}` on {type_schema.object_type}.", field=slug)
+        raise bad_request(f"Unknown property `{slug}` on {schema.segment}.", field=slug)
     return prop
 
 
@@ -384,10 +384,10 @@ def _is_null(prop: Property) -> Q:
     return Q(IsNull(PropValue(prop.slug), True))
 
 
-def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
+def _condition(schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
     if op not in OPERATORS:
         raise bad_request(f"Unknown operator `{op}`. Use one of: {', '.join(sorted(OPERATORS))}.", field=slug)
-    prop = _prop(type_schema, slug)
+    prop = _prop(schema, slug)
     t = prop.type
 
     if op in PRESENCE_OPS:
@@ -453,12 +453,12 @@ def _text_cmp(prop: Property, value: Any) -> Any:
 # --- ordering and keyset cursors ------------------------------------------------------
 
 
-def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[SortKey]:
+def sort_keys(schema: TypeSchema, sort: list[tuple[str, str]]) -> list[SortKey]:
     """The sort as keys, made total; raises 400 on a sort it cannot run."""
     keys: list[SortKey] = []
     names = set()
     for i, (slug, direction) in enumerate(sort):
-        prop = _sort_prop(type_schema, slug, names)
+        prop = _sort_prop(schema, slug, names)
         desc = direction == "desc"
         if slug == "id":
             keys.append(SortKey("id", F("id"), desc, False, "uuid"))
@@ -478,14 +478,14 @@ def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[Sort
     return keys
 
 
-def _sort_prop(type_schema: TypeSchema, slug: str, seen: set[str]) -> Property:
+def _sort_prop(schema: TypeSchema, slug: str, seen: set[str]) -> Property:
     if slug in seen:
         raise bad_request(f"`{slug}` appears twice in sort.", field="sort")
     if "." in slug:
         raise bad_request(f"Sorting through references (`{slug}`) is not supported.", field="sort")
-    if slug != "id" and type_schema.get(slug) is None:
+    if slug != "id" and schema.get(slug) is None:
         raise bad_request(f"Unknown property `{slug}` in sort.", field="sort")
-    return _prop(type_schema, slug)
+    return _prop(schema, slug)
 
 
 def order_by(keys: list[SortKey]) -> list:

@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Any
 
-from .schema import Property
+from .schemas import Property
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
