@@ -89,7 +89,7 @@ def authenticate(request: HttpRequest, team_id: str) -> ApiKey:
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")  # API keys, not sessions
 class ApiView(View):
-    """Parses auth, path and body; turns ApiError into the contract's error body."""
+    """Parses auth, path and body; turns ApiError into the JSON error body."""
 
     #: methods that change data (these take an Idempotency-Key)
     write_methods: frozenset[str] = WRITE_METHODS

@@ -1,7 +1,7 @@
 """The sandbox's own table of object types and the schemas a new team starts with.
 
-The sandbox must not depend on prism_client, so it keeps this table itself; tests
-hold both tables against API_CONTRACT.md.
+The sandbox must not depend on prism_client, so it keeps this table itself; its tests
+hold it against the table in docs/sandbox.md.
 """
 
 from dataclasses import dataclass

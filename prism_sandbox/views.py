@@ -1,4 +1,4 @@
-"""The Prism endpoints (API_CONTRACT.md), one small view per route."""
+"""The Prism endpoints (docs/sandbox.md), one small view per route."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse

@@ -1,5 +1,5 @@
-"""POST /{t}/batch/update and /{t}/batch/delete (API_CONTRACT.md, "Batch update /
-delete"): up to 100 items, each on its own, results in input order, a summary, 200
+"""POST /{t}/batch/update and /{t}/batch/delete (docs/sandbox.md, "Batch update
+and delete"): up to 100 items, each on its own, results in input order, a summary, 200
 even with failures; grants apply per item."""
 
 import uuid

@@ -1,4 +1,4 @@
-"""POST /{t}/import and GET /imports/{jobId} (API_CONTRACT.md, "Import"): sync up to
+"""POST /{t}/import and GET /imports/{jobId} (docs/sandbox.md, "Imports"): sync up to
 100 rows, async jobs above run by a real `manage.py db_worker`, per-row results in
 order, dedupe, row-level failure, the 10,000-row cap, idempotency, a job-level
 failure and the resumption of a job whose worker died."""
