@@ -54,7 +54,7 @@ class ContactAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]  # Django appends -pk: (created_at, id) desc, as the index
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(team_id=settings.MICRO_TEAM_ID, object_type="contact", deleted_at__isnull=True)
+        return super().get_queryset(request).filter(team_id=settings.MICRO_TEAM_ID, segment="contact", deleted_at__isnull=True)
 
     def get_list_display(self, request):
         # A column can only be sorted by (?o=) when it is shown: add score for the sort case.

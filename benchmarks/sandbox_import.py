@@ -93,14 +93,14 @@ def profile_import(rows: list[dict]) -> None:
 
     from prism_sandbox import imports
     from prism_sandbox.models import ApiKey, hash_key
-    from prism_sandbox.schema import team_schema
+    from prism_sandbox.schemas import team_schemas
 
     key = ApiKey.objects.get(key_hash=hash_key(KEY))
-    options = imports.parse_import(team_schema(uuid.UUID(TEAM))["contact"], {"objects": rows})[1]
+    options = imports.parse_import(team_schemas(uuid.UUID(TEAM))["contact"], {"objects": rows})[1]
     job = imports.ImportJob.objects.create(
         team_id=uuid.UUID(TEAM),
         api_key=key,
-        object_type="contact",
+        segment="contact",
         total=len(rows),
         objects_json=rows,
         options=options,
@@ -128,10 +128,10 @@ def main() -> None:
     from micro_so import Micro
 
     from prism_sandbox.models import Record
-    from prism_sandbox.schema import create_key, provision_team
+    from prism_sandbox.teams import create_key, provision_team
 
     create_key(provision_team(TEAM, "Benchmark team"), KEY)
-    orgs = [Record(team_id=TEAM, object_type="organization", properties={"name": f"Org {i}"}) for i in range(100)]
+    orgs = [Record(team_id=TEAM, segment="organization", properties={"name": f"Org {i}"}) for i in range(100)]
     org_ids = [str(o.id) for o in Record.objects.bulk_create(orgs)]
 
     if args.profile:

@@ -77,7 +77,7 @@ def main() -> None:
     from django.utils import timezone
 
     from prism_sandbox.management.commands.seed_demo import Seeder
-    from prism_sandbox.schema import create_key, provision_team
+    from prism_sandbox.teams import create_key, provision_team
 
     create_key(provision_team(TEAM), KEY)
     seeder = Seeder(uuid.UUID(TEAM), 7, timezone.now())

@@ -6,7 +6,7 @@ person can leave, come back, and select the failed ones again.
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.tasks import task
 from django.utils import timezone
@@ -21,6 +21,7 @@ from prism_client import (
     RecordService,
     Sort,
 )
+from prism_client.resources import chunked
 
 from . import acting, prism
 from .errors import describe
@@ -36,11 +37,6 @@ AUDIT_ACTIONS = {
     BulkJob.Action.RESTORE: AuditEntry.Action.RESTORE,
     BulkJob.Action.GRANT: AuditEntry.Action.GRANT,
 }
-
-
-def chunks(ids: list[str], size: int = CHUNK) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def _one_by_one(ids: Iterable[str], call) -> list[tuple[str, str | None]]:
@@ -120,7 +116,7 @@ def run_selected(job: BulkJob) -> None:
     job.status, job.total = BulkJob.Status.RUNNING, len(job.ids)
     job.save(update_fields=["status", "total"])
     try:
-        for ids in chunks(list(job.ids)):
+        for ids in chunked(list(job.ids), CHUNK):
             record_chunk(job, apply_chunk(service, job, ids))
     except PrismError as exc:
         _finish(job, describe(exc))
@@ -153,7 +149,7 @@ def _run_all_matching(job: BulkJob, service) -> None:
         ids = list(dict.fromkeys(row.id for page in pages for row in page.rows))
         job.status, job.total = BulkJob.Status.RUNNING, len(ids)
         job.save(update_fields=["status", "total"])
-        for chunk in chunks(ids):
+        for chunk in chunked(ids, CHUNK):
             record_chunk(job, apply_chunk(service, job, chunk))
     except PrismError as exc:
         logger.warning("Bulk job %s stopped: %s", job.pk, exc)

@@ -646,22 +646,16 @@ def fill(results: list[dict], slots: Sequence[int], rows: Sequence[ImportRowResu
             results[slot] = failed(stopped or "The Prism API gave no result for this row.")
 
 
-def chunk_sizes(count: int, limit: int | None = None) -> list[int]:
-    """Even chunks of at most `limit` (10,001 rows → 5,001 + 5,000, never 10,000 + 1)."""
-    limit = limit or API_CHUNK_ROWS
-    if count <= 0:
-        return []
-    parts = math.ceil(count / limit)
-    base, extra = divmod(count, parts)
-    return [base + 1 if i < extra else base for i in range(parts)]
-
-
 def chunks(items: Sequence[Any], limit: int | None = None) -> list[Sequence[Any]]:
-    out, start = [], 0
-    for size in chunk_sizes(len(items), limit):
-        out.append(items[start : start + size])
-        start += size
-    return out
+    """Even chunks of at most `limit` (10,001 rows → 5,001 + 5,000, never 10,000 + 1).
+
+    Not prism_client's `chunked`, whose chunks are all full but the last."""
+    parts = math.ceil(len(items) / (limit or API_CHUNK_ROWS))
+    if not parts:
+        return []
+    base, extra = divmod(len(items), parts)
+    ends = itertools.accumulate((base + 1 if i < extra else base for i in range(parts)), initial=0)
+    return [items[start:end] for start, end in itertools.pairwise(ends)]
 
 
 @dataclass(frozen=True)

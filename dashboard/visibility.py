@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from prism_client import OBJECT_TYPES, PrismError, Query
+from prism_client.resources import chunked
 
 from . import prism
 
@@ -34,11 +35,10 @@ def readable(pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for segment, ids in by_type.items():
         service = prism.client().service(segment)
-        for start in range(0, len(ids), CHUNK):
-            chunk = tuple(ids[start : start + CHUNK])
+        for chunk in chunked(ids, CHUNK):
             for deleted in (False, True):
                 try:
-                    page = service.query(Query(ids=chunk, deleted=deleted, limit=CHUNK))
+                    page = service.query(Query(ids=tuple(chunk), deleted=deleted, limit=CHUNK))
                 except PrismError:
                     continue
                 found.update((segment, row.id) for row in page.rows)

@@ -1,1 +1,1 @@
-"""An embedded, API-faithful Prism API, mounted at /sandbox/ (see API_CONTRACT.md)."""
+"""An embedded, API-faithful Prism API, mounted at /sandbox/ (see docs/sandbox.md)."""

@@ -17,12 +17,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(PropertyDefinition)
 class PropertyDefinitionAdmin(admin.ModelAdmin):
-    list_display = ["team", "object_type", "slug", "type", "required", "read_only"]
-    list_filter = ["object_type", "type"]
+    list_display = ["team", "segment", "slug", "type", "required", "read_only"]
+    list_filter = ["segment", "type"]
 
 
 @admin.register(Record)
 class RecordAdmin(admin.ModelAdmin):
-    list_display = ["id", "object_type", "revision", "created_at", "deleted_at"]
-    list_filter = ["object_type"]
+    list_display = ["id", "segment", "revision", "created_at", "deleted_at"]
+    list_filter = ["segment"]
     show_full_result_count = False

@@ -23,7 +23,8 @@ from .idempotency import run_idempotent
 from .models import ApiKey, Record, hash_key
 from .object_types import OBJECT_TYPES
 from .records import get_live
-from .schema import TypeSchema, create_key, provision_team, team_schema
+from .schemas import TypeSchema, team_schemas
+from .teams import create_key, provision_team
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def authenticate(request: HttpRequest, team_id: str) -> ApiKey:
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")  # API keys, not sessions
 class ApiView(View):
-    """Parses auth, path and body; turns ApiError into the contract's error body."""
+    """Parses auth, path and body; turns ApiError into the JSON error body."""
 
     #: methods that change data (these take an Idempotency-Key)
     write_methods: frozenset[str] = WRITE_METHODS
@@ -100,8 +101,8 @@ class ApiView(View):
     api_key: ApiKey
     request_id: str
     team_id: uuid.UUID
-    object_type: str
-    schema: dict[str, TypeSchema]
+    segment: str
+    schemas: dict[str, TypeSchema]
     body: dict[str, Any]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -121,9 +122,9 @@ class ApiView(View):
         return response
 
     def _dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.typed and kwargs["object_type"] not in OBJECT_TYPES:
+        if self.typed and kwargs["segment"] not in OBJECT_TYPES:
             # an unknown type is an unknown route, whatever the method
-            raise not_found(f"Unknown object type `{kwargs['object_type']}`.")
+            raise not_found(f"Unknown object type `{kwargs['segment']}`.")
         method = request.method.lower()
         handler = getattr(self, method, None) if method in self.http_method_names else None
         if handler is None or method == "options":
@@ -132,15 +133,15 @@ class ApiView(View):
         team_id = kwargs.pop("team_id")
         self.api_key = authenticate(request, team_id)
         self.team_id = self.api_key.team_id
-        self.schema = team_schema(self.team_id)
+        self.schemas = team_schemas(self.team_id)
         if self.typed:
-            object_type = kwargs.pop("object_type")
-            self.object_type = object_type
-            if request.method in self.write_methods and self.changes_records and not OBJECT_TYPES[object_type].writable:
+            segment = kwargs.pop("segment")
+            self.segment = segment
+            if request.method in self.write_methods and self.changes_records and not OBJECT_TYPES[segment].writable:
                 raise ApiError(
                     405,
                     "method_not_allowed",
-                    f"{object_type} records are read-only.",
+                    f"{segment} records are read-only.",
                     headers={"Allow": "GET"},
                 )
         raw = self._read_body(request)
@@ -196,19 +197,19 @@ class ApiView(View):
     # helpers for subclasses
 
     @property
-    def type_schema(self) -> TypeSchema:
-        return self.schema[self.object_type]
+    def schema(self) -> TypeSchema:
+        return self.schemas[self.segment]
 
     def records(self):
         """This team's records of the view's type that the key may read."""
-        return visible_records(self.team_id, self.object_type, self.api_key)
+        return visible_records(self.team_id, self.segment, self.api_key)
 
     def checker(self, need: str):
         return access_checker(self.api_key, need)
 
     def load(self, record_id: str, need: str, *, lock: bool = False, deleted: bool = False) -> Record:
         """One record of the view's type, if the key has `need` (r, w or a) on it."""
-        record = get_live(self.team_id, self.object_type, record_id, lock=lock, deleted=deleted)
+        record = get_live(self.team_id, self.segment, record_id, lock=lock, deleted=deleted)
         self.checker(need)(record)
         return record
 

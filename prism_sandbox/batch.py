@@ -58,37 +58,37 @@ def _run(items: list, apply: Callable[[Any], dict], raw_id: Callable[[Any], Any]
     }
 
 
-def _load(team_id, object_type: str, raw_id: Any, key: ApiKey) -> Record:
+def _load(team_id, segment: str, raw_id: Any, key: ApiKey) -> Record:
     """The item's record, if the key may write it (a hidden one is 404, as a missing one)."""
     record_id = _item_id(raw_id)
     if record_id is None:
         raise bad_request(f"{raw_id!r} is not a record id.")
-    visible = visible_records(team_id, object_type, key)
+    visible = visible_records(team_id, segment, key)
     record = visible.select_for_update().filter(id=record_id, deleted_at__isnull=True).first()
     if record is None:
-        raise ApiError(404, "not_found", f"No {object_type} with id {record_id}.")
+        raise ApiError(404, "not_found", f"No {segment} with id {record_id}.")
     access_checker(key, "w")(record)
     return record
 
 
-def batch_update(team_id, schema, key: ApiKey, object_type: str, items: list) -> dict:
-    expander = Expander(team_id, schema, key)
+def batch_update(team_id, schemas, key: ApiKey, segment: str, items: list) -> dict:
+    expander = Expander(team_id, schemas, key)
 
     def apply(item: Any) -> dict:
         if not isinstance(item, dict):
             raise bad_request("Each item must be an object {id, default, list}.")
-        record = _load(team_id, object_type, item.get("id"), key)
-        record = patch_record(team_id, schema, record, item, key=key)
+        record = _load(team_id, segment, item.get("id"), key)
+        record = patch_record(team_id, schemas, record, item, key=key)
         return {"id": str(record.id), "status": "ok", "error": None, "record": read_shape(record, expander)}
 
     return _run(items, apply, lambda item: item.get("id") if isinstance(item, dict) else None)
 
 
-def batch_delete(team_id, schema, key: ApiKey, object_type: str, ids: list) -> dict:
-    expander = Expander(team_id, schema, key)
+def batch_delete(team_id, schemas, key: ApiKey, segment: str, ids: list) -> dict:
+    expander = Expander(team_id, schemas, key)
 
     def apply(raw_id: Any) -> dict:
-        record = _load(team_id, object_type, raw_id, key)
+        record = _load(team_id, segment, raw_id, key)
         soft_delete(record)
         return {"id": str(record.id), "status": "ok", "error": None, "record": read_shape(record, expander)}
 

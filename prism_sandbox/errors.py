@@ -1,4 +1,4 @@
-"""The one error type the sandbox raises, rendered as the contract's JSON error body."""
+"""The one error type the sandbox raises, rendered as the JSON error body of docs/sandbox.md."""
 
 from typing import Any
 

@@ -113,9 +113,9 @@ def access_checker(key: ApiKey | None, need: str) -> Callable[[Record], None]:
     def check(record: Record) -> None:
         have = level(record, key)
         if have < LEVELS["r"]:
-            raise not_found(f"No {record.object_type} with id {record.id}.")
+            raise not_found(f"No {record.segment} with id {record.id}.")
         if have < LEVELS[need]:
-            raise ApiError(403, "forbidden", f"This key may not {NEED_WORDS[need]} this {record.object_type}.")
+            raise ApiError(403, "forbidden", f"This key may not {NEED_WORDS[need]} this {record.segment}.")
 
     return check
 
@@ -166,15 +166,15 @@ class GrantReadable(Func):
         return sql, params
 
 
-def visible_records(team_id, object_type: str, key: ApiKey | None):
-    """The team's records of `object_type` (deleted ones too) that `key` can read.
+def visible_records(team_id, segment: str, key: ApiKey | None):
+    """The team's records of `segment` (deleted ones too) that `key` can read.
 
     Every read goes through here (lists, counts, lookups, expanded references, the
     references a write may name, import dedupe), so what a grant hides is hidden
     everywhere alike; key None is what the team entry allows (see `level`).
     """
-    queryset = Record.objects.filter(team_id=team_id, object_type=object_type)
-    if not OBJECT_TYPES[object_type].has_grant or (key is not None and key.is_admin):
+    queryset = Record.objects.filter(team_id=team_id, segment=segment)
+    if not OBJECT_TYPES[segment].has_grant or (key is not None and key.is_admin):
         return queryset
     if key is None:
         return queryset.filter(GrantReadable(team_id, None, ()))

@@ -26,9 +26,9 @@ from .errors import ApiError, bad_request, not_found
 from .expressions import TEXT_KINDS, PropValue
 from .grants import access_checker, visible_records
 from .models import ApiKey, ImportJob, Record
-from .query import _equals, _operand
+from .query import equals, operand
 from .records import References, clean_list_values, clean_properties
-from .schema import TypeSchema, team_schema
+from .schemas import TypeSchema, team_schemas
 from .values import InvalidValue, format_datetime
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ JOB_TTL = dt.timedelta(hours=24)
 STALLED_AFTER = dt.timedelta(seconds=60)
 
 
-def parse_import(type_schema: TypeSchema, body: dict) -> tuple[list, dict]:
+def parse_import(schema: TypeSchema, body: dict) -> tuple[list, dict]:
     objects = body.get("objects")
     if not isinstance(objects, list):
         raise bad_request("`objects` must be a list of {default, list} objects.", field="objects")
@@ -51,7 +51,7 @@ def parse_import(type_schema: TypeSchema, body: dict) -> tuple[list, dict]:
     options: dict[str, Any] = {"case_insensitive": bool(raw_options.get("caseInsensitive", False))}
     dedupe_by = raw_options.get("dedupe_by")
     if dedupe_by is not None:
-        prop = type_schema.get(dedupe_by) if isinstance(dedupe_by, str) else None
+        prop = schema.get(dedupe_by) if isinstance(dedupe_by, str) else None
         if prop is None or prop.system:
             raise bad_request(f"`dedupe_by`: unknown property `{dedupe_by}`.", field="options.dedupe_by")
         options["dedupe_by"] = dedupe_by
@@ -63,14 +63,14 @@ def parse_import(type_schema: TypeSchema, body: dict) -> tuple[list, dict]:
     return objects, options
 
 
-def _dedupe_match(base_qs, type_schema: TypeSchema, slug: str, raw: Any, case_insensitive: bool) -> list[Record]:
-    prop = type_schema.get(slug)
-    operand = _operand(prop, raw, "=")
+def _dedupe_match(base_qs, schema: TypeSchema, slug: str, raw: Any, case_insensitive: bool) -> list[Record]:
+    prop = schema.get(slug)
+    wanted = operand(prop, raw, "=")
     if prop.type in TEXT_KINDS and not case_insensitive:
         # The indexed LOWER() comparison narrows, the exact one decides.
-        cond = _equals(prop, operand) & Exact(PropValue(slug), Value(operand))
+        cond = equals(prop, wanted) & Exact(PropValue(slug), Value(wanted))
     else:
-        cond = _equals(prop, operand)
+        cond = equals(prop, wanted)
     return list(base_qs.filter(deleted_at__isnull=True).filter(cond)[:2])
 
 
@@ -98,7 +98,7 @@ def _row_body(row: Any, options: dict) -> dict:
     return {"default": default, "list": row.get("list")}
 
 
-def apply_row(team_id, schema, object_type: str, row: Any, options: dict, key: ApiKey | None, refs: References) -> dict:
+def apply_row(team_id, schemas, segment: str, row: Any, options: dict, key: ApiKey | None, refs: References) -> dict:
     """Apply one import row in its own savepoint; returns its result. Never raises for a bad row.
 
     Dedupe matches only records the key can read: a hidden one is no match (the row
@@ -110,36 +110,36 @@ def apply_row(team_id, schema, object_type: str, row: Any, options: dict, key: A
             dedupe_by = options.get("dedupe_by")
             default = row.get("default") or {}  # dedupe reads the row's values, wherever they go
             if dedupe_by and default.get(dedupe_by) is not None:
-                base_qs = visible_records(team_id, object_type, key)
-                matches = _dedupe_match(base_qs, schema[object_type], dedupe_by, default[dedupe_by], options["case_insensitive"])
+                base_qs = visible_records(team_id, segment, key)
+                matches = _dedupe_match(base_qs, schemas[segment], dedupe_by, default[dedupe_by], options["case_insensitive"])
                 if len(matches) > 1:
                     return _error("multiple_matches", f"Several records have {dedupe_by} = {default[dedupe_by]!r}.")
                 if matches:
                     record = matches[0]
                     access_checker(key, "w")(record)
-                    props = clean_properties(refs, schema, object_type, body["default"], current=record.properties)
-                    lists = clean_list_values(refs, schema, object_type, body["list"], record.list_values)
+                    props = clean_properties(refs, schemas, segment, body["default"], current=record.properties)
+                    lists = clean_list_values(refs, schemas, segment, body["list"], record.list_values)
                     if props != record.properties or lists != record.list_values:
                         record.properties, record.list_values = props, lists
                         record.revision += 1
                         record.updated_at = timezone.now()
                         record.save(update_fields=["properties", "list_values", "revision", "updated_at"])
                     return {"id": str(record.id), "created": False, "existing": True, "error": None}
-            record = _new_record(team_id, schema, object_type, body, refs)
+            record = _new_record(team_id, schemas, segment, body, refs)
             record.save(force_insert=True)
             return {"id": str(record.id), "created": True, "existing": False, "error": None}
     except (ApiError, InvalidValue) as exc:
         return _error_of(exc)
 
 
-def _new_record(team_id, schema, object_type: str, body: dict, refs: References) -> Record:
+def _new_record(team_id, schemas, segment: str, body: dict, refs: References) -> Record:
     """A validated, unsaved record for a create row (what create_record would insert)."""
-    props = clean_properties(refs, schema, object_type, body["default"])
-    lists = clean_list_values(refs, schema, object_type, body["list"])
+    props = clean_properties(refs, schemas, segment, body["default"])
+    lists = clean_list_values(refs, schemas, segment, body["list"])
     now = timezone.now()
     return Record(
         team_id=team_id,
-        object_type=object_type,
+        segment=segment,
         properties=props,
         list_values=lists,
         source="import",
@@ -148,7 +148,7 @@ def _new_record(team_id, schema, object_type: str, body: dict, refs: References)
     )
 
 
-def apply_rows(team_id, schema, object_type: str, rows: list, options: dict, key: ApiKey | None) -> list[dict]:
+def apply_rows(team_id, schemas, segment: str, rows: list, options: dict, key: ApiKey | None) -> list[dict]:
     """Apply rows in input order, as `key` (the one that started the import).
 
     One result per row, a bad row failing alone. References are checked with one
@@ -158,14 +158,14 @@ def apply_rows(team_id, schema, object_type: str, rows: list, options: dict, key
     row created.
     """
     refs = References(team_id, key)
-    refs.prefetch(schema[object_type], rows)
+    refs.prefetch(schemas[segment], rows)
     if options.get("dedupe_by"):
-        return [apply_row(team_id, schema, object_type, row, options, key, refs) for row in rows]
+        return [apply_row(team_id, schemas, segment, row, options, key, refs) for row in rows]
     results: list[dict] = []
     pending: list[tuple[int, Record]] = []
     for row in rows:
         try:
-            record = _new_record(team_id, schema, object_type, _row_body(row, options), refs)
+            record = _new_record(team_id, schemas, segment, _row_body(row, options), refs)
         except (ApiError, InvalidValue) as exc:
             results.append(_error_of(exc))
             continue
@@ -186,10 +186,6 @@ def apply_rows(team_id, schema, object_type: str, rows: list, options: dict, key
     return results
 
 
-def _iso(value) -> str | None:
-    return format_datetime(value) if value else None
-
-
 def snapshot(job: ImportJob) -> dict:
     """The job as GET /imports/{jobId} shows it; results once it has finished."""
     done = job.status != ImportJob.Status.PROCESSING
@@ -202,15 +198,15 @@ def snapshot(job: ImportJob) -> dict:
         "failed": job.failed,
         "results": job.results if done else None,
         "error": job.error,
-        "created_at": _iso(job.created_at),
-        "updated_at": _iso(job.updated_at),
-        "expires_at": _iso(job.expires_at),
+        "created_at": format_datetime(job.created_at),
+        "updated_at": format_datetime(job.updated_at),
+        "expires_at": format_datetime(job.expires_at),
     }
 
 
-def run_sync(team_id, schema, object_type: str, objects: list, options: dict, key: ApiKey) -> dict:
+def run_sync(team_id, schemas, segment: str, objects: list, options: dict, key: ApiKey) -> dict:
     started = timezone.now()
-    results = apply_rows(team_id, schema, object_type, objects, options, key)
+    results = apply_rows(team_id, schemas, segment, objects, options, key)
     failed = sum(1 for r in results if r["error"])
     return {
         "job_id": None,
@@ -221,18 +217,18 @@ def run_sync(team_id, schema, object_type: str, objects: list, options: dict, ke
         "failed": failed,
         "results": results,
         "error": None,
-        "created_at": _iso(started),
-        "updated_at": _iso(timezone.now()),
+        "created_at": format_datetime(started),
+        "updated_at": format_datetime(timezone.now()),
         "expires_at": None,
     }
 
 
-def start_job(team_id, api_key, object_type: str, objects: list, options: dict) -> ImportJob:
+def start_job(team_id, api_key, segment: str, objects: list, options: dict) -> ImportJob:
     now = timezone.now()
     job = ImportJob.objects.create(
         team_id=team_id,
         api_key=api_key,
-        object_type=object_type,
+        segment=segment,
         total=len(objects),
         objects_json=objects,
         options=options,
@@ -280,7 +276,7 @@ def run_import(job_id: str) -> None:
     job = ImportJob.objects.select_related("api_key").get(pk=job_id)
     if job.status != ImportJob.Status.PROCESSING:
         return
-    schema = team_schema(job.team_id)
+    schemas = team_schemas(job.team_id)
     rows = job.objects_json
     try:
         while True:
@@ -292,7 +288,7 @@ def run_import(job_id: str) -> None:
                 start = current.processed
                 if start >= len(rows):
                     break
-                chunk = apply_rows(job.team_id, schema, job.object_type, rows[start : start + CHUNK], job.options, job.api_key)
+                chunk = apply_rows(job.team_id, schemas, job.segment, rows[start : start + CHUNK], job.options, job.api_key)
                 failed = sum(1 for r in chunk if r["error"])
                 current.results = [*current.results, *chunk]
                 current.processed += len(chunk)

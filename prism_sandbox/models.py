@@ -1,7 +1,7 @@
 """Sandbox storage: teams, API keys, property schemas, records and idempotency keys.
 
 All records of every type live in one table with a JSON `properties` column.
-Expression indexes on the JSON paths of the schema's indexed properties keep
+Expression indexes on the JSON paths of the schemas' indexed properties keep
 equality, range and sort fast at a million records (see expressions.py).
 """
 
@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .expressions import index_expression
-from .object_types import DEFAULT_SCHEMA, INDEXED_PROPERTIES
+from .object_types import DEFAULT_SCHEMAS, INDEXED_PROPERTIES
 
 
 def hash_key(raw_key: str) -> str:
@@ -55,7 +55,7 @@ class ApiKey(models.Model):
 
 class PropertyDefinition(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="properties")
-    object_type = models.CharField(max_length=20)
+    segment = models.CharField(max_length=20)
     slug = models.CharField(max_length=63)
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20)
@@ -68,16 +68,16 @@ class PropertyDefinition(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["team", "object_type", "slug"], name="sandbox_property_unique_slug"),
+            models.UniqueConstraint(fields=["team", "segment", "slug"], name="sandbox_property_unique_slug"),
         ]
-        ordering = ["team", "object_type", "position"]
+        ordering = ["team", "segment", "position"]
 
     def __str__(self) -> str:
-        return f"{self.object_type}.{self.slug}"
+        return f"{self.segment}.{self.slug}"
 
 
 def _kind_of(slug: str) -> str:
-    kinds = {p["type"] for props in DEFAULT_SCHEMA.values() for p in props if p["slug"] == slug}
+    kinds = {p["type"] for props in DEFAULT_SCHEMAS.values() for p in props if p["slug"] == slug}
     if len(kinds) != 1:
         raise ValueError(f"indexed slug {slug!r} has several types {kinds}; index expressions need one")
     return kinds.pop()
@@ -90,7 +90,7 @@ _INDEXED_SLUGS = sorted({slug for _, slug in INDEXED_PROPERTIES})
 class Record(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
-    object_type = models.CharField(max_length=20)
+    segment = models.CharField(max_length=20)
     properties = models.JSONField(default=dict)
     list_values = models.JSONField(default=dict, blank=True)
     revision = models.PositiveIntegerField(default=1)
@@ -104,14 +104,14 @@ class Record(models.Model):
     class Meta:
         indexes = [
             # Default order (created_at desc, id desc) of live records.
-            models.Index(F("team"), F("object_type"), F("created_at"), F("id"), name="rec_default_order", condition=_LIVE),
+            models.Index(F("team"), F("segment"), F("created_at"), F("id"), name="rec_default_order", condition=_LIVE),
             # Everything, deleted included (trash views, lookups by id).
-            models.Index(F("team"), F("object_type"), F("deleted_at"), name="rec_deleted"),
-            models.Index(F("team"), F("object_type"), F("updated_at"), F("id"), name="rec_updated", condition=_LIVE),
+            models.Index(F("team"), F("segment"), F("deleted_at"), name="rec_deleted"),
+            models.Index(F("team"), F("segment"), F("updated_at"), F("id"), name="rec_updated", condition=_LIVE),
         ] + [
             models.Index(
                 F("team"),
-                F("object_type"),
+                F("segment"),
                 index_expression(slug, _kind_of(slug)),
                 F("created_at"),
                 F("id"),
@@ -122,7 +122,7 @@ class Record(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.object_type} {self.id}"
+        return f"{self.segment} {self.id}"
 
     @property
     def etag(self) -> str:
@@ -163,7 +163,7 @@ class ImportJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL, related_name="+")
-    object_type = models.CharField(max_length=20)
+    segment = models.CharField(max_length=20)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     total = models.PositiveIntegerField()
     processed = models.PositiveIntegerField(default=0)

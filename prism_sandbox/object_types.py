@@ -1,7 +1,7 @@
-"""The sandbox's own table of object types and the schema a new team starts with.
+"""The sandbox's own table of object types and the schemas a new team starts with.
 
-The sandbox must not depend on prism_client, so it keeps this table itself; tests
-hold both tables against API_CONTRACT.md.
+The sandbox must not depend on prism_client, so it keeps this table itself; its tests
+hold it against the table in docs/sandbox.md.
 """
 
 from dataclasses import dataclass
@@ -60,7 +60,7 @@ def _options(*pairs: tuple[str, str, str]) -> list[dict[str, str]]:
 
 
 # slug, name, type, extra. "indexed" properties get expression indexes (see models).
-DEFAULT_SCHEMA: dict[str, list[dict]] = {
+DEFAULT_SCHEMAS: dict[str, list[dict]] = {
     "contact": [
         {"slug": "first_name", "name": "First name", "type": "text", "indexed": True},
         {"slug": "last_name", "name": "Last name", "type": "text", "indexed": True},
@@ -154,5 +154,5 @@ DEFAULT_SCHEMA: dict[str, list[dict]] = {
 
 # Expression indexes are created by migration for these (type, slug) pairs.
 INDEXED_PROPERTIES: tuple[tuple[str, str], ...] = tuple(
-    (t, p["slug"]) for t, props in DEFAULT_SCHEMA.items() for p in props if p.get("indexed")
+    (t, p["slug"]) for t, props in DEFAULT_SCHEMAS.items() for p in props if p.get("indexed")
 )

@@ -4,6 +4,9 @@ Filters compare by the property's type (numbers as numbers, dates and datetimes
 as instants, text case-insensitively). Every order is made total by appending
 `created_at` and `id`, and pages continue from the last row's sort values
 (keyset), so they do not drift when records are inserted meanwhile.
+
+A query body is parsed once into a ParsedQuery that carries its compiled filter
+condition and sort keys: checking a body and running it share one compilation.
 """
 
 import datetime as dt
@@ -32,8 +35,8 @@ from django.db.models.lookups import (
 
 from .errors import bad_request
 from .expressions import NUMBER_KINDS, SLUG_RE, TEXT_KINDS, JsonArrayHas, PropValue
-from .schema import Property, TypeSchema
-from .values import InvalidValue, comparison_value, parse_datetime
+from .schemas import Property, TypeSchema
+from .values import InvalidValue, comparison_value, millisecond_of, parse_datetime
 
 OPERATORS = frozenset(
     {
@@ -69,9 +72,18 @@ def _limits() -> tuple[int, int]:
     return cfg["DEFAULT_QUERY_LIMIT"], cfg["MAX_QUERY_LIMIT"]
 
 
+@dataclass(frozen=True)
+class SortKey:
+    name: str  # annotation name or column
+    expression: Any
+    descending: bool
+    nullable: bool
+    kind: str  # "datetime-column", "uuid", "number", "text"
+
+
 @dataclass
 class ParsedQuery:
-    object_type: str = ""
+    segment: str = ""
     select: list[str] | None = None
     filters: list[tuple[str, str, Any]] = field(default_factory=list)
     combinator: str = "AND"
@@ -84,10 +96,14 @@ class ParsedQuery:
     deleted: bool = False
     include_total: bool = False
     list_id: str | None = None
+    #: the filters compiled into one condition, and the total order they are read in
+    #: (set by `compile_query` as the last step of parsing; running uses only these)
+    condition: Q = field(default_factory=Q)
+    keys: list[SortKey] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """What a cursor is bound to: the same filters, sort and scope."""
-        data = [self.object_type, self.filters, self.combinator, self.sort, self.ids, self.sources, self.deleted, self.list_id]
+        data = [self.segment, self.filters, self.combinator, self.sort, self.ids, self.sources, self.deleted, self.list_id]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
@@ -135,7 +151,7 @@ def _as_uuid(value: Any, name: str) -> str:
         raise bad_request(f"`{name}` must be a UUID.", field=name) from None
 
 
-def parse_select(schema: dict[str, TypeSchema], object_type: str, select: Any) -> list[str] | None:
+def parse_select(schemas: dict[str, TypeSchema], segment: str, select: Any) -> list[str] | None:
     if select is None or select == [] or select == "":
         return None
     items = [s.strip() for s in select.split(",") if s.strip()] if isinstance(select, str) else select
@@ -145,17 +161,17 @@ def parse_select(schema: dict[str, TypeSchema], object_type: str, select: Any) -
         parts = path.split(".")
         if len(parts) > 3:
             raise bad_request(f"`{path}`: select reaches at most two references deep.", field="select")
-        current = schema[object_type]
+        current = schemas[segment]
         for i, part in enumerate(parts):
             if part == "id" and i == len(parts) - 1:
                 break
             prop = current.get(part)
             if prop is None:
-                raise bad_request(f"Unknown property `{path}` on {current.object_type}.", field="select")
+                raise bad_request(f"Unknown property `{path}` on {current.segment}.", field="select")
             if i < len(parts) - 1:
                 if prop.type != "reference":
                     raise bad_request(f"`{path}`: `{part}` is not a reference.", field="select")
-                current = schema[prop.target]
+                current = schemas[prop.target]
     return list(dict.fromkeys(items))
 
 
@@ -178,15 +194,15 @@ def _filter_items(raw: Any) -> list[tuple[str, str, Any]]:
     return out
 
 
-def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict) -> ParsedQuery:
+def parse_query_body(schemas: dict[str, TypeSchema], segment: str, body: dict) -> ParsedQuery:
     query = body.get("query", {})
     if query is None:
         query = {}
     if not isinstance(query, dict):
         raise bad_request("`query` must be an object.", field="query")
     default_limit, _ = _limits()
-    pq = ParsedQuery(object_type=object_type, limit=default_limit)
-    pq.select = parse_select(schema, object_type, query.get("select"))
+    pq = ParsedQuery(segment=segment, limit=default_limit)
+    pq.select = parse_select(schemas, segment, query.get("select"))
     pq.filters = _filter_items(query.get("filter"))
     combinator = query.get("combinator", "AND")
     if not isinstance(combinator, str) or combinator.upper() not in ("AND", "OR"):
@@ -211,9 +227,7 @@ def parse_query_body(schema: dict[str, TypeSchema], object_type: str, body: dict
         pq.deleted = _as_bool(body["deleted"], "deleted")
     if body.get("include_total") is not None:
         pq.include_total = _as_bool(body["include_total"], "include_total")
-    _check_filters(schema[object_type], pq.filters)
-    _check_sort(schema[object_type], pq.sort)
-    return pq
+    return compile_query(schemas[segment], pq)
 
 
 def _parse_page(query: dict, pq: ParsedQuery) -> None:
@@ -232,10 +246,10 @@ def _parse_page(query: dict, pq: ParsedQuery) -> None:
 LIST_PARAMS = frozenset({"cursor", "deleted", "include_total", "limit", "list_id", "select", "sort"})
 
 
-def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -> ParsedQuery:
+def parse_list_params(schemas: dict[str, TypeSchema], segment: str, params) -> ParsedQuery:
     """GET list: the query-string sugar over the query endpoint."""
     default_limit, _ = _limits()
-    pq = ParsedQuery(object_type=object_type, limit=default_limit)
+    pq = ParsedQuery(segment=segment, limit=default_limit)
     if params.get("limit"):
         pq.limit = _as_limit(params["limit"], cap_silently=True)
     pq.cursor = params.get("cursor") or None
@@ -245,7 +259,7 @@ def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -
         pq.include_total = _as_bool(params["include_total"], "include_total")
     if params.get("list_id"):
         pq.list_id = _as_uuid(params["list_id"], "list_id")
-    pq.select = parse_select(schema, object_type, params.get("select"))
+    pq.select = parse_select(schemas, segment, params.get("select"))
     if params.get("sort"):
         pq.sort = [
             (s[1:], "desc") if s.startswith("-") else (s.lstrip("+"), "asc") for s in (p.strip() for p in params["sort"].split(",")) if s
@@ -255,9 +269,7 @@ def parse_list_params(schema: dict[str, TypeSchema], object_type: str, params) -
             continue
         values = params.getlist(name)
         pq.filters.append((name, "=", values[0]) if len(values) == 1 else (name, "in", values))
-    _check_filters(schema[object_type], pq.filters)
-    _check_sort(schema[object_type], pq.sort)
-    return pq
+    return compile_query(schemas[segment], pq)
 
 
 def _parse_sort_items(raw: Any) -> list[tuple[str, str]]:
@@ -278,36 +290,32 @@ def _parse_sort_items(raw: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _check_sort(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> None:
-    seen = set()
-    for slug, _ in sort:
-        if slug in seen:
-            raise bad_request(f"`{slug}` appears twice in sort.", field="sort")
-        seen.add(slug)
-        if slug == "id":
-            continue
-        if "." in slug:
-            raise bad_request(f"Sorting through references (`{slug}`) is not supported.", field="sort")
-        if type_schema.get(slug) is None:
-            raise bad_request(f"Unknown property `{slug}` in sort.", field="sort")
+def compile_query(schema: TypeSchema, pq: ParsedQuery) -> ParsedQuery:
+    """Compile the filters and the sort once, raising 400 on any problem in either."""
+    pq.condition = _combined(schema, pq.filters, pq.combinator)
+    pq.keys = sort_keys(schema, pq.sort)
+    return pq
 
 
-def _check_filters(type_schema: TypeSchema, filters: list[tuple[str, str, Any]]) -> None:
-    for slug, op, value in filters:
-        _condition(type_schema, slug, op, value)  # raises on any problem
+def _combined(schema: TypeSchema, filters: list[tuple[str, str, Any]], combinator: str) -> Q:
+    q = Q()
+    for slug, op, raw in filters:
+        cond = _condition(schema, slug, op, raw)
+        q = (q | cond) if combinator == "OR" and q else (q & cond)
+    return q
 
 
 # --- filters -------------------------------------------------------------------
 
 
-def _prop(type_schema: TypeSchema, slug: str) -> Property:
+def _prop(schema: TypeSchema, slug: str) -> Property:
     if slug == "id":
         return Property(slug="id", name="ID", type="reference", system=False)
     if not isinstance(slug, str) or "." in slug:
         raise bad_request(f"Filtering through references (`{slug}`) is not supported; filter on the reference id.")
-    prop = type_schema.get(slug)
+    prop = schema.get(slug)
     if prop is None or not SLUG_RE.match(slug):
-        raise bad_request(f"Unknown property `{slug}` on {type_schema.object_type}.", field=slug)
+        raise bad_request(f"Unknown property `{slug}` on {schema.segment}.", field=slug)
     return prop
 
 
@@ -335,7 +343,7 @@ def _boolean_as_number(slug: str) -> Case:
     )
 
 
-def _operand(prop: Property, raw: Any, op: str):
+def operand(prop: Property, raw: Any, op: str):
     try:
         if prop.slug == "id":
             return uuid.UUID(str(raw))
@@ -344,22 +352,17 @@ def _operand(prop: Property, raw: Any, op: str):
         raise bad_request(f"Filter `{prop.slug}` {op}: {exc}", field=prop.slug) from None
 
 
-def _millisecond(value: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def _system_range(prop: Property, op: str, value: dt.datetime) -> Q:
     # created_at/updated_at are stored to the microsecond but read to the
     # millisecond: a value the API returned names that whole millisecond.
-    low = value.replace(microsecond=value.microsecond // 1000 * 1000)
-    return low, low + dt.timedelta(milliseconds=1)
-
-
-def _system_range(prop: Property, op: str, value: dt.datetime) -> Q:
-    low, high = _millisecond(value)
+    low, high = millisecond_of(value)
     column = prop.slug
     bounds = {"<": ("lt", low), "<=": ("lt", high), ">": ("gte", high), ">=": ("gte", low)}
     lookup, bound = bounds[op]
     return Q(**{f"{column}__{lookup}": bound})
 
 
-def _equals(prop: Property, value: Any) -> Q:
+def equals(prop: Property, value: Any) -> Q:
     if prop.slug == "id":
         return Q(id=value)
     if prop.system:
@@ -381,10 +384,10 @@ def _is_null(prop: Property) -> Q:
     return Q(IsNull(PropValue(prop.slug), True))
 
 
-def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
+def _condition(schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
     if op not in OPERATORS:
         raise bad_request(f"Unknown operator `{op}`. Use one of: {', '.join(sorted(OPERATORS))}.", field=slug)
-    prop = _prop(type_schema, slug)
+    prop = _prop(schema, slug)
     t = prop.type
 
     if op in PRESENCE_OPS:
@@ -394,7 +397,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
         return ~_is_null(prop) if wanted else _is_null(prop)
 
     if op in ("=", "!="):
-        cond = _equals(prop, _operand(prop, raw, op))
+        cond = equals(prop, operand(prop, raw, op))
         return cond if op == "=" else (~cond | _is_null(prop))
 
     if op in ("in", "not_in"):
@@ -402,7 +405,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
             raise bad_request(f"`{op}` on `{slug}` needs a non-empty list.", field=slug)
         cond = Q()
         for item in raw:
-            cond |= _equals(prop, _operand(prop, item, op))
+            cond |= equals(prop, operand(prop, item, op))
         return cond if op == "in" else (~cond | _is_null(prop))
 
     if op in RANGE_OPS or op == "between":
@@ -423,7 +426,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
             raise bad_request(f"`{op}` on `{slug}` needs at least one value.", field=slug)
         cond = Q()
         for item in items:
-            cond &= Q(JsonArrayHas(slug, _operand(prop, item, op)))
+            cond &= Q(JsonArrayHas(slug, operand(prop, item, op)))
         return cond if op == "contains" else (~cond | _is_null(prop))
     if t not in TEXT_KINDS:
         raise bad_request(f"`{op}` does not apply to {t} property `{slug}`.", field=slug)
@@ -436,7 +439,7 @@ def _condition(type_schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
 
 
 def _range(prop: Property, op: str, raw: Any) -> Q:
-    value = _operand(prop, raw, op)
+    value = operand(prop, raw, op)
     if prop.system:
         return _system_range(prop, op, value)
     return Q(RANGE_OPS[op](sort_expression(prop), _text_cmp(prop, value)))
@@ -447,31 +450,15 @@ def _text_cmp(prop: Property, value: Any) -> Any:
     return Lower(Value(value)) if prop.type in TEXT_KINDS and not prop.system else value
 
 
-def filter_q(type_schema: TypeSchema, pq: ParsedQuery) -> Q:
-    q = Q()
-    for slug, op, raw in pq.filters:
-        cond = _condition(type_schema, slug, op, raw)
-        q = (q | cond) if pq.combinator == "OR" and q else (q & cond)
-    return q
-
-
 # --- ordering and keyset cursors ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SortKey:
-    name: str  # annotation name or column
-    expression: Any
-    descending: bool
-    nullable: bool
-    kind: str  # "datetime-column", "uuid", "number", "text"
-
-
-def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[SortKey]:
+def sort_keys(schema: TypeSchema, sort: list[tuple[str, str]]) -> list[SortKey]:
+    """The sort as keys, made total; raises 400 on a sort it cannot run."""
     keys: list[SortKey] = []
     names = set()
     for i, (slug, direction) in enumerate(sort):
-        prop = _prop(type_schema, slug)
+        prop = _sort_prop(schema, slug, names)
         desc = direction == "desc"
         if slug == "id":
             keys.append(SortKey("id", F("id"), desc, False, "uuid"))
@@ -489,6 +476,16 @@ def sort_keys(type_schema: TypeSchema, sort: list[tuple[str, str]]) -> list[Sort
             keys.append(SortKey("created_at", F("created_at"), tie_desc, False, "datetime-column"))
         keys.append(SortKey("id", F("id"), tie_desc, False, "uuid"))
     return keys
+
+
+def _sort_prop(schema: TypeSchema, slug: str, seen: set[str]) -> Property:
+    if slug in seen:
+        raise bad_request(f"`{slug}` appears twice in sort.", field="sort")
+    if "." in slug:
+        raise bad_request(f"Sorting through references (`{slug}`) is not supported.", field="sort")
+    if slug != "id" and schema.get(slug) is None:
+        raise bad_request(f"Unknown property `{slug}` in sort.", field="sort")
+    return _prop(schema, slug)
 
 
 def order_by(keys: list[SortKey]) -> list:
@@ -578,8 +575,8 @@ def read_cursor(pq: ParsedQuery, keys: list[SortKey]) -> list[Any]:
 # --- running -------------------------------------------------------------------
 
 
-def page_of(base_qs, type_schema: TypeSchema, pq: ParsedQuery) -> tuple[list, bool, str | None, int | None]:
-    """Records for one page: (records, has_more, next_cursor, total)."""
+def page_of(base_qs, pq: ParsedQuery) -> tuple[list, bool, str | None, int | None]:
+    """Records for one page: (records, has_more, next_cursor, total), by the query's compiled condition and keys."""
     qs = base_qs
     if not pq.deleted:
         qs = qs.filter(deleted_at__isnull=True)
@@ -587,10 +584,10 @@ def page_of(base_qs, type_schema: TypeSchema, pq: ParsedQuery) -> tuple[list, bo
         qs = qs.filter(id__in=pq.ids)
     if pq.sources is not None:
         qs = qs.filter(source__in=pq.sources)
-    qs = qs.filter(filter_q(type_schema, pq))
+    qs = qs.filter(pq.condition)
     total = qs.count() if pq.include_total else None
 
-    keys = sort_keys(type_schema, pq.sort)
+    keys = pq.keys
     qs = qs.annotate(**{k.name: k.expression for k in keys if k.name.startswith("_k")})
     offset = 0
     if pq.cursor:

@@ -6,11 +6,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from .chunks import chunks
 from .errors import ApiError, bad_request, not_found, validation_error
 from .grants import access_checker, visible_records
 from .models import ApiKey, Record
-from .query import _equals, _operand
-from .schema import Property, TypeSchema
+from .query import equals, operand
+from .schemas import Property, TypeSchema
 from .values import InvalidValue, clean_write_value, format_datetime, parse_boolean, parse_number
 
 SelectTree = dict[str, "SelectTree | None"]
@@ -50,9 +51,9 @@ class Expander:
     read are expanded: a hidden one shows as a missing one does, its id alone.
     """
 
-    def __init__(self, team_id, schema: dict[str, TypeSchema], key: ApiKey, list_id: str | None = None) -> None:
+    def __init__(self, team_id, schemas: dict[str, TypeSchema], key: ApiKey, list_id: str | None = None) -> None:
         self.team_id = team_id
-        self.schema = schema
+        self.schemas = schemas
         self.key = key
         self.list_id = list_id
         self.fetched: dict[str, Record] = {}
@@ -63,12 +64,12 @@ class Expander:
             props = {**props, **record.list_values[self.list_id]}
         return props
 
-    def prefetch(self, object_type: str, records: list[Record], tree: SelectTree | None) -> None:
+    def prefetch(self, segment: str, records: list[Record], tree: SelectTree | None) -> None:
         if not tree:
             return
-        type_schema = self.schema[object_type]
+        schema = self.schemas[segment]
         for slug, sub in tree.items():
-            prop = type_schema.get(slug)
+            prop = schema.get(slug)
             if prop is None or prop.type != "reference" or not sub:
                 continue
             wanted = {i for r in records for i in _ref_ids(prop, self.props_of(r).get(slug))} - set(self.fetched)
@@ -80,21 +81,21 @@ class Expander:
             known = [self.fetched[i] for r in records for i in _ref_ids(prop, self.props_of(r).get(slug)) if i in self.fetched]
             self.prefetch(prop.target, known, sub)
 
-    def render(self, object_type: str, record: Record, tree: SelectTree | None) -> dict[str, Any]:
-        type_schema = self.schema[object_type]
+    def render(self, segment: str, record: Record, tree: SelectTree | None) -> dict[str, Any]:
+        schema = self.schemas[segment]
         props = self.props_of(record)
         slugs = tree.keys() if tree is not None else [*props.keys(), "created_at", "updated_at", "deleted_at"]
         out: dict[str, Any] = {}
         for slug in slugs:
             if slug == "id":
                 continue
-            prop = type_schema.get(slug)
+            prop = schema.get(slug)
             if prop is None:
                 continue
             if prop.system:
                 when = getattr(record, slug)
                 if when is not None or tree is not None:
-                    out[slug] = format_datetime(when) if when is not None else None
+                    out[slug] = format_datetime(when)
                 continue
             value = props.get(slug)
             if prop.type == "reference" and value is not None:
@@ -111,20 +112,20 @@ class Expander:
 
 
 def read_shape(record: Record, expander: Expander, tree: SelectTree | None = None) -> dict[str, Any]:
-    expander.prefetch(record.object_type, [record], tree)
+    expander.prefetch(record.segment, [record], tree)
     return {
         "id": str(record.id),
-        "default": expander.render(record.object_type, record, tree),
+        "default": expander.render(record.segment, record, tree),
         "list": record.list_values or {},
     }
 
 
-def row_shapes(records: list[Record], object_type: str, expander: Expander, tree: SelectTree | None) -> list[dict]:
-    expander.prefetch(object_type, records, tree)
+def row_shapes(records: list[Record], segment: str, expander: Expander, tree: SelectTree | None) -> list[dict]:
+    expander.prefetch(segment, records, tree)
     return [
         {
             "id": str(r.id),
-            "properties": expander.render(object_type, r, tree),
+            "properties": expander.render(segment, r, tree),
             "is_user_object": r.is_user_object,
             "source": [r.source],
         }
@@ -150,14 +151,14 @@ class References:
         self.key = key
         self.known: dict[str, dict[str, bool]] = {}
 
-    def prefetch(self, type_schema: TypeSchema, rows: list) -> None:
+    def prefetch(self, schema: TypeSchema, rows: list) -> None:
         wanted: dict[str, set[str]] = {}
         for row in rows:
             default = row.get("default") if isinstance(row, dict) else None
             if not isinstance(default, dict):
                 continue
             for slug, raw in default.items():
-                prop = type_schema.get(slug) if isinstance(slug, str) else None
+                prop = schema.get(slug) if isinstance(slug, str) else None
                 if prop is None or prop.type != "reference" or prop.read_only or raw is None:
                     continue
                 try:
@@ -173,8 +174,7 @@ class References:
         known = self.known.setdefault(target, {})
         missing = [i for i in ids if i not in known]
         visible = visible_records(self.team_id, target, self.key).filter(deleted_at__isnull=True)
-        for start in range(0, len(missing), self.BATCH):
-            batch = missing[start : start + self.BATCH]
+        for batch in chunks(missing, self.BATCH):
             found = {str(i) for i in visible.filter(id__in=batch).values_list("id", flat=True)}
             known.update({i: i in found for i in batch})
         return {i for i in ids if known[i]}
@@ -182,8 +182,8 @@ class References:
 
 def clean_properties(
     refs: References,
-    schema: dict[str, TypeSchema],
-    object_type: str,
+    schemas: dict[str, TypeSchema],
+    segment: str,
     default: Any,
     *,
     current: dict[str, Any] | None = None,
@@ -197,15 +197,15 @@ def clean_properties(
         default = {}
     if not isinstance(default, dict):
         raise bad_request("`default` must be an object of {slug: value}.", field="default")
-    type_schema = schema[object_type]
+    schema = schemas[segment]
     errors: dict[str, str] = {}
     result = dict(current or {})
     references: dict[str, list[tuple[str, str]]] = {}  # target type: [(field, id)]
     for slug, raw in default.items():
         name = f"{field_prefix}{slug}"
-        prop = type_schema.get(slug) if isinstance(slug, str) else None
+        prop = schema.get(slug) if isinstance(slug, str) else None
         if prop is None:
-            errors[name] = f"Unknown property `{slug}` on {object_type}."
+            errors[name] = f"Unknown property `{slug}` on {segment}."
             continue
         if prop.read_only:
             errors[name] = f"`{slug}` is read-only."
@@ -227,7 +227,7 @@ def clean_properties(
         for name, ref in refs_of_target:
             if ref not in live:
                 errors.setdefault(name, f"No {target} with id {ref}.")
-    for prop in type_schema.properties.values():
+    for prop in schema.properties.values():
         if prop.required and result.get(prop.slug) is None:
             errors.setdefault(f"{field_prefix}{prop.slug}", f"`{prop.slug}` is required.")
     if errors:
@@ -235,7 +235,7 @@ def clean_properties(
     return result
 
 
-def clean_list_values(refs: References, schema, object_type: str, raw: Any, current: dict | None = None) -> dict:
+def clean_list_values(refs: References, schemas, segment: str, raw: Any, current: dict | None = None) -> dict:
     if raw is None:
         return dict(current or {})
     if not isinstance(raw, dict):
@@ -249,7 +249,7 @@ def clean_list_values(refs: References, schema, object_type: str, raw: Any, curr
             errors[f"list.{list_id}"] = "List ids must be UUIDs."
             continue
         try:
-            merged = _clean_partial(refs, schema, object_type, values, result.get(key, {}), f"list.{key}.")
+            merged = _clean_partial(refs, schemas, segment, values, result.get(key, {}), f"list.{key}.")
         except ApiError as exc:
             errors.update(exc.details.get("fields", {}))
             continue
@@ -259,14 +259,14 @@ def clean_list_values(refs: References, schema, object_type: str, raw: Any, curr
     return result
 
 
-def _clean_partial(refs: References, schema, object_type, values, current, prefix) -> dict:
+def _clean_partial(refs: References, schemas, segment, values, current, prefix) -> dict:
     # List values are partial overlays: no required-property check.
-    type_schema = schema[object_type]
+    schema = schemas[segment]
     relaxed = TypeSchema(
-        object_type,
-        {s: (Property(**{**p.__dict__, "required": False}) if p.required else p) for s, p in type_schema.properties.items()},
+        segment,
+        {s: (Property(**{**p.__dict__, "required": False}) if p.required else p) for s, p in schema.properties.items()},
     )
-    return clean_properties(refs, {**schema, object_type: relaxed}, object_type, values, current=current, field_prefix=prefix)
+    return clean_properties(refs, {**schemas, segment: relaxed}, segment, values, current=current, field_prefix=prefix)
 
 
 def check_if_match(record: Record, if_match: str | None, expander: Expander) -> None:
@@ -284,30 +284,30 @@ def check_if_match(record: Record, if_match: str | None, expander: Expander) -> 
     )
 
 
-def get_live(team_id, object_type: str, record_id: str, *, lock: bool = False, deleted: bool = False) -> Record:
+def get_live(team_id, segment: str, record_id: str, *, lock: bool = False, deleted: bool = False) -> Record:
     try:
         pk = uuid.UUID(record_id)
     except ValueError:
-        raise not_found(f"No {object_type} with id {record_id}.") from None
-    qs = Record.objects.filter(team_id=team_id, object_type=object_type, id=pk)
+        raise not_found(f"No {segment} with id {record_id}.") from None
+    qs = Record.objects.filter(team_id=team_id, segment=segment, id=pk)
     if not deleted:
         qs = qs.filter(deleted_at__isnull=True)
     if lock:
         qs = qs.select_for_update()
     record = qs.first()
     if record is None:
-        raise not_found(f"No {object_type} with id {record_id}.")
+        raise not_found(f"No {segment} with id {record_id}.")
     return record
 
 
-def create_record(team_id, schema, object_type: str, body: dict, *, key: ApiKey, source: str = "api") -> Record:
+def create_record(team_id, schemas, segment: str, body: dict, *, key: ApiKey, source: str = "api") -> Record:
     refs = References(team_id, key)
-    props = clean_properties(refs, schema, object_type, body.get("default"))
-    list_values = clean_list_values(refs, schema, object_type, body.get("list"))
+    props = clean_properties(refs, schemas, segment, body.get("default"))
+    list_values = clean_list_values(refs, schemas, segment, body.get("list"))
     now = timezone.now()
     return Record.objects.create(
         team_id=team_id,
-        object_type=object_type,
+        segment=segment,
         properties=props,
         list_values=list_values,
         source=source,
@@ -316,10 +316,10 @@ def create_record(team_id, schema, object_type: str, body: dict, *, key: ApiKey,
     )
 
 
-def patch_record(team_id, schema, record: Record, body: dict, *, key: ApiKey) -> Record:
+def patch_record(team_id, schemas, record: Record, body: dict, *, key: ApiKey) -> Record:
     refs = References(team_id, key)
-    props = clean_properties(refs, schema, record.object_type, body.get("default"), current=record.properties)
-    list_values = clean_list_values(refs, schema, record.object_type, body.get("list"), record.list_values)
+    props = clean_properties(refs, schemas, record.segment, body.get("default"), current=record.properties)
+    list_values = clean_list_values(refs, schemas, record.segment, body.get("list"), record.list_values)
     if props != record.properties or list_values != record.list_values:
         record.properties = props
         record.list_values = list_values
@@ -350,7 +350,7 @@ def duplicate(record: Record) -> Record:
     now = timezone.now()
     return Record.objects.create(
         team_id=record.team_id,
-        object_type=record.object_type,
+        segment=record.segment,
         properties=dict(record.properties),
         list_values={k: dict(v) for k, v in (record.list_values or {}).items()},
         source=record.source,
@@ -360,17 +360,17 @@ def duplicate(record: Record) -> Record:
     )
 
 
-def lookup_property(type_schema: TypeSchema, slug: str) -> Property:
-    prop = type_schema.get(slug)
+def lookup_property(schema: TypeSchema, slug: str) -> Property:
+    prop = schema.get(slug)
     if prop is None or prop.system:
-        raise bad_request(f"Unknown property `{slug}` on {type_schema.object_type}.", field="slug")
+        raise bad_request(f"Unknown property `{slug}` on {schema.segment}.", field="slug")
     return prop
 
 
-def find_matches(base_qs, type_schema: TypeSchema, slug: str, value: str, limit: int = 2) -> list[Record]:
-    prop = lookup_property(type_schema, slug)
-    operand = _operand(prop, value, "=")
-    return list(base_qs.filter(deleted_at__isnull=True).filter(_equals(prop, operand)).order_by("-created_at")[:limit])
+def find_matches(base_qs, schema: TypeSchema, slug: str, value: str, limit: int = 2) -> list[Record]:
+    prop = lookup_property(schema, slug)
+    wanted = operand(prop, value, "=")
+    return list(base_qs.filter(deleted_at__isnull=True).filter(equals(prop, wanted)).order_by("-created_at")[:limit])
 
 
 def value_from_path(prop: Property, value: str) -> Any:
@@ -387,19 +387,19 @@ def value_from_path(prop: Property, value: str) -> Any:
     return value
 
 
-def upsert(team_id, schema, key: ApiKey, object_type: str, slug: str, value: str, body: dict) -> tuple[Record, bool]:
+def upsert(team_id, schemas, key: ApiKey, segment: str, slug: str, value: str, body: dict) -> tuple[Record, bool]:
     """PUT /{t}/by/{slug}/{value}: patch the one readable match, or create (none readable)."""
-    type_schema = schema[object_type]
+    schema = schemas[segment]
     with transaction.atomic():
-        matches = find_matches(visible_records(team_id, object_type, key), type_schema, slug, value)
+        matches = find_matches(visible_records(team_id, segment, key), schema, slug, value)
         if len(matches) > 1:
-            raise ApiError(409, "multiple_matches", f"Several {object_type} records have {slug} = {value!r}; patch by id.")
+            raise ApiError(409, "multiple_matches", f"Several {segment} records have {slug} = {value!r}; patch by id.")
         if matches:
             record = Record.objects.select_for_update().get(pk=matches[0].pk)
             access_checker(key, "w")(record)
-            return patch_record(team_id, schema, record, body, key=key), False
-        prop = lookup_property(type_schema, slug)
+            return patch_record(team_id, schemas, record, body, key=key), False
+        prop = lookup_property(schema, slug)
         default = dict(body.get("default") or {}) if isinstance(body.get("default"), dict) else body.get("default")
         if isinstance(default, dict):
             default.setdefault(slug, value_from_path(prop, value))
-        return create_record(team_id, schema, object_type, {**body, "default": default}, key=key), True
+        return create_record(team_id, schemas, segment, {**body, "default": default}, key=key), True

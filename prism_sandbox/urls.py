@@ -24,7 +24,7 @@ class AnythingConverter(PathConverter):
 register_converter(AnythingConverter, "anything")
 
 T = "v2/prism/<str:team_id>"
-TYPE = T + "/<str:object_type>"
+TYPE = T + "/<str:segment>"
 
 urlpatterns = [
     path(f"{T}/properties", views.AllPropertiesView.as_view()),

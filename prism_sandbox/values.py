@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Any
 
-from .schema import Property
+from .schemas import Property
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -23,7 +23,10 @@ class InvalidValue(ValueError):
     """A value that does not fit its property; the message is shown to the client."""
 
 
-def format_datetime(value: dt.datetime) -> str:
+def format_datetime(value: dt.datetime | None) -> str | None:
+    """The wire and stored form of an instant (None stays None)."""
+    if value is None:
+        return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     value = value.astimezone(dt.UTC)
@@ -32,14 +35,26 @@ def format_datetime(value: dt.datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
+def millisecond_of(value: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of the millisecond `value` falls in: what its formatted form names."""
+    low = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return low, low + dt.timedelta(milliseconds=1)
+
+
+def _from_iso(text: str) -> dt.datetime:
+    """An ISO 8601 datetime as written (a trailing Z is UTC); ValueError otherwise."""
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    return dt.datetime.fromisoformat(text)
+
+
 def parse_datetime(raw: Any) -> dt.datetime:
+    """An instant in UTC; a date alone is its midnight UTC, no offset is UTC."""
     if not isinstance(raw, str):
         raise InvalidValue("expected an ISO 8601 datetime string")
     text = raw.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        value = dt.datetime.fromisoformat(text)
+        value = _from_iso(text)
     except ValueError:
         try:
             value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
@@ -61,7 +76,7 @@ def parse_date(raw: Any) -> str:
         if "T" in text:
             # A full datetime names its own calendar day; anything else after a
             # date is not a date.
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+            return _from_iso(text).date().isoformat()
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise InvalidValue(f"{raw!r} is not a date (YYYY-MM-DD)") from None

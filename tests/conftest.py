@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 
 from prism_sandbox.models import ApiKey
-from prism_sandbox.schema import create_key, provision_team
+from prism_sandbox.teams import create_key, provision_team
 
 
 @pytest.fixture(scope="session")

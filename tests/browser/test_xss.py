@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 from dashboard.models import ImportRun, SavedView
 from dashboard.roles import Role
 from prism_sandbox.models import PropertyDefinition
-from prism_sandbox.schema import clear_schema_cache
+from prism_sandbox.schemas import clear_schema_cache
 
 from .conftest import ARTIFACTS, PASSWORD
 
@@ -142,14 +142,14 @@ def hostile(dashboard):
     sandbox = dashboard.sandbox
     marker = f"xss{uuid.uuid4().hex[:8]}"
     # Names and options written straight into the sandbox's schema, then both caches cleared.
-    status = PropertyDefinition.objects.get(team_id=sandbox.team_id, object_type="contact", slug="status")
+    status = PropertyDefinition.objects.get(team_id=sandbox.team_id, segment="contact", slug="status")
     status.options = [{**o, "name": PAYLOADS[i]} for i, o in enumerate(status.options)] + [{**OPTION, "id": str(uuid.uuid4())}]
     status.save()
-    tags = PropertyDefinition.objects.get(team_id=sandbox.team_id, object_type="contact", slug="tags")
+    tags = PropertyDefinition.objects.get(team_id=sandbox.team_id, segment="contact", slug="tags")
     tags.options = [{**o, "name": PAYLOADS[3 + i], "color": OPTION["color"]} for i, o in enumerate(tags.options)]
     tags.save()
-    PropertyDefinition.objects.filter(team_id=sandbox.team_id, object_type="contact", slug="title").update(name=PAYLOADS[6])
-    PropertyDefinition.objects.filter(team_id=sandbox.team_id, object_type="contact", slug="notes").update(name=PAYLOADS[0])
+    PropertyDefinition.objects.filter(team_id=sandbox.team_id, segment="contact", slug="title").update(name=PAYLOADS[6])
+    PropertyDefinition.objects.filter(team_id=sandbox.team_id, segment="contact", slug="notes").update(name=PAYLOADS[0])
     clear_schema_cache()
     cache.clear()
 

@@ -364,12 +364,15 @@ def test_plan_limit():
 
 
 def test_chunk_sizes_are_even_and_within_the_api_limit():
-    assert ci.chunk_sizes(0) == []
-    assert ci.chunk_sizes(1) == [1]
-    assert ci.chunk_sizes(10_000) == [10_000]
-    assert ci.chunk_sizes(10_001) == [5_001, 5_000]
-    assert ci.chunk_sizes(50_000) == [10_000] * 5
-    assert ci.chunk_sizes(25_000) == [8_334, 8_333, 8_333]
+    def sizes(count: int) -> list[int]:
+        return [len(chunk) for chunk in ci.chunks(range(count))]
+
+    assert sizes(0) == []
+    assert sizes(1) == [1]
+    assert sizes(10_000) == [10_000]
+    assert sizes(10_001) == [5_001, 5_000]
+    assert sizes(50_000) == [10_000] * 5
+    assert sizes(25_000) == [8_334, 8_333, 8_333]
     assert ci.chunks(list(range(7)), 3) == [[0, 1, 2], [3, 4], [5, 6]]
 
 

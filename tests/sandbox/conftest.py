@@ -20,7 +20,7 @@ def create(sandbox, object_type: str, key: str | None = None, headers=None, **pr
 def make_event(sandbox, created_at=None, **props: Any) -> Record:
     """Events are read-only over the API, so tests write them straight to the table."""
     extra = {"created_at": created_at, "updated_at": created_at} if created_at else {}
-    return Record.objects.create(team_id=uuid.UUID(sandbox.team_id), object_type="event", properties=props, **extra)
+    return Record.objects.create(team_id=uuid.UUID(sandbox.team_id), segment="event", properties=props, **extra)
 
 
 def query(sandbox, object_type: str, body: dict | None = None, **top: Any):
@@ -54,7 +54,7 @@ def seed(sandbox, object_type: str, rows: list[dict], start=None) -> list[Record
     records = [
         Record(
             team_id=team,
-            object_type=object_type,
+            segment=object_type,
             properties=props,
             created_at=start + dt.timedelta(seconds=i),
             updated_at=start + dt.timedelta(seconds=i),

@@ -1,5 +1,5 @@
-"""POST /{t}/batch/update and /{t}/batch/delete (API_CONTRACT.md, "Batch update /
-delete"): up to 100 items, each on its own, results in input order, a summary, 200
+"""POST /{t}/batch/update and /{t}/batch/delete (docs/sandbox.md, "Batch update
+and delete"): up to 100 items, each on its own, results in input order, a summary, 200
 even with failures; grants apply per item."""
 
 import uuid
@@ -124,11 +124,11 @@ def test_batches_respect_grants_item_by_item(sandbox):
     updated = deals.bulk_update(items=[{"id": d["id"], "default": {"amount": 7}} for d in order])
     assert [r.status for r in updated.results] == ["error", "error", "ok", "ok"]
     assert [r.error.code for r in updated.results[:2]] == ["not_found", "forbidden"]
-    amounts = {str(r.id): r.properties.get("amount") for r in Record.objects.filter(object_type="deal")}
+    amounts = {str(r.id): r.properties.get("amount") for r in Record.objects.filter(segment="deal")}
     assert amounts == {hidden["id"]: None, readonly["id"]: None, mine["id"]: 7, open_["id"]: 7}
     deleted = deals.bulk_delete(ids=[d["id"] for d in order])
     assert [r.error.code if r.error else "ok" for r in deleted.results] == ["not_found", "forbidden", "ok", "ok"]
-    assert Record.objects.filter(object_type="deal", deleted_at__isnull=True).count() == 2
+    assert Record.objects.filter(segment="deal", deleted_at__isnull=True).count() == 2
 
 
 def test_a_batch_with_an_idempotency_key_is_done_once(sandbox):

@@ -37,7 +37,7 @@ def timed(sandbox, method="GET", path="contact/count", **kwargs) -> tuple[float,
 
 
 def contact_count(sandbox) -> int:
-    return Record.objects.filter(team_id=sandbox.team_id, object_type="contact").count()
+    return Record.objects.filter(team_id=sandbox.team_id, segment="contact").count()
 
 
 def test_chaos_and_rate_limit_are_off_by_default(sandbox, settings):

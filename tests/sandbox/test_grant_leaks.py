@@ -1,4 +1,4 @@
-"""Nothing leaks around a grant (API_CONTRACT.md, "Grants"): for a key that cannot read a
+"""Nothing leaks around a grant (docs/sandbox.md, "Grants"): for a key that cannot read a
 record, a reference to it answers exactly as a missing id would (dot-select expansion,
 reference values on reads, references written on create/patch/import/batch), import
 dedupe matches only readable records, counts and totals count only readable records,

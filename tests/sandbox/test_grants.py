@@ -1,4 +1,4 @@
-"""GET/PUT /{t}/{id}/grant on deals, actions, documents and events (API_CONTRACT.md,
+"""GET/PUT /{t}/{id}/grant on deals, actions, documents and events (docs/sandbox.md,
 "Grants"): the wire shape, validation, and enforcement for member keys (404 when not
 readable, 403 when not writable, `a` to change the grant), groups, team-admin keys."""
 

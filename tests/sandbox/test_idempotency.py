@@ -17,7 +17,7 @@ from .conftest import assert_error, create
 
 
 def count(sandbox, object_type="contact") -> int:
-    return Record.objects.filter(team_id=sandbox.team_id, object_type=object_type).count()
+    return Record.objects.filter(team_id=sandbox.team_id, segment=object_type).count()
 
 
 def keyed(sandbox, method, path, key, **kwargs):

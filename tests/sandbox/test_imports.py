@@ -1,4 +1,4 @@
-"""POST /{t}/import and GET /imports/{jobId} (API_CONTRACT.md, "Import"): sync up to
+"""POST /{t}/import and GET /imports/{jobId} (docs/sandbox.md, "Imports"): sync up to
 100 rows, async jobs above run by a real `manage.py db_worker`, per-row results in
 order, dedupe, row-level failure, the 10,000-row cap, idempotency, a job-level
 failure and the resumption of a job whose worker died."""
@@ -42,7 +42,7 @@ def scores_by_id(ids) -> dict[str, int]:
 
 
 def live_contacts(sandbox) -> int:
-    return Record.objects.filter(team_id=sandbox.team_id, object_type="contact", deleted_at__isnull=True).count()
+    return Record.objects.filter(team_id=sandbox.team_id, segment="contact", deleted_at__isnull=True).count()
 
 
 # --- sync -------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def test_above_100_rows_runs_as_a_background_job_polled_to_completion(sandbox, t
         time.sleep(0.02)
         task.refresh_from_db()
     assert task.status == "SUCCESSFUL"
-    linked = Record.objects.filter(team_id=sandbox.team_id, object_type="contact", properties__organization=org)
+    linked = Record.objects.filter(team_id=sandbox.team_id, segment="contact", properties__organization=org)
     assert linked.count() == 749  # the even rows, less row 1200
     assert done.expires_at - done.created_at == dt.timedelta(hours=24)
 
@@ -290,13 +290,13 @@ def test_unknown_expired_or_other_teams_jobs_are_404(sandbox):
     assert unknown.value.status_code == 404
     assert_error(sandbox.request("GET", "imports/not-a-uuid"), 404, "not_found")
     other_team = uuid.uuid4()
-    from prism_sandbox.schema import provision_team
+    from prism_sandbox.teams import provision_team
 
     provision_team(other_team)
     now = dt.datetime.now(dt.UTC)
     job = ImportJob.objects.create(
         team_id=other_team,
-        object_type="contact",
+        segment="contact",
         total=1,
         status="complete",
         created_at=now,
@@ -317,7 +317,7 @@ def make_job(sandbox, rows, *, processed=0, results=(), ago=dt.timedelta(minutes
     return ImportJob.objects.create(
         team_id=sandbox.team_id,
         api_key=ApiKey.objects.get(key_hash=hash_key(sandbox.api_key)),
-        object_type=object_type,
+        segment=object_type,
         total=len(rows) if isinstance(rows, list) else 1,
         processed=processed,
         succeeded=processed,
@@ -332,7 +332,7 @@ def make_job(sandbox, rows, *, processed=0, results=(), ago=dt.timedelta(minutes
 def test_a_job_whose_worker_died_resumes_and_applies_each_row_once(sandbox, task_worker):
     rows = contact_rows(600)
     applied = Record.objects.bulk_create(
-        Record(team_id=sandbox.team_id, object_type="contact", properties=row["default"], source="import") for row in rows[:250]
+        Record(team_id=sandbox.team_id, segment="contact", properties=row["default"], source="import") for row in rows[:250]
     )
     results = [{"id": str(r.id), "created": True, "existing": False, "error": None} for r in applied]
     job = make_job(sandbox, rows, processed=250, results=results)

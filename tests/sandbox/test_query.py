@@ -5,9 +5,12 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db.models import Q
 
 from prism_sandbox.models import PropertyDefinition, Record
-from prism_sandbox.schema import clear_schema_cache
+from prism_sandbox.query import page_of, parse_query_body
+from prism_sandbox.schemas import clear_schema_cache, team_schemas
+from prism_sandbox.teams import provision_team
 
 from .conftest import assert_error, create, ids_of, make_event, query, seed
 
@@ -210,8 +213,8 @@ def test_sort_text_ignores_case(sandbox):
 def test_default_order_is_newest_first_with_id_breaking_ties(sandbox):
     now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     team = uuid.UUID(sandbox.team_id)
-    same = [Record.objects.create(team_id=team, object_type="contact", properties={}, created_at=now) for _ in range(4)]
-    newest = Record.objects.create(team_id=team, object_type="contact", properties={}, created_at=now + dt.timedelta(seconds=1))
+    same = [Record.objects.create(team_id=team, segment="contact", properties={}, created_at=now) for _ in range(4)]
+    newest = Record.objects.create(team_id=team, segment="contact", properties={}, created_at=now + dt.timedelta(seconds=1))
     expected = [str(newest.id), *sorted((str(r.id) for r in same), reverse=True)]
     assert ids_of(query(sandbox, "contact")) == expected
 
@@ -289,7 +292,7 @@ def test_id_restricts_to_those_records(sandbox, people):
 
 def test_sources_restricts_by_source_and_boxes_is_ignored(sandbox):
     team = uuid.UUID(sandbox.team_id)
-    imported = Record.objects.create(team_id=team, object_type="contact", properties={"first_name": "I"}, source="import")
+    imported = Record.objects.create(team_id=team, segment="contact", properties={"first_name": "I"}, source="import")
     api = create(sandbox, "contact", first_name="A")
     assert ids_of(query(sandbox, "contact", sources=["import"])) == [str(imported.id)]
     assert ids_of(query(sandbox, "contact", sources=["api"])) == [api["id"]]
@@ -378,7 +381,7 @@ def colleagues(sandbox):
     """A multiple reference (contact → contacts), added the way an admin would add one."""
     PropertyDefinition.objects.create(
         team_id=sandbox.team_id,
-        object_type="contact",
+        segment="contact",
         slug="colleagues",
         name="Colleagues",
         type="reference",
@@ -418,3 +421,18 @@ def test_multiple_references_write_read_filter_and_select(sandbox, colleagues):
     assert list(assert_error(bad, 422, "validation_error")["details"]["fields"]) == ["colleagues"]
     cleared = sandbox.request("PATCH", f"contact/{cy['id']}", json={"default": {"colleagues": []}}).json()
     assert "colleagues" not in cleared["default"]
+
+
+def test_a_parsed_query_carries_its_compiled_condition_and_running_it_reads_only_that(db):
+    """One compilation per request: parsing checks the filters by compiling them, and
+    the page is read with that compiled condition, not by compiling the filters again."""
+    team = provision_team(uuid.uuid4())
+    ada, bo = (Record.objects.create(team=team, segment="contact", properties={"first_name": n}) for n in ("Ada", "Bo"))
+    parsed = parse_query_body(team_schemas(team.id), "contact", {"query": {"filter": [{"first_name": {"=": "ada"}}]}})
+    assert isinstance(parsed.condition, Q)
+    assert [k.name for k in parsed.keys] == ["created_at", "id"]
+    contacts = Record.objects.filter(team=team, segment="contact")
+    assert page_of(contacts, parsed)[0] == [ada]
+
+    parsed.condition = Q(id=bo.id)  # the raw filters still say Ada
+    assert page_of(contacts, parsed)[0] == [bo]

@@ -1,4 +1,4 @@
-"""Property schema endpoints, and the sandbox's type table held against the contract."""
+"""Property schema endpoints, and the sandbox's type table held against docs/sandbox.md."""
 
 import uuid
 
@@ -9,7 +9,7 @@ from tests.conftest import make_team
 
 from .conftest import assert_error
 
-# API_CONTRACT.md, "Object types": segment → (writable, grant endpoints)
+# docs/sandbox.md, "Object types": segment → (writable, grant endpoints)
 CONTRACT_TYPES = {
     "contact": (True, False),
     "organization": (True, False),

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from prism_sandbox.models import PropertyDefinition, Record
-from prism_sandbox.schema import clear_schema_cache
+from prism_sandbox.schemas import clear_schema_cache
 from tests.conftest import make_team
 
 from .conftest import assert_error, create
@@ -16,7 +16,7 @@ def fields_of(response) -> dict:
 
 
 def count(sandbox, object_type="contact") -> int:
-    return Record.objects.filter(team_id=sandbox.team_id, object_type=object_type).count()
+    return Record.objects.filter(team_id=sandbox.team_id, segment=object_type).count()
 
 
 def option_id(sandbox, object_type: str, slug: str, option: str) -> str:
@@ -100,7 +100,7 @@ def test_reference_must_point_at_a_live_record_of_the_target_type_in_this_team(s
 
 def test_reference_to_another_teams_record_is_422(sandbox):
     other_team, _ = make_team()
-    theirs = Record.objects.create(team_id=other_team, object_type="organization", properties={"name": "Theirs"})
+    theirs = Record.objects.create(team_id=other_team, segment="organization", properties={"name": "Theirs"})
     response = sandbox.request("POST", "contact", json={"default": {"organization": str(theirs.id)}})
     assert list(fields_of(response)) == ["organization"]
 
@@ -181,7 +181,7 @@ def test_values_are_stored_in_their_canonical_form(sandbox):
 def met_at(sandbox):
     """A datetime property on contacts, added the way an admin would add one."""
     PropertyDefinition.objects.create(
-        team_id=sandbox.team_id, object_type="contact", slug="met_at", name="Met at", type="datetime", position=99
+        team_id=sandbox.team_id, segment="contact", slug="met_at", name="Met at", type="datetime", position=99
     )
     clear_schema_cache()
     yield "met_at"

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from prism_sandbox import demo
 from prism_sandbox.models import ApiKey
-from prism_sandbox.schema import create_key, provision_team
+from prism_sandbox.teams import create_key, provision_team
 
 
 def new_key() -> str:
@@ -20,7 +20,7 @@ def new_key() -> str:
 
 
 class Command(BaseCommand):
-    help = "Create a sandbox API key for a team (provisioning the team with the default schema if new)."
+    help = "Create a sandbox API key for a team (provisioning the team with the default schemas if new)."
 
     def add_arguments(self, parser):
         parser.add_argument("--team", required=True, help="Team id (UUID).")

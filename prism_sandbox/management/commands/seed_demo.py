@@ -21,10 +21,11 @@ from django.utils import timezone
 from faker import Faker
 
 from prism_sandbox import demo
+from prism_sandbox.chunks import chunks
 from prism_sandbox.grants import clean_grant
 from prism_sandbox.models import Record
 from prism_sandbox.object_types import OBJECT_TYPES
-from prism_sandbox.schema import provision_team
+from prism_sandbox.teams import provision_team
 from prism_sandbox.values import format_datetime
 
 BATCH = 5_000
@@ -76,10 +77,10 @@ class Seeder:
         domain = self.rng.choice(("example.com", "example.org", "example.net", "mail.test"))
         return first, last, f"{first}.{last}.{i}@{domain}".lower()
 
-    def properties(self, object_type: str, i: int) -> dict:
+    def properties(self, segment: str, i: int) -> dict:
         r = self.rng
         ids = self.ids
-        if object_type == "organization":
+        if segment == "organization":
             name = f"{r.choice(self.companies)}" + (f" {i}" if i >= len(self.companies) else "")
             slug = "".join(ch for ch in name.lower() if ch.isalnum())[:30]
             return {
@@ -89,10 +90,10 @@ class Seeder:
                 "industry": r.choice(["software", "finance", "healthcare", "retail", "manufacturing", "education"]),
                 "employees": r.choice([5, 12, 40, 85, 150, 400, 1200, 5000]) + r.randint(0, 9),
             }
-        if object_type == "identity":
+        if segment == "identity":
             first, last, email = self._person(i)
             return {"name": f"{first} {last}", "email": email}
-        if object_type == "contact":
+        if segment == "contact":
             first, last, email = self._person(i)
             props = {
                 "first_name": first,
@@ -116,7 +117,7 @@ class Seeder:
             if r.random() < 0.2:
                 props["notes"] = self._sentence()
             return props
-        if object_type == "deal":
+        if segment == "deal":
             close = self.now.date() + dt.timedelta(days=r.randint(-300, 200))
             return {
                 "name": f"{r.choice(self.words).title()} {r.choice(['renewal', 'expansion', 'pilot', 'licence', 'onboarding'])}",
@@ -126,7 +127,7 @@ class Seeder:
                 "organization": r.choice(ids["organization"]),
                 "owner": r.choice(ids["identity"]),
             }
-        if object_type == "action":
+        if segment == "action":
             return {
                 "title": f"{r.choice(['Call', 'Email', 'Meet', 'Follow up with', 'Send proposal to'])} {r.choice(self.first_names)}",
                 "done": r.random() < 0.4,
@@ -134,7 +135,7 @@ class Seeder:
                 "deal": r.choice(ids["deal"]),
                 "assignee": r.choice(ids["identity"]),
             }
-        if object_type == "document":
+        if segment == "document":
             word = r.choice(self.words)
             return {
                 "title": f"{word.title()} {r.choice(['proposal', 'contract', 'brief', 'notes', 'deck'])}",
@@ -142,7 +143,7 @@ class Seeder:
                 "summary": self._sentence(),
                 "deal": r.choice(ids["deal"]),
             }
-        if object_type == "event":
+        if segment == "event":
             start = self.now + dt.timedelta(hours=r.randint(-24 * 90, 24 * 60))
             return {
                 "title": f"{r.choice(['Intro call', 'Demo', 'Quarterly review', 'Workshop', 'Lunch'])} with {r.choice(self.last_names)}",
@@ -150,23 +151,23 @@ class Seeder:
                 "ends_at": format_datetime(start + dt.timedelta(minutes=r.choice([30, 45, 60, 90]))),
                 "attendee": r.choice(ids["identity"]),
             }
-        raise ValueError(object_type)
+        raise ValueError(segment)
 
-    def insert(self, object_type: str, count: int, progress) -> None:
+    def insert(self, segment: str, count: int, progress) -> None:
         made: list[str] = []
-        for start in range(0, count, BATCH):
+        for indices in chunks(range(count), BATCH):
             batch = []
-            for i in range(start, min(count, start + BATCH)):
+            for i in indices:
                 rid = uuid.UUID(int=self.rng.getrandbits(128), version=4)
                 created = self._created(i, count)
                 batch.append(
                     Record(
                         id=rid,
                         team_id=self.team_id,
-                        object_type=object_type,
-                        properties=self.properties(object_type, i),
+                        segment=segment,
+                        properties=self.properties(segment, i),
                         source="demo",
-                        is_user_object=object_type == "identity" and i < 3,
+                        is_user_object=segment == "identity" and i < 3,
                         created_at=created,
                         updated_at=created,
                     )
@@ -174,8 +175,8 @@ class Seeder:
                 made.append(str(rid))
             with transaction.atomic():
                 Record.objects.bulk_create(batch, batch_size=1000)
-            progress(object_type, min(count, start + BATCH), count)
-        self.ids[object_type] = made
+            progress(segment, indices[-1] + 1, count)
+        self.ids[segment] = made
 
     def link_identities_to_contacts(self) -> None:
         # Identities are created before the contacts they point at: link some now.
@@ -196,12 +197,12 @@ def restricted_records(team_id: uuid.UUID, now: dt.datetime) -> list[Record]:
     ada, eddie, sales = demo.ADA.prism_user_id, demo.EDDIE.prism_user_id, demo.SALES.id
     close = (now.date() + dt.timedelta(days=45)).isoformat()
 
-    def record(object_type: str, props: dict, grant: dict | None) -> Record:
-        title = props[OBJECT_TYPES[object_type].title_slug]
+    def record(segment: str, props: dict, grant: dict | None) -> Record:
+        title = props[OBJECT_TYPES[segment].title_slug]
         return Record(
-            id=uuid.uuid5(team_id, f"prism-sandbox-demo:{object_type}:{title}"),
+            id=uuid.uuid5(team_id, f"prism-sandbox-demo:{segment}:{title}"),
             team_id=team_id,
-            object_type=object_type,
+            segment=segment,
             properties=props,
             grant=clean_grant(team_id, grant) if grant is not None else None,
             source="demo",
@@ -270,14 +271,14 @@ class Command(BaseCommand):
         counts = plan(size)
         last_report = [0.0]
 
-        def progress(object_type: str, done: int, total: int) -> None:
+        def progress(segment: str, done: int, total: int) -> None:
             now = time.perf_counter()
             if done == total or now - last_report[0] > 5:
                 last_report[0] = now
-                self.stdout.write(f"  {object_type}: {done:,}/{total:,}")
+                self.stdout.write(f"  {segment}: {done:,}/{total:,}")
 
-        for object_type, count in counts.items():
-            seeder.insert(object_type, count, progress)
+        for segment, count in counts.items():
+            seeder.insert(segment, count, progress)
         seeder.link_identities_to_contacts()
         restricted = seed_restricted(team_id, seeder.now)
         self.stdout.write(f"  records with grants for the demo people: {restricted}")
