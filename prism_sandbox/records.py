@@ -1,9 +1,10 @@
 """Record operations behind the endpoints: validation, writes, reads and their shapes."""
 
+import hashlib
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .chunks import chunks
@@ -387,10 +388,23 @@ def value_from_path(prop: Property, value: str) -> Any:
     return value
 
 
+def lock_value(team_id, segment: str, slug: str, value: str) -> None:
+    """Serialise, until the transaction ends, every upsert of one value, so that two at once
+    cannot both find no match and both create. SQLite's IMMEDIATE transactions already run
+    writers one at a time; PostgreSQL's read committed does not, so it takes an advisory
+    lock on the value (a 64-bit hash of it; a collision only makes two upserts wait)."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{team_id}\0{segment}\0{slug}\0{value}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
 def upsert(team_id, schemas, key: ApiKey, segment: str, slug: str, value: str, body: dict) -> tuple[Record, bool]:
     """PUT /{t}/by/{slug}/{value}: patch the one readable match, or create (none readable)."""
     schema = schemas[segment]
     with transaction.atomic():
+        lock_value(team_id, segment, slug, value)
         matches = find_matches(visible_records(team_id, segment, key), schema, slug, value)
         if len(matches) > 1:
             raise ApiError(409, "multiple_matches", f"Several {segment} records have {slug} = {value!r}; patch by id.")
