@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from prism_client import (
     OBJECT_TYPES,
+    Conflict,
     Forbidden,
     NotFound,
     PreconditionFailed,
@@ -26,13 +27,12 @@ from prism_client import (
     Record,
     ValidationError,
 )
-from prism_client import Conflict as ApiConflict
 
 from . import audit, prism
-from .cells import format_value as cell_value
-from .editing import Conflict, Saved, Values, diff, save_changes, unfit, values_of, wire_value
+from .editing import EditConflict, Saved, Values, diff, save_changes, unfit, values_of
 from .errors import describe
 from .models import AuditEntry
+from .property_types import for_property
 from .record_forms import RecordForm, initial_from
 from .views import next_url, object_type_or_404, read_record
 
@@ -123,7 +123,7 @@ class RecordCreateView(View):
         context = {"object_type": object_type, "form": form, "creating": True, "state": sign_state(create=token)}
         if not form.is_valid():
             return render(request, "records/form.html", context, status=422)
-        values = {k: wire_value(schema.get(k), v) for k, v in form.values().items() if v is not None}
+        values = {k: v for k, v in form.values().items() if v is not None}
         try:
             record = prism.client().service(segment).create(values, idempotency_key=create_key(token, values))
         except ValidationError as exc:
@@ -272,21 +272,22 @@ def render_conflict(
     request, object_type, schema, record_id: str, state: dict, form=None, status: int = 409, api_error: str = ""
 ) -> HttpResponse:
     """The conflict screen: per property, the value started from, the server's now, and mine."""
-    conflicts = [Conflict(*c) for c in state["conflicts"]]
+    conflicts = [EditConflict(*c) for c in state["conflicts"]]
     slugs = [c.slug for c in conflicts]
     edit_form = form or RecordForm(
         _only(schema, slugs), prefix="edit", initial=initial_from({c.slug: c.mine for c in conflicts}, schema), lookup=find_by_title
     )
     opened = dt.datetime.fromisoformat(state["opened"]) if state.get("opened") else timezone.now()
+    schemas = prism.schemas()
     rows = [
         {
             "conflict": c,
             "prop": schema.get(c.slug),
             "field": edit_form[c.slug] if c.slug in edit_form.fields else None,
             "choice": request.POST.get(f"choice_{c.slug}", "mine"),
-            "base_html": format_value(c.base, schema.get(c.slug)),
-            "theirs_html": format_value(c.theirs, schema.get(c.slug)),
-            "mine_html": format_value(c.mine, schema.get(c.slug)),
+            "base_html": for_property(schema.get(c.slug)).normalized_html(c.base, schemas),
+            "theirs_html": for_property(schema.get(c.slug)).normalized_html(c.theirs, schemas),
+            "mine_html": for_property(schema.get(c.slug)).normalized_html(c.mine, schemas),
         }
         for c in conflicts
     ]
@@ -301,14 +302,6 @@ def render_conflict(
         "api_error": api_error,
     }
     return render(request, "records/conflict.html", context, status=status)
-
-
-def format_value(value, prop):
-    """Normalized values shown on the conflict screen (references by id, options by name)."""
-    if prop is not None and prop.type == "reference" and value:
-        ids = value if isinstance(value, list) else [value]
-        value = [{"id": i, "properties": {}} for i in ids] if prop.multiple else {"id": ids[0], "properties": {}}
-    return cell_value(value, prop, prism.schemas(), full=True)
 
 
 class ConflictResolveView(View):
@@ -442,14 +435,14 @@ def lookup(request: HttpRequest) -> HttpResponse:
         "object_type": object_type,
         "slug": slug,
         "value": value,
-        "properties": [p for p in schema.user_properties if p.type not in ("multiselect", "long_text")],
+        "properties": [p for p in schema.user_properties if for_property(p).findable],
     }
     if value and schema.get(slug):
         service = prism.client().service(segment)
         try:
             record = service.find(slug, value)
             return redirect("record-detail", segment, record.id)
-        except ApiConflict:
+        except Conflict:
             page = service.query(Query(select=(schema.title_slug, slug), limit=50).where(slug, "=", value))
             context["matches"] = [(r.id, r.properties.get(schema.title_slug) or r.id) for r in page.rows]
         except NotFound:

@@ -28,12 +28,13 @@ from prism_client import (
 
 from . import acting, list_state, prism
 from . import home as home_service
-from .cells import column, format_value, table_rows, title_text
+from .cells import column, table_rows, title_text
 from .exporting import start_export
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
 from .models import SavedView
+from .property_types import for_property
 from .roles import perm
 
 
@@ -245,15 +246,15 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     select = [p.slug for p in schema.properties]
     select += [f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas]
     record = read_record(segment, record_id, select)
-    fields = [{"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)} for p in schema.user_properties]
+    fields = [{"prop": p, "html": for_property(p).cell(record.default.get(p.slug), schemas, full=True)} for p in schema.user_properties]
     system = [
-        {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
+        {"prop": p, "html": for_property(p).cell(record.default.get(p.slug), schemas, full=True)}
         for p in schema.properties
         if p.slug in prism.SYSTEM_SLUGS and record.default.get(p.slug)
     ]
     # Values under slugs the schema does not know: shown as sent, not dropped unseen.
     others = [
-        {"slug": slug, "html": format_value(value, None, schemas, full=True)}
+        {"slug": slug, "html": for_property(None).cell(value, schemas, full=True)}
         for slug, value in record.default.items()
         if schema.get(slug) is None and slug not in prism.SYSTEM_SLUGS
     ]
