@@ -21,6 +21,7 @@ from prism_client import (
     Conflict,
     Forbidden,
     NotFound,
+    Operator,
     PreconditionFailed,
     PrismError,
     Query,
@@ -415,7 +416,9 @@ def reference_options(request: HttpRequest, segment: str) -> HttpResponse:
             prism.client()
             .service(segment)
             .query(
-                Query(select=(schema.title_slug,), limit=10).where(schema.title_slug, "contains", text).order_by(schema.title_slug, "id")
+                Query(select=(schema.title_slug,), limit=10)
+                .where(schema.title_slug, Operator.CONTAINS, text)
+                .order_by(schema.title_slug, "id")
             )
         )
         rows = [(r.id, str(r.properties.get(schema.title_slug) or r.id)) for r in page.rows]

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
-from prism_client import Filter, Query, Sort
+from prism_client import Filter, Operator, Query, Sort
 
 from .prism import TypeSchema
 from .property_types import BadValue, Input, for_property
@@ -295,9 +295,9 @@ def to_query(state: ListState, schema: TypeSchema) -> Query:
     # results, so they only combine with "all" (parse() tells the person).
     combinator = "OR" if state.combinator == "OR" and not state.trash else "AND"
     if state.search and not (combinator == "OR" and filters):
-        filters.append(Filter(schema.title_slug, "contains", state.search))
+        filters.append(Filter(schema.title_slug, Operator.CONTAINS, state.search))
     if state.trash:
-        filters.append(Filter("deleted_at", "is_not_null", True))
+        filters.append(Filter("deleted_at", Operator.IS_NOT_NULL, True))
     select = tuple(dict.fromkeys((*state.columns, schema.title_slug)))
     return Query(
         select=select,

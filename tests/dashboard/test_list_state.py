@@ -1,11 +1,14 @@
 """URL state ↔ Prism query: every operator of every property type, and the fallbacks."""
 
+import importlib
 from urllib.parse import parse_qsl
 
 import pytest
+from django.apps import apps
 from django.http import QueryDict
 
 from dashboard import list_state
+from dashboard.models import SavedView
 from dashboard.property_types import Input, for_property
 
 from .schema_fixtures import CONTACT, SCHEMAS
@@ -134,6 +137,23 @@ def test_a_bookmark_from_before_reads_its_join_as_the_combinator():
     assert state.combinator == "OR"
     assert "join" not in dict(parse_qsl(state.query_string()[1:]))
     assert parse("join=or&combinator=AND").combinator == "AND"  # the new name wins
+
+
+@pytest.mark.django_db
+def test_saved_views_from_before_are_migrated_to_the_combinator(django_user_model):
+    migration = importlib.import_module("dashboard.migrations.0006_saved_views_combinator")
+    owner = django_user_model.objects.create_user("owner")
+    before = "cols=first_name,score&join=or&f0=score&o0=%3E&v0=1"
+    old = SavedView.objects.create(owner=owner, name="Any", object_type="contact", query_string=before)
+    other = SavedView.objects.create(owner=owner, name="All", object_type="contact", query_string="cols=first_name&xjoin=or")
+    migration.join_to_combinator(apps, None)
+    old.refresh_from_db()
+    assert parse_qsl(old.query_string) == [("cols", "first_name,score"), ("combinator", "OR"), ("f0", "score"), ("o0", ">"), ("v0", "1")]
+    assert parse(old.query_string).combinator == "OR"
+    assert SavedView.objects.get(pk=other.pk).query_string == "cols=first_name&xjoin=or"  # another parameter: left alone
+    migration.combinator_to_join(apps, None)
+    old.refresh_from_db()
+    assert parse_qsl(old.query_string) == parse_qsl(before)
 
 
 def test_quick_search_is_contains_on_the_title_and_joins_all_filters():
