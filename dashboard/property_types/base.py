@@ -27,6 +27,7 @@ else:
 
 CLIP_AT = 80
 MAX_TEXT = 10_000
+CSV_LIST_SEPARATOR = ";"  # between the items of one CSV cell (a multiselect's options, a multiple reference's ids)
 ODD_TITLE = "The Prism API sent this value in a shape its property does not have; it is shown as sent."
 # aria-label on a plain span is ignored by screen readers: hide the dash, say "empty".
 EMPTY = mark_safe('<span class="empty"><span aria-hidden="true">—</span><span class="visually-hidden">empty</span></span>')
@@ -45,6 +46,15 @@ class BadValue(ValueError):
 
 def is_empty(value: object) -> bool:
     return value is None or value == "" or value == []
+
+
+def as_texts(values: Sequence[object]) -> list[str]:
+    return [str(v) for v in values]
+
+
+def csv_items(text: str) -> list[str]:
+    """The items of a CSV cell holding several, blanks dropped."""
+    return [p.strip() for p in text.split(CSV_LIST_SEPARATOR) if p.strip()]
 
 
 def quote(text: str) -> str:

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 
 from prism_client import Operator
 
-from .base import BadValue, PropertyType, Schemas, quote, text_html
+from .base import BadValue, PropertyType, Schemas, as_texts, quote, text_html
 from .operators import EQUALITY, PRESENCE, choice
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,10 +42,6 @@ def parse_api_datetime(value: object) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _texts(present: Sequence[object]) -> list[str]:
-    return [str(v) for v in present]
-
-
 class Date(PropertyType):
     wire_type = "date"
     operators = TIME_OPERATORS
@@ -54,7 +50,7 @@ class Date(PropertyType):
 
     @classmethod
     def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:
-        return ("date", False) if all(DATE_RE.match(t) for t in _texts(present)) else None
+        return ("date", False) if all(DATE_RE.match(t) for t in as_texts(present)) else None
 
     def filter_value(self, text: str) -> str:
         try:
@@ -97,7 +93,7 @@ class DateTime(PropertyType):
 
     @classmethod
     def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:
-        return ("datetime", False) if all(DATETIME_RE.match(t) for t in _texts(present)) else None
+        return ("datetime", False) if all(DATETIME_RE.match(t) for t in as_texts(present)) else None
 
     def filter_value(self, text: str) -> str:
         raw = text.strip()

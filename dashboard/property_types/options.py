@@ -9,10 +9,8 @@ from django.utils.safestring import SafeString
 
 from prism_client import Operator
 
-from .base import BadValue, PropertyType, Schemas, odd_value, quote
+from .base import BadValue, PropertyType, Schemas, csv_items, odd_value, quote
 from .operators import ANY_OF, EQUALITY, PRESENCE, Input, choice
-
-LIST_SEPARATOR = ";"  # between a multiselect's options in a CSV cell
 
 
 class Select(PropertyType):
@@ -85,8 +83,7 @@ class MultiSelect(Select):
         return format_html_join(" ", "{}", ((self.chip(v) if isinstance(v, str) else odd_value(v),) for v in items))
 
     def csv_value(self, text: str) -> Any:
-        parts = [p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()]
-        return list(dict.fromkeys(self.option_slug(p) for p in parts)) or None
+        return list(dict.fromkeys(self.option_slug(p) for p in csv_items(text))) or None
 
     def normalize_present(self, value: Any) -> Any:
         items = value if isinstance(value, list) else [value]

@@ -9,10 +9,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .base import EMPTY, BadValue, PropertyType, Schemas, is_empty, odd_value, quote
+from .base import EMPTY, BadValue, PropertyType, Schemas, csv_items, is_empty, odd_value, quote
 from .operators import ANY_OF, EQUALITY, PRESENCE
-
-LIST_SEPARATOR = ";"  # between a multiple reference's ids in a CSV cell
 
 
 def record_url(segment: str, record_id: str) -> str:
@@ -121,8 +119,7 @@ class Reference(PropertyType):
 
     def csv_value(self, text: str) -> Any:
         if self.prop.multiple:
-            parts = [p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()]
-            return list(dict.fromkeys(self.record_id(p) for p in parts)) or None
+            return list(dict.fromkeys(self.record_id(p) for p in csv_items(text))) or None
         return self.record_id(text)
 
     def record_id(self, text: str) -> str:

@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from .base import MAX_TEXT, BadValue, PropertyType, Schemas, limited, quote, text_html
+from .base import MAX_TEXT, BadValue, PropertyType, Schemas, as_texts, limited, quote, text_html
 
 MAX_LONG_TEXT = 100_000
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -18,10 +18,6 @@ BARE_DOMAIN_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", re.IGNORECASE
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{5,30}$")
 PHONE = RegexValidator(PHONE_RE.pattern, "Enter a phone number, like +1 555 123 4567.")
 LONG_TEXT_AT = 200  # a sampled value this long (or with a line break) makes an inferred type long_text
-
-
-def _texts(present: Sequence[object]) -> list[str]:
-    return [str(v) for v in present]
 
 
 class Text(PropertyType):
@@ -40,7 +36,7 @@ class LongText(PropertyType):
 
     @classmethod
     def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:
-        return ("long_text", False) if any(len(t) > LONG_TEXT_AT or "\n" in t for t in _texts(present)) else None
+        return ("long_text", False) if any(len(t) > LONG_TEXT_AT or "\n" in t for t in as_texts(present)) else None
 
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_LONG_TEXT, strip=False, **self.field_options())
@@ -56,7 +52,7 @@ class Email(PropertyType):
 
     @classmethod
     def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:
-        return ("email", False) if all(EMAIL_RE.match(t) for t in _texts(present)) else None
+        return ("email", False) if all(EMAIL_RE.match(t) for t in as_texts(present)) else None
 
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.EmailField(max_length=MAX_TEXT, **self.field_options())
@@ -76,7 +72,7 @@ class Url(PropertyType):
 
     @classmethod
     def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:
-        return ("url", False) if all(t.startswith(("http://", "https://")) for t in _texts(present)) else None
+        return ("url", False) if all(t.startswith(("http://", "https://")) for t in as_texts(present)) else None
 
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.URLField(max_length=MAX_TEXT, assume_scheme="https", **self.field_options())
