@@ -73,7 +73,7 @@ def title_text(value: object, fallback: str) -> str:
 def cell(properties: Mapping[str, object], col: Column, kind: PropertyType, schemas: dict[str, TypeSchema]) -> SafeString:
     """One cell's HTML: the value by its property's type (`kind`), linked to its record for dot paths."""
     value, owner_id = lookup(properties, col.path)
-    html = kind.cell(value, schemas)
+    html = kind.render(value, schemas)
     if col.target and owner_id and col.prop is not None and col.prop.type != "reference" and html is not EMPTY:
         return format_html('<a href="{}">{}</a>', record_url(col.target, owner_id), html)
     return html

@@ -286,9 +286,9 @@ def render_conflict(
             "prop": schema.get(c.slug),
             "field": edit_form[c.slug] if c.slug in edit_form.fields else None,
             "choice": request.POST.get(f"choice_{c.slug}", "mine"),
-            "base_html": for_property(schema.get(c.slug)).normalized_html(c.base, schemas),
-            "theirs_html": for_property(schema.get(c.slug)).normalized_html(c.theirs, schemas),
-            "mine_html": for_property(schema.get(c.slug)).normalized_html(c.mine, schemas),
+            "base_html": for_property(schema.get(c.slug)).render_normalized(c.base, schemas),
+            "theirs_html": for_property(schema.get(c.slug)).render_normalized(c.theirs, schemas),
+            "mine_html": for_property(schema.get(c.slug)).render_normalized(c.mine, schemas),
         }
         for c in conflicts
     ]

@@ -246,15 +246,15 @@ def record_detail(request: HttpRequest, segment: str, record_id: str) -> HttpRes
     select = [p.slug for p in schema.properties]
     select += [f"{p.slug}.{schemas[p.target].title_slug}" for p in schema.properties if p.type == "reference" and p.target in schemas]
     record = read_record(segment, record_id, select)
-    fields = [{"prop": p, "html": for_property(p).cell(record.default.get(p.slug), schemas, full=True)} for p in schema.user_properties]
+    fields = [{"prop": p, "html": for_property(p).render(record.default.get(p.slug), schemas, full=True)} for p in schema.user_properties]
     system = [
-        {"prop": p, "html": for_property(p).cell(record.default.get(p.slug), schemas, full=True)}
+        {"prop": p, "html": for_property(p).render(record.default.get(p.slug), schemas, full=True)}
         for p in schema.properties
         if p.slug in prism.SYSTEM_SLUGS and record.default.get(p.slug)
     ]
     # Values under slugs the schema does not know: shown as sent, not dropped unseen.
     others = [
-        {"slug": slug, "html": for_property(None).cell(value, schemas, full=True)}
+        {"slug": slug, "html": for_property(None).render(value, schemas, full=True)}
         for slug, value in record.default.items()
         if schema.get(slug) is None and slug not in prism.SYSTEM_SLUGS
     ]

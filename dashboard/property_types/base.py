@@ -153,25 +153,26 @@ class PropertyType:
 
     # --- display -------------------------------------------------------------------------
 
-    def cell(self, value: object, schemas: Schemas, *, full: bool = False) -> SafeString:
-        """A value as HTML; `full` (detail pages) does not clip long text. A value of
-        another shape than the type promises is shown as sent, never dropped or a crash."""
+    def render(self, value: object, schemas: Schemas, *, full: bool = False) -> SafeString:
+        """A value as HTML: a table cell, or with `full` a detail page's value (long text not
+        clipped). A value of another shape than the type promises is shown as sent, never
+        dropped or a crash."""
         if is_empty(value):
             return EMPTY
         if isinstance(value, list) and not self.holds_lists:
             # Several values where the type holds one: each shown as one would be.
-            return format_html_join(", ", "{}", ((self.cell(v, schemas, full=full),) for v in value))
+            return format_html_join(", ", "{}", ((self.render(v, schemas, full=full),) for v in value))
         if isinstance(value, Mapping):
             return odd_value(value)
-        return self.value_html(value, schemas, full=full)
+        return self.render_one(value, schemas, full=full)
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         """One present value (not a list, unless holds_lists; not an object) as HTML."""
         return text_html(value, full=full)
 
-    def normalized_html(self, value: Any, schemas: Schemas) -> SafeString:
+    def render_normalized(self, value: Any, schemas: Schemas) -> SafeString:
         """A normalized value (as edits hold it: the conflict screen) as HTML."""
-        return self.cell(value, schemas, full=True)
+        return self.render(value, schemas, full=True)
 
     # --- CSV import ------------------------------------------------------------------------
 
@@ -206,8 +207,7 @@ class PropertyType:
 
 class UnknownType(PropertyType):
     """A type this dashboard does not know (the API may add types): its values are shown
-    as sent (text as text, other shapes as JSON), filtered as text, and never written
-    from here."""
+    as sent (objects as JSON), filtered as text, and never written from here."""
 
     editable = False
 

@@ -52,7 +52,7 @@ class Boolean(PropertyType):
     def form_initial(self, value: Any) -> Any:
         return "true" if value else "false"
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         answer = flag(value)
         if answer is None:
             return text_html(value, full=full)

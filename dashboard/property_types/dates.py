@@ -61,7 +61,7 @@ class Date(PropertyType):
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **self.field_options())
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         if not isinstance(value, str):
             return text_html(value, full=full)
         try:
@@ -119,7 +119,7 @@ class DateTime(PropertyType):
     def form_initial(self, value: Any) -> Any:
         return value[:19] if isinstance(value, str) else value  # the picker wants no zone
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         when = parse_api_datetime(value)
         if when is None:
             return format_html("{}", value)

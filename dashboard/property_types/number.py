@@ -56,7 +56,7 @@ class Number(PropertyType):
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.FloatField(widget=forms.NumberInput(attrs={"step": "any"}), **self.field_options())
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         number = finite(value)
         if number is None:
             return text_html(value, full=full)

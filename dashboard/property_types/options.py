@@ -36,7 +36,7 @@ class Select(PropertyType):
         color = option.color if option and option.color else "gray"
         return format_html('<span class="chip chip-{}">{}</span>', color, name)
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         return self.chip(value)
 
     def csv_value(self, text: str) -> Any:
@@ -78,7 +78,7 @@ class MultiSelect(Select):
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.MultipleChoiceField(choices=self.filter_choices(), widget=forms.CheckboxSelectMultiple, **self.field_options())
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         items = value if isinstance(value, list) else [value]
         return format_html_join(" ", "{}", ((self.chip(v) if isinstance(v, str) else odd_value(v),) for v in items))
 

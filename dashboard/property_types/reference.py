@@ -94,7 +94,7 @@ class Reference(PropertyType):
         target = self.prop.target
         return ReferenceField(target=target, lookup=lookup, widget=ReferenceWidget(target, labels), **self.field_options())
 
-    def cell(self, value: object, schemas: Schemas, *, full: bool = False) -> SafeString:
+    def render(self, value: object, schemas: Schemas, *, full: bool = False) -> SafeString:
         if is_empty(value):
             return EMPTY
         refs = value if isinstance(value, list) else [value]
@@ -110,12 +110,12 @@ class Reference(PropertyType):
             return format_html("{}", reference_label(ref, None, schemas))
         return format_html('<a href="{}">{}</a>', record_url(target, str(ref["id"])), reference_label(ref, target, schemas))
 
-    def normalized_html(self, value: Any, schemas: Schemas) -> SafeString:
+    def render_normalized(self, value: Any, schemas: Schemas) -> SafeString:
         # Normalized references are ids: shown as links, labelled by id.
         if value:
             ids = value if isinstance(value, list) else [value]
             value = [{"id": i, "properties": {}} for i in ids] if self.prop.multiple else {"id": ids[0], "properties": {}}
-        return self.cell(value, schemas, full=True)
+        return self.render(value, schemas, full=True)
 
     def csv_value(self, text: str) -> Any:
         if self.prop.multiple:

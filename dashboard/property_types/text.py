@@ -57,7 +57,7 @@ class Email(PropertyType):
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.EmailField(max_length=MAX_TEXT, **self.field_options())
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         return format_html('<a href="mailto:{}">{}</a>', value, value)
 
     def csv_value(self, text: str) -> Any:
@@ -77,7 +77,7 @@ class Url(PropertyType):
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.URLField(max_length=MAX_TEXT, assume_scheme="https", **self.field_options())
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             return format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', value, value)
         return text_html(value, full=full)
@@ -97,7 +97,7 @@ class Phone(PropertyType):
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
         return forms.CharField(max_length=30, validators=[PHONE], **self.field_options())
 
-    def value_html(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         return format_html('<a href="tel:{}">{}</a>', str(value).replace(" ", ""), value)
 
     def csv_value(self, text: str) -> Any:

@@ -86,10 +86,10 @@ class Rating(Number):
     def form_initial(self, value):
         return str(value)
 
-    def value_html(self, value, schemas, *, full):
+    def render_one(self, value, schemas, *, full):
         n = stars(value)
         if n is None:
-            return super().value_html(value, schemas, full=full)
+            return super().render_one(value, schemas, full=full)
         return format_html('<span class="stars" title="{} of 5 stars">{}{}</span>', n, "★" * n, "☆" * (5 - n))
 
     def csv_value(self, text: str):
@@ -234,12 +234,12 @@ def test_a_new_wire_type_is_handled_once_registered():
     class Color(PropertyType):
         wire_type = "color"
 
-        def value_html(self, value, schemas, *, full):
+        def render_one(self, value, schemas, *, full):
             return format_html('<span class="swatch" style="background: {}">{}</span>', value, value)
 
     register(Color)
     try:
-        assert str(for_property(color).cell("#ff0000", {})) == '<span class="swatch" style="background: #ff0000">#ff0000</span>'
+        assert str(for_property(color).render("#ff0000", {})) == '<span class="swatch" style="background: #ff0000">#ff0000</span>'
     finally:
         unregister(Color)
     assert isinstance(for_property(color), UnknownType)
@@ -256,15 +256,15 @@ def test_a_class_without_a_wire_type_is_refused():
 def test_an_unknown_type_shows_values_as_sent_and_is_never_written():
     kind = for_property(PropertyDefinition("mood", "Mood", "stars"))
     assert isinstance(kind, UnknownType) and not kind.editable
-    assert str(kind.cell("sunny", {})) == "sunny"
-    assert 'class="odd-value"' in str(kind.cell({"of": 5}, {}))
+    assert str(kind.render("sunny", {})) == "sunny"
+    assert 'class="odd-value"' in str(kind.render({"of": 5}, {}))
     field = kind.form_field()
     assert field.disabled and not field.required and "does not know properties of type “stars”" in field.help_text
     assert kind.fits("sunny") and not kind.fits([{"of": 5}])  # the form locks what it cannot show as it is
 
 
 def test_a_value_without_a_property_is_shown_as_text():
-    assert str(for_property(None).cell("legacy", {}, full=True)) == "legacy"
+    assert str(for_property(None).render("legacy", {}, full=True)) == "legacy"
 
 
 @pytest.mark.parametrize(
