@@ -14,11 +14,10 @@ from prism_client import Grant
 
 from . import list_state, prism
 from .bulk import run_bulk_job, run_selected
-from .editing import normalize, wire_value
 from .grants import GrantInputError, editor_context, grant_from_form, summary
 from .models import BulkJob
 from .permissions import AUDIT, BULK, GRANTS, VIEW
-from .record_forms import field_for
+from .property_types import for_property
 from .roles import perm
 from .routing import DashboardView, RecordTypeView, object_type_or_404
 
@@ -42,14 +41,14 @@ def _table_query(segment: str, query_string: str):
 
 
 def editable_properties(segment: str):
-    return [p for p in prism.schema(segment).user_properties if not p.read_only]
+    return [p for p in prism.schema(segment).user_properties if not p.read_only and for_property(p).editable]
 
 
 def value_field(segment: str, slug: str) -> forms.Field | None:
     prop = prism.schema(segment).get(slug)
-    if prop is None or prop.read_only:
+    if prop is None or prop.read_only or not for_property(prop).editable:
         return None
-    field = field_for(prop)
+    field = for_property(prop).form_field()
     field.required = False
     return field
 
@@ -116,7 +115,7 @@ class BulkAction(RecordTypeView):
                 context.update({"slug": slug, "value_form": value_form})
                 return None
             prop = prism.schema(choice.segment).get(slug)
-            return {"slug": slug, "value": wire_value(prop, normalize(prop, value_form.cleaned_data["value"]))}
+            return {"slug": slug, "value": for_property(prop).normalize(value_form.cleaned_data["value"])}
         if choice.action == BulkJob.Action.GRANT:
             team_id = settings.MICRO_TEAM_ID
             try:

@@ -12,7 +12,6 @@ job ids) has not answered for that row yet.
 
 import codecs
 import csv
-import datetime as dt
 import io
 import itertools
 import math
@@ -24,6 +23,9 @@ from typing import Any
 
 from prism_client import ImportRowResult, PropertyDefinition
 
+from .property_types import BadValue, PropertyType, for_property
+from .property_types.base import quote
+from .property_types.text import EMAIL_RE
 from .spreadsheet import safe_cell, unquote_cell
 
 MAX_ROWS = 50_000
@@ -32,19 +34,6 @@ MAX_BYTES = 20 * 1024 * 1024  # 50,000 rows of a wide contact export stay well u
 API_CHUNK_ROWS = 10_000  # the API's import limit per request
 PREVIEW_ROWS = 10
 FIRST_ROWS = 50  # kept at upload: the mapping page's sample values and preview
-MAX_TEXT = 10_000
-MAX_LONG_TEXT = 100_000
-MAX_NUMBER = 1e15
-LIST_SEPARATOR = ";"
-TRUE_WORDS = ("true", "yes", "1")
-FALSE_WORDS = ("false", "no", "0")
-# Properties a row can be matched to an existing record by (one value, compared as is).
-DEDUPE_TYPES = ("text", "email", "phone", "url", "number", "select", "date")
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-BARE_DOMAIN_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", re.IGNORECASE)
-PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{5,30}$")
 NUMBER_LIKE_RE = re.compile(r"^[-+]?\d[\d.,]*$")
 
 SAVE_AS_UTF8 = (
@@ -56,10 +45,6 @@ SAVE_AS_UTF8 = (
 
 class CsvProblem(ValueError):
     """The file cannot be imported as it is; the message tells the person what to do."""
-
-
-class BadCell(ValueError):
-    """A cell that does not fit its property; the message says why."""
 
 
 # --- reading the file -----------------------------------------------------------------------
@@ -283,12 +268,17 @@ def read(data: bytes) -> tuple[str, CsvTable]:
 
 
 def importable(properties: Iterable[PropertyDefinition]) -> tuple[PropertyDefinition, ...]:
-    """The properties a CSV column can fill: not read-only, not system ones."""
-    return tuple(p for p in properties if not p.read_only and p.slug not in ("id", "created_at", "updated_at", "deleted_at"))
+    """The properties a CSV column can fill: not read-only, not system ones, of a type the dashboard writes."""
+    return tuple(
+        p
+        for p in properties
+        if not p.read_only and p.slug not in ("id", "created_at", "updated_at", "deleted_at") and for_property(p).editable
+    )
 
 
 def dedupe_candidates(properties: Iterable[PropertyDefinition]) -> tuple[PropertyDefinition, ...]:
-    return tuple(p for p in importable(properties) if p.type in DEDUPE_TYPES)
+    """Properties a row can be matched to an existing record by (one value, compared as is)."""
+    return tuple(p for p in importable(properties) if for_property(p).dedupe)
 
 
 def auto_map(headers: Sequence[str], properties: Iterable[PropertyDefinition]) -> dict[str, str]:
@@ -354,134 +344,6 @@ def check_mapping(
 # --- converting cells to the API's values -----------------------------------------------------------
 
 
-def _quote(text: str) -> str:
-    return f"“{text if len(text) <= 60 else text[:57] + '…'}”"
-
-
-def _text(text: str, limit: int) -> str:
-    if len(text) > limit:
-        raise BadCell(f"The text is {len(text):,} characters long; at most {limit:,} fit.")
-    return text
-
-
-def _number(text: str) -> int | float:
-    try:
-        if "_" in text:  # float() reads 1_000; a CSV cell with it is a typo
-            raise ValueError(text)
-        value = float(text)
-    except ValueError:
-        raise BadCell(f"{_quote(text)} is not a number (write it like 1234.5, without thousands separators).") from None
-    if not math.isfinite(value):
-        raise BadCell(f"{_quote(text)} is not a number.")
-    if abs(value) > MAX_NUMBER:
-        raise BadCell(f"{_quote(text)} is too large (at most 1,000,000,000,000,000).")
-    return int(value) if value.is_integer() else value
-
-
-def _boolean(text: str) -> bool:
-    word = text.lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise BadCell(f"{_quote(text)} is not yes or no (write true/false, yes/no or 1/0).")
-
-
-def _date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise BadCell(f"{_quote(text)} is not a date; write it as YYYY-MM-DD (for example 2024-03-31).") from None
-
-
-def _datetime(text: str) -> str:
-    raw = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
-    try:
-        value = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        try:
-            value = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
-        except ValueError:
-            raise BadCell(
-                f"{_quote(text)} is not a date and time; write it as YYYY-MM-DD HH:MM:SS (UTC, or with its offset like +02:00)."
-            ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    try:
-        value = value.astimezone(dt.UTC)
-    except OverflowError:
-        raise BadCell(f"{_quote(text)} is outside the years 1 to 9999.") from None
-    return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
-
-
-def _option(prop: PropertyDefinition, text: str) -> str:
-    if not prop.options:  # a schema inferred from records knows no options: let the API decide
-        return text
-    wanted = text.casefold()
-    for option in prop.options:
-        if wanted in (option.slug.casefold(), option.name.casefold()) or (option.id and wanted == option.id.casefold()):
-            return option.slug
-    names = ", ".join(o.name for o in prop.options)
-    raise BadCell(f"{_quote(text)} is not an option of {prop.name} ({names}).")
-
-
-def _reference(prop: PropertyDefinition, text: str) -> str:
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        target = prop.target or "record"
-        raise BadCell(f"{_quote(text)} is not a record id; give the {target}'s id (a UUID).") from None
-
-
-def _parts(text: str) -> list[str]:
-    return [p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()]
-
-
-def _unique(values: list[str]) -> list[str] | None:
-    return list(dict.fromkeys(values)) or None
-
-
-def convert(prop: PropertyDefinition, cell: str) -> Any:
-    """A CSV cell as the API's value for `prop`; None for an empty cell; BadCell if it does not fit."""
-    if prop.type == "long_text":
-        return _text(cell, MAX_LONG_TEXT) if cell.strip() else None
-    text = cell.strip()
-    if not text:
-        return None
-    match prop.type:
-        case "number":
-            return _number(text)
-        case "boolean":
-            return _boolean(text)
-        case "date":
-            return _date(text)
-        case "datetime":
-            return _datetime(text)
-        case "select":
-            return _option(prop, text)
-        case "multiselect":
-            return _unique([_option(prop, part) for part in _parts(text)])
-        case "reference" if prop.multiple:
-            return _unique([_reference(prop, part) for part in _parts(text)])
-        case "reference":
-            return _reference(prop, text)
-        case "email":
-            if not EMAIL_RE.match(text):
-                raise BadCell(f"{_quote(text)} is not an email address.")
-            return _text(text, MAX_TEXT)
-        case "url":
-            if BARE_DOMAIN_RE.match(text):
-                text = f"https://{text}"
-            if not URL_RE.match(text):
-                raise BadCell(f"{_quote(text)} is not a web address (start it with https://).")
-            return _text(text, MAX_TEXT)
-        case "phone":
-            if not PHONE_RE.match(text):
-                raise BadCell(f"{_quote(text)} is not a phone number (digits, spaces, + ( ) . - only).")
-            return text
-    return _text(text, MAX_TEXT)
-
-
 def display(value: Any) -> str:
     """A converted value as the preview shows it."""
     if value is None:
@@ -538,9 +400,9 @@ class RowPlan:
 
 def mapped_columns(
     headers: Sequence[str], mapping: Mapping[str, str], props: Mapping[str, PropertyDefinition]
-) -> tuple[tuple[int, str, PropertyDefinition], ...]:
-    """(position, column, property) of each column that is imported."""
-    return tuple((i, c, props[mapping[c]]) for i, c in enumerate(headers) if mapping.get(c) in props)
+) -> tuple[tuple[int, str, PropertyType], ...]:
+    """(position, column, the property's type) of each column that is imported."""
+    return tuple((i, c, for_property(props[mapping[c]])) for i, c in enumerate(headers) if mapping.get(c) in props)
 
 
 def plan_row(
@@ -551,7 +413,7 @@ def plan_row(
     props: Mapping[str, PropertyDefinition],
     *,
     with_cells: bool = False,
-    mapped: Sequence[tuple[int, str, PropertyDefinition]] | None = None,
+    mapped: Sequence[tuple[int, str, PropertyType]] | None = None,
 ) -> RowPlan:
     """Convert one row's mapped cells; `with_cells` keeps every cell's outcome (for the preview).
 
@@ -563,21 +425,26 @@ def plan_row(
     problems: list[str] = []
     row_problems: list[str] = []
     if len(row) > len(headers):
-        extra = ", ".join(_quote(c) for c in row[len(headers) :] if c.strip()) or "empty values"
+        extra = ", ".join(quote(c) for c in row[len(headers) :] if c.strip()) or "empty values"
         row_problems.append(
             f"This row has {len(row)} values but the header names {len(headers)} columns (extra: {extra}); "
             "a value with a comma in it needs quotes."
         )
-    columns = [(i, c, props.get(mapping.get(c, ""))) for i, c in enumerate(headers)] if with_cells or mapped is None else mapped
-    for index, column, prop in columns:
+    if with_cells or mapped is None:
+        kinds = {i: kind for i, _, kind in mapped_columns(headers, mapping, props)}
+        columns = [(i, c, kinds.get(i)) for i, c in enumerate(headers)]
+    else:
+        columns = list(mapped)
+    for index, column, kind in columns:
         raw = row[index] if index < len(row) else ""
-        if prop is None:
+        if kind is None:
             if with_cells:
                 cells.append(Cell(raw))
             continue
+        prop = kind.prop
         try:
-            value = convert(prop, unquote_cell(raw))  # a cell of our own downloads imports as it was
-        except BadCell as exc:
+            value = kind.from_csv(unquote_cell(raw))  # a cell of our own downloads imports as it was
+        except BadValue as exc:
             problems.append(f"{column}: {exc}")
             if with_cells:
                 cells.append(Cell(raw, error=str(exc), slug=prop.slug))

@@ -15,12 +15,12 @@ from django.utils import timezone
 from prism_client import Forbidden, NotFound, PrismError, ValidationError
 
 from . import audit, prism
-from .cells import format_value as cell_value
-from .editing import Conflict, Saved, Values, diff, save_changes, unfit, values_of, wire_value
+from .editing import EditConflict, Saved, Values, diff, save_changes, unfit, values_of
 from .errors import describe
 from .lookups import find_by_title, select_with_titles
 from .models import AuditEntry
 from .permissions import CHANGE
+from .property_types import for_property
 from .record_forms import RecordForm, initial_from
 from .routing import RecordTypeView
 
@@ -94,7 +94,7 @@ class RecordCreate(RecordTypeView):
         context = {"object_type": object_type, "form": form, "creating": True, "state": sign_state(create=token)}
         if not form.is_valid():
             return render(request, self.template_name, context, status=422)
-        values = {k: wire_value(schema.get(k), v) for k, v in form.values().items() if v is not None}
+        values = {k: v for k, v in form.values().items() if v is not None}
         try:
             record = prism.client().service(segment).create(values, idempotency_key=create_key(token, values))
         except ValidationError as exc:
@@ -235,21 +235,22 @@ def render_conflict(
     request, object_type, schema, record_id: str, state: dict, form=None, status: int = 409, api_error: str = ""
 ) -> HttpResponse:
     """The conflict screen: per property, the value started from, the server's now, and mine."""
-    conflicts = [Conflict(*c) for c in state["conflicts"]]
+    conflicts = [EditConflict(*c) for c in state["conflicts"]]
     slugs = [c.slug for c in conflicts]
     edit_form = form or RecordForm(
         _only(schema, slugs), prefix="edit", initial=initial_from({c.slug: c.mine for c in conflicts}, schema), lookup=find_by_title
     )
     opened = dt.datetime.fromisoformat(state["opened"]) if state.get("opened") else timezone.now()
+    schemas = prism.schemas()
     rows = [
         {
             "conflict": c,
             "prop": schema.get(c.slug),
             "field": edit_form[c.slug] if c.slug in edit_form.fields else None,
             "choice": request.POST.get(f"choice_{c.slug}", "mine"),
-            "base_html": format_value(c.base, schema.get(c.slug)),
-            "theirs_html": format_value(c.theirs, schema.get(c.slug)),
-            "mine_html": format_value(c.mine, schema.get(c.slug)),
+            "base_html": for_property(schema.get(c.slug)).render_normalized(c.base, schemas),
+            "theirs_html": for_property(schema.get(c.slug)).render_normalized(c.theirs, schemas),
+            "mine_html": for_property(schema.get(c.slug)).render_normalized(c.mine, schemas),
         }
         for c in conflicts
     ]
@@ -264,14 +265,6 @@ def render_conflict(
         "api_error": api_error,
     }
     return render(request, "records/conflict.html", context, status=status)
-
-
-def format_value(value, prop):
-    """Normalized values shown on the conflict screen (references by id, options by name)."""
-    if prop is not None and prop.type == "reference" and value:
-        ids = value if isinstance(value, list) else [value]
-        value = [{"id": i, "properties": {}} for i in ids] if prop.multiple else {"id": ids[0], "properties": {}}
-    return cell_value(value, prop, prism.schemas(), full=True)
 
 
 class ConflictResolve(RecordTypeView):

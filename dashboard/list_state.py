@@ -5,7 +5,6 @@ size, an unknown column or sort key) instead of failing the page; filter rows
 with bad values are kept, flagged with a sentence, and left out of the query.
 """
 
-import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field, replace
@@ -13,10 +12,10 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
-from prism_client import Filter, PropertyDefinition, Query, Sort
+from prism_client import Filter, Operator, Query, Sort
 
-from .operators import Input, operator
 from .prism import TypeSchema
+from .property_types import BadValue, Input, for_property
 
 COLUMNS_VAR = "cols"
 COLUMN_VAR = "col"
@@ -27,7 +26,8 @@ TRAIL_VAR = "trail"
 TOTAL_VAR = "total"
 TRASH_VAR = "trash"
 SEARCH_VAR = "q"
-JOIN_VAR = "join"
+COMBINATOR_VAR = "combinator"  # the wire's word; AND or OR
+LEGACY_COMBINATOR_VAR = "join"  # its name in bookmarks made before
 IDS_VAR = "ids"  # only these records (e.g. the ones a bulk action failed on)
 MAX_IDS = 500
 ROW_PROPERTY, ROW_OPERATOR, ROW_VALUE = "f", "o", "v"  # f0, o0, v0 (v repeats for several values)
@@ -62,7 +62,7 @@ class ListState:
     total: bool = False
     trash: bool = False
     search: str = ""
-    join: str = "AND"
+    combinator: str = "AND"
     rows: tuple[FilterRow, ...] = ()
     ids: tuple[str, ...] = ()
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -82,8 +82,8 @@ class ListState:
             out.append((TRASH_VAR, "1"))
         if self.search:
             out.append((SEARCH_VAR, self.search))
-        if self.join == "OR":
-            out.append((JOIN_VAR, "or"))
+        if self.combinator == "OR":
+            out.append((COMBINATOR_VAR, "OR"))
         if self.ids:
             out.append((IDS_VAR, ",".join(self.ids)))
         for i, row in enumerate(self.rows):
@@ -155,7 +155,7 @@ def _columns_known(schemas: dict[str, TypeSchema], schema: TypeSchema, path: str
 
 
 def default_columns(schema: TypeSchema) -> tuple[str, ...]:
-    props = [p.slug for p in schema.user_properties if p.type not in ("long_text",)]
+    props = [p.slug for p in schema.user_properties if for_property(p).default_column]
     return tuple(props[:DEFAULT_COLUMN_COUNT]) or (schema.title_slug,)
 
 
@@ -184,12 +184,12 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
     cursor = params.get(CURSOR_VAR) or None
     trail = tuple(params.get(TRAIL_VAR, "").split(",")) if cursor and params.get(TRAIL_VAR) is not None else ()
     rows = parse_rows(params, schema)
-    join = "OR" if params.get(JOIN_VAR, "").lower() == "or" else "AND"
+    combinator = "OR" if params.get(COMBINATOR_VAR, params.get(LEGACY_COMBINATOR_VAR, "")).upper() == "OR" else "AND"
     search = params.get(SEARCH_VAR, "").strip()[:200]
     trash = params.get(TRASH_VAR, "").lower() in TRUE
-    if search and join == "OR" and rows:
+    if search and combinator == "OR" and rows:
         notices.append("Quick search works with filters joined by “all”; it is not applied to “any”.")
-    if trash and join == "OR" and rows:
+    if trash and combinator == "OR" and rows:
         notices.append("In the trash, filters are joined by “all”.")
     ids = []
     for raw in params.get(IDS_VAR, "").split(",")[:MAX_IDS]:
@@ -207,7 +207,7 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
         total=params.get(TOTAL_VAR, "").lower() in TRUE,
         trash=trash,
         search=search,
-        join=join,
+        combinator=combinator,
         rows=rows,
         notices=tuple(notices),
     )
@@ -239,76 +239,6 @@ def parse_rows(params: QueryDict, schema: TypeSchema) -> tuple[FilterRow, ...]:
 # --- checking values by type ------------------------------------------------------------------
 
 
-class BadValue(ValueError):
-    pass
-
-
-def _number(text: str) -> str:
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadValue(f"“{text}” is not a number.") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise BadValue(f"“{text}” is not a number.")
-    return text.strip()
-
-
-def _date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise BadValue(f"“{text}” is not a date (YYYY-MM-DD).") from None
-
-
-def _datetime(text: str) -> str:
-    raw = text.strip()
-    try:
-        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadValue(f"“{text}” is not a date and time.") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)  # the picker's local time is taken as UTC
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _option(prop: PropertyDefinition, text: str) -> str:
-    slugs = {o.slug for o in prop.options}
-    if slugs and text not in slugs:
-        raise BadValue(f"“{text}” is not an option of {prop.name}.")
-    return text
-
-
-def _boolean(text: str) -> str:
-    if text.lower() not in ("true", "false"):
-        raise BadValue("Choose yes or no.")
-    return text.lower()
-
-
-def _reference(text: str) -> str:
-    try:
-        return str(uuid.UUID(text.strip()))
-    except ValueError:
-        raise BadValue(f"“{text}” is not a record id.") from None
-
-
-def clean_value(prop: PropertyDefinition, text: str) -> str:
-    """The wire form of one typed filter value; raises BadValue with a sentence."""
-    t = prop.type
-    if t == "number":
-        return _number(text)
-    if t == "date":
-        return _date(text)
-    if t == "datetime":
-        return _datetime(text)
-    if t in ("select", "multiselect"):
-        return _option(prop, text)
-    if t == "boolean":
-        return _boolean(text)
-    if t == "reference":
-        return _reference(text)
-    return text
-
-
 SPLIT_RE = re.compile(r"[\n,]")
 
 
@@ -319,14 +249,16 @@ def check_row(row: FilterRow, schema: TypeSchema) -> FilterRow:
     prop = schema.get(row.slug)
     if prop is None:
         return replace(row, error="Choose a property.")
-    spec = operator(prop.type, row.op)
+    kind = for_property(prop)
+    spec = kind.operator(row.op)
     if spec is None:
         return replace(row, op="", error=None)  # incomplete: pick an operator
     values = tuple(v for v in row.values if v.strip())
     try:
         if spec.input is Input.NONE:
             return replace(row, values=())
-        if spec.input is Input.MANY and len(values) == 1 and prop.type not in ("select", "multiselect"):
+        if spec.input is Input.MANY and len(values) == 1 and not kind.filter_choices():
+            # Several values typed in one box (picked from a menu, they come one by one).
             values = tuple(v.strip() for v in SPLIT_RE.split(values[0]) if v.strip())
         if not values:
             return replace(row, values=(), error=None)  # incomplete: waiting for a value
@@ -334,7 +266,7 @@ def check_row(row: FilterRow, schema: TypeSchema) -> FilterRow:
             raise BadValue("Give both ends of the range.")
         if spec.input is Input.ONE:
             values = values[:1]
-        return replace(row, values=tuple(clean_value(prop, v) for v in values), error=None)
+        return replace(row, values=tuple(kind.filter_value(v) for v in values), error=None)
     except BadValue as exc:
         return replace(row, error=str(exc))
 
@@ -344,30 +276,28 @@ def row_filter(row: FilterRow, schema: TypeSchema) -> Filter | None:
     if not row.complete or row.error:
         return None
     prop = schema.get(row.slug)
-    spec = operator(prop.type, row.op) if prop else None
-    if spec is None:
+    kind = for_property(prop) if prop else None
+    spec = kind.operator(row.op) if kind else None
+    if kind is None or spec is None:
         return None
     if spec.input is Input.NONE:
-        return Filter(row.slug, row.op, True)
+        return Filter(row.slug, spec.op, True)
     if not row.values:
         return None
     if spec.input is Input.ONE:
-        value: object = row.values[0]
-        if prop.type == "boolean":
-            value = row.values[0] == "true"
-        return Filter(row.slug, row.op, value)
-    return Filter(row.slug, row.op, list(row.values))
+        return Filter(row.slug, spec.op, kind.filter_operand(row.values[0]))
+    return Filter(row.slug, spec.op, list(row.values))
 
 
 def to_query(state: ListState, schema: TypeSchema) -> Query:
     filters = [f for f in (row_filter(r, schema) for r in state.rows) if f is not None]
     # One flat filter list with one combinator: the search and the trash narrow the
     # results, so they only combine with "all" (parse() tells the person).
-    combinator = "OR" if state.join == "OR" and not state.trash else "AND"
+    combinator = "OR" if state.combinator == "OR" and not state.trash else "AND"
     if state.search and not (combinator == "OR" and filters):
-        filters.append(Filter(schema.title_slug, "contains", state.search))
+        filters.append(Filter(schema.title_slug, Operator.CONTAINS, state.search))
     if state.trash:
-        filters.append(Filter("deleted_at", "is_not_null", True))
+        filters.append(Filter("deleted_at", Operator.IS_NOT_NULL, True))
     select = tuple(dict.fromkeys((*state.columns, schema.title_slug)))
     return Query(
         select=select,

@@ -7,13 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from prism_client import OBJECT_TYPES, NotFound, PrismError, Query, ValidationError
-from prism_client import Conflict as ApiConflict
+from prism_client import OBJECT_TYPES, Conflict, NotFound, Operator, PrismError, Query, ValidationError
 
 from . import audit, prism
 from .errors import describe
 from .models import AuditEntry
 from .permissions import CHANGE, VIEW
+from .property_types import for_property
 from .routing import DashboardView, RecordTypeView, object_type_or_404
 
 
@@ -33,7 +33,7 @@ class ReferenceOptions(RecordTypeView):
         rows = []
         if text:
             title = schema.title_slug
-            query = Query(select=(title,), limit=10).where(title, "contains", text).order_by(title, "id")
+            query = Query(select=(title,), limit=10).where(title, Operator.CONTAINS, text).order_by(title, "id")
             page = prism.client().service(segment).query(query)
             rows = [(r.id, str(r.properties.get(title) or r.id)) for r in page.rows]
         return render(request, self.template_name, {"rows": rows, "field": request.GET.get("field", ""), "text": text})
@@ -58,14 +58,14 @@ class Lookup(DashboardView):
             "object_type": object_type,
             "slug": slug,
             "value": value,
-            "properties": [p for p in schema.user_properties if p.type not in ("multiselect", "long_text")],
+            "properties": [p for p in schema.user_properties if for_property(p).findable],
         }
         if value and schema.get(slug):
             service = prism.client().service(segment)
             try:
                 record = service.find(slug, value)
                 return redirect("record-detail", segment, record.id)
-            except ApiConflict:
+            except Conflict:
                 page = service.query(Query(select=(schema.title_slug, slug), limit=50).where(slug, "=", value))
                 context["matches"] = [(r.id, r.properties.get(schema.title_slug) or r.id) for r in page.rows]
             except NotFound:

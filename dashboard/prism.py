@@ -6,8 +6,6 @@ a short time; where that endpoint is missing (the real API need not have it),
 property types are inferred from sampled rows.
 """
 
-import datetime as dt
-import re
 import threading
 from dataclasses import dataclass, field
 
@@ -19,6 +17,7 @@ from django.dispatch import receiver
 from prism_client import OBJECT_TYPES, NotFound, PrismClient, PropertyDefinition, Query
 
 from . import acting
+from .property_types import infer_type
 
 SCHEMA_TTL = 300
 SAMPLE_ROWS = 25
@@ -128,41 +127,6 @@ def schema(segment: str) -> TypeSchema:
     return schemas()[segment]
 
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def infer_type(values: list[object]) -> tuple[str, bool]:
-    """A property type from sample values: (type, multiple)."""
-    present = [v for v in values if v is not None]
-    if not present:
-        return "text", False
-    first = present[0]
-    if isinstance(first, bool):
-        return "boolean", False
-    if isinstance(first, (int, float)):
-        return "number", False
-    if isinstance(first, dict) and "id" in first:
-        return "reference", False
-    if isinstance(first, list):
-        if first and isinstance(first[0], dict):
-            return "reference", True
-        return "multiselect", False
-    texts = [str(v) for v in present]
-    if all(DATE_RE.match(t) for t in texts):
-        return "date", False
-    if all(DATETIME_RE.match(t) for t in texts):
-        return "datetime", False
-    if all(EMAIL_RE.match(t) for t in texts):
-        return "email", False
-    if all(t.startswith(("http://", "https://")) for t in texts):
-        return "url", False
-    if any(len(t) > 200 or "\n" in t for t in texts):
-        return "long_text", False
-    return "text", False
-
-
 def infer_schema(segment: str) -> TypeSchema:
     page = client().service(segment).query(Query(limit=SAMPLE_ROWS))
     slugs: dict[str, list[object]] = {}
@@ -171,7 +135,7 @@ def infer_schema(segment: str) -> TypeSchema:
             slugs.setdefault(slug, []).append(value)
     props = []
     for slug, values in slugs.items():
-        ptype, multiple = infer_type(values)
+        ptype, multiple = infer_type(values)  # by the property types' own look of their values
         props.append(
             PropertyDefinition(
                 slug=slug,
@@ -182,13 +146,3 @@ def infer_schema(segment: str) -> TypeSchema:
             )
         )
     return TypeSchema(segment, tuple(props), inferred=True)
-
-
-def parse_api_datetime(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

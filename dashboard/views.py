@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 
 from . import acting, list_state, prism
 from . import home as home_service
-from .cells import format_value, title_text
+from .cells import title_text
 from .exporting import start_export
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
@@ -18,6 +18,7 @@ from .grants import my_access, read_only_sentence
 from .lookups import next_url, read_record, select_with_titles
 from .models import SavedView
 from .permissions import VIEW
+from .property_types import for_property
 from .record_table import RecordTable
 from .roles import perm
 from .routing import DashboardView, RecordTypeView
@@ -122,15 +123,17 @@ class RecordDetail(RecordTypeView):
         schemas = prism.schemas()
         schema = schemas[segment]
         record = read_record(segment, record_id, select_with_titles(segment))
-        fields = [{"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)} for p in schema.user_properties]
+        fields = [
+            {"prop": p, "html": for_property(p).render(record.default.get(p.slug), schemas, full=True)} for p in schema.user_properties
+        ]
         system = [
-            {"prop": p, "html": format_value(record.default.get(p.slug), p, schemas, full=True)}
+            {"prop": p, "html": for_property(p).render(record.default.get(p.slug), schemas, full=True)}
             for p in schema.properties
             if p.slug in prism.SYSTEM_SLUGS and record.default.get(p.slug)
         ]
         # Values under slugs the schema does not know: shown as sent, not dropped unseen.
         others = [
-            {"slug": slug, "html": format_value(value, None, schemas, full=True)}
+            {"slug": slug, "html": for_property(None).render(value, schemas, full=True)}
             for slug, value in record.default.items()
             if schema.get(slug) is None and slug not in prism.SYSTEM_SLUGS
         ]

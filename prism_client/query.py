@@ -214,7 +214,7 @@ class Query:
     def with_limit(self, limit: int | None) -> Query:
         return replace(self, limit=limit)
 
-    def joined_by(self, combinator: Combinator) -> Query:
+    def with_combinator(self, combinator: Combinator) -> Query:
         return replace(self, combinator=combinator)
 
     def to_wire(self, cursor: str | None = None) -> dict[str, object]:

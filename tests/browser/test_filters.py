@@ -31,7 +31,7 @@ def test_three_row_or_filter_shows_what_the_api_returns(page, dashboard):
     expect(page.locator(".table-meta")).to_contain_text(f"{len(expected)} records")
 
     params = query_params(page)
-    assert params["join"] == ["or"]
+    assert params["combinator"] == ["OR"]
     assert [params[k] for k in ("f0", "o0", "v0", "f1", "o1", "v1", "f2", "o2", "v2")] == [
         ["status"],
         ["="],

@@ -14,7 +14,7 @@ def snapshot(page) -> dict:
         "columns": header_labels(page),
         "score_sort": header(page, "Score").get_attribute("aria-sort"),
         "size": page.get_by_label("Rows per page").input_value(),
-        "join": page.get_by_label("Show records matching").input_value(),
+        "combinator": page.get_by_label("Show records matching").input_value(),
         "filters": page.locator("#filter-rows .filter-row select").evaluate_all("els => els.map(e => e.value)"),
         "page": page.locator(".table-meta").inner_text(),
         "search": page.locator("#quick-search").input_value(),

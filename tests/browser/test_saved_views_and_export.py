@@ -11,7 +11,7 @@ from .tables import expect_ids, header, header_labels, query_params
 
 STATE = (
     "cols=first_name,status,score,organization.name&sort=-score,first_name&size=10"
-    "&join=or&f0=status&o0=%3D&v0=churned&f1=score&o1=%3E%3D&v1=90"
+    "&combinator=OR&f0=status&o0=%3D&v0=churned&f1=score&o1=%3E%3D&v1=90"
 )
 FILTERS = [{"status": {"=": "churned"}}, {"score": {">=": "90"}}]
 
@@ -27,7 +27,7 @@ def table_controls(page) -> dict:
         "columns": header_labels(page),
         "sort": {label: header(page, label).get_attribute("aria-sort") for label in ("Score", "First name")},
         "size": page.get_by_label("Rows per page").input_value(),
-        "join": page.get_by_label("Show records matching").input_value(),
+        "combinator": page.get_by_label("Show records matching").input_value(),
         "filters": [
             [rows.nth(i).locator("select, input:not([type=hidden])").nth(k).input_value() for k in range(3)] for i in range(rows.count())
         ],
@@ -46,7 +46,7 @@ def test_save_a_view_and_reopen_it_from_the_sidebar(page, dashboard):
     assert before["columns"] == ["First name", "Status", "Score", "Organization › Name"]
     assert before["sort"] == {"Score": "descending", "First name": "ascending"}
     assert before["filters"] == [["status", "=", "churned"], ["score", ">=", "90"]]
-    assert (before["size"], before["join"]) == ("10", "or")
+    assert (before["size"], before["combinator"]) == ("10", "OR")
 
     page.get_by_label("View name").fill("Churned or high score")
     page.get_by_role("button", name="Save view").click()

@@ -220,7 +220,7 @@ def test_query_wire_format_minimal():
 
 def test_query_builders_return_new_queries():
     base = Query()
-    built = base.only("first_name").where("status", "in", ["lead"]).order_by("-score").with_limit(10).joined_by("OR")
+    built = base.only("first_name").where("status", "in", ["lead"]).order_by("-score").with_limit(10).with_combinator("OR")
     assert base == Query()
     assert built.select == ("first_name",)
     assert built.filters == (Filter("status", "in", ["lead"]),)

@@ -306,7 +306,7 @@ def test_query_operators(prism, people, filters, expected):
 
 
 def test_query_or_combinator(prism, people):
-    query = Query(select=("first_name",)).where("score", ">", 80).where("status", "=", "churned").joined_by("OR")
+    query = Query(select=("first_name",)).where("score", ">", 80).where("status", "=", "churned").with_combinator("OR")
     assert names(prism.contacts.query(query)) == ["Ada", "Alan"]
 
 

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from dashboard import csv_import as ci
+from dashboard.property_types import BadValue, for_property
 from prism_client import ErrorInfo, ImportRowResult, PropertyDefinition, PropertyOption
 
 from .schema_fixtures import CONTACT
@@ -231,7 +232,7 @@ def test_check_mapping_dedupe_property_must_be_mapped_and_comparable():
     ],
 )
 def test_convert_to_wire_values(type_, cell, value):
-    assert ci.convert(prop(type_), cell) == value
+    assert for_property(prop(type_)).from_csv(cell) == value
 
 
 @pytest.mark.parametrize(
@@ -255,46 +256,46 @@ def test_convert_to_wire_values(type_, cell, value):
     ],
 )
 def test_convert_errors_say_why(type_, cell, message):
-    with pytest.raises(ci.BadCell) as caught:
-        ci.convert(prop(type_), cell)
+    with pytest.raises(BadValue) as caught:
+        for_property(prop(type_)).from_csv(cell)
     assert message in str(caught.value)
 
 
 def test_long_cells_are_shortened_in_messages():
-    with pytest.raises(ci.BadCell) as caught:
-        ci.convert(prop("number"), "y" * 100)
+    with pytest.raises(BadValue) as caught:
+        for_property(prop("number")).from_csv("y" * 100)
     assert "“" + "y" * 57 + "…”" in str(caught.value)
 
 
 def test_select_by_slug_name_or_id_case_insensitively():
-    assert ci.convert(STATUS, "lead") == "lead"
-    assert ci.convert(STATUS, "CUSTOMER") == "customer"
-    assert ci.convert(STATUS, "11111111-1111-1111-1111-111111111111") == "lead"
-    with pytest.raises(ci.BadCell, match=r"“Gold” is not an option of Status \(Lead, Customer\)\."):
-        ci.convert(STATUS, "Gold")
+    assert for_property(STATUS).from_csv("lead") == "lead"
+    assert for_property(STATUS).from_csv("CUSTOMER") == "customer"
+    assert for_property(STATUS).from_csv("11111111-1111-1111-1111-111111111111") == "lead"
+    with pytest.raises(BadValue, match=r"“Gold” is not an option of Status \(Lead, Customer\)\."):
+        for_property(STATUS).from_csv("Gold")
 
 
 def test_select_without_known_options_passes_the_text_on():
-    assert ci.convert(prop("select"), "anything") == "anything"
+    assert for_property(prop("select")).from_csv("anything") == "anything"
 
 
 def test_multiselect_splits_on_semicolons_dropping_blanks_and_repeats():
-    assert ci.convert(TAGS, "vip; Partner ;;VIP") == ["vip", "partner"]
-    assert ci.convert(TAGS, " ; ") is None
-    with pytest.raises(ci.BadCell, match="“gold” is not an option of Tags"):
-        ci.convert(TAGS, "vip;gold")
+    assert for_property(TAGS).from_csv("vip; Partner ;;VIP") == ["vip", "partner"]
+    assert for_property(TAGS).from_csv(" ; ") is None
+    with pytest.raises(BadValue, match="“gold” is not an option of Tags"):
+        for_property(TAGS).from_csv("vip;gold")
 
 
 def test_reference_by_id_single_and_multiple():
     org = prop("reference", target="organization")
-    assert ci.convert(org, ORG_ID.upper()) == ORG_ID
-    with pytest.raises(ci.BadCell, match=r"“Acme” is not a record id; give the organization's id \(a UUID\)\."):
-        ci.convert(org, "Acme")
+    assert for_property(org).from_csv(ORG_ID.upper()) == ORG_ID
+    with pytest.raises(BadValue, match=r"“Acme” is not a record id; give the organization's id \(a UUID\)\."):
+        for_property(org).from_csv("Acme")
     many = prop("reference", target="contact", multiple=True)
     other = str(uuid.uuid4())
-    assert ci.convert(many, f"{ORG_ID}; {other}") == [ORG_ID, other]
-    with pytest.raises(ci.BadCell, match="contact's id"):
-        ci.convert(many, f"{ORG_ID};nope")
+    assert for_property(many).from_csv(f"{ORG_ID}; {other}") == [ORG_ID, other]
+    with pytest.raises(BadValue, match="contact's id"):
+        for_property(many).from_csv(f"{ORG_ID};nope")
 
 
 def test_display_of_values():

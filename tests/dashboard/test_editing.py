@@ -2,7 +2,8 @@
 
 import pytest
 
-from dashboard.editing import Conflict, diff, merge, normalize
+from dashboard.editing import EditConflict, diff, merge
+from dashboard.property_types import for_property
 from prism_client import PropertyDefinition
 
 REF = PropertyDefinition("organization", "Organization", "reference", target="organization")
@@ -10,6 +11,11 @@ MULTI_REF = PropertyDefinition("owners", "Owners", "reference", target="identity
 TAGS = PropertyDefinition("tags", "Tags", "multiselect")
 SCORE = PropertyDefinition("score", "Score", "number")
 WHEN = PropertyDefinition("starts_at", "Starts at", "datetime")
+
+
+def normalize(prop: PropertyDefinition, value: object) -> object:
+    """The canonical form edits are compared and merged in (the property type's)."""
+    return for_property(prop).normalize(value)
 
 
 # (base, mine, theirs) -> (merged value, conflict?, auto-merged?, theirs kept?)
@@ -35,7 +41,7 @@ def test_merge_of_one_property(base, mine, theirs, merged, conflict, auto, kept)
     assert ("x" in result.auto_merged) is auto
     assert ("x" in result.their_changes) is kept
     if conflict:
-        assert result.conflicts == (Conflict("x", base, mine, theirs),)
+        assert result.conflicts == (EditConflict("x", base, mine, theirs),)
 
 
 def test_merge_of_several_properties_keeps_each_sides_own_changes():

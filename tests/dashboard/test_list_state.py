@@ -1,12 +1,15 @@
 """URL state ↔ Prism query: every operator of every property type, and the fallbacks."""
 
+import importlib
 from urllib.parse import parse_qsl
 
 import pytest
+from django.apps import apps
 from django.http import QueryDict
 
 from dashboard import list_state
-from dashboard.operators import BY_TYPE, Input
+from dashboard.models import SavedView
+from dashboard.property_types import Input, for_property
 
 from .schema_fixtures import CONTACT, SCHEMAS
 
@@ -61,7 +64,7 @@ def every_operator():
     for prop in CONTACT.properties:
         if prop.slug == "updated_at":
             continue
-        for spec in BY_TYPE[prop.type]:
+        for spec in for_property(prop).operators:
             yield pytest.param(prop.slug, spec, id=f"{prop.type}-{prop.slug}-{spec.wire}-{spec.label}")
 
 
@@ -123,8 +126,34 @@ def test_rows_keep_their_order_and_gaps_in_numbering_are_fine():
 
 
 def test_combinator_or_and_default_and():
-    assert wire("f0=score&o0=%3E&v0=1&f1=score&o1=%3C&v1=0&join=or")["query"]["combinator"] == "OR"
+    assert wire("f0=score&o0=%3E&v0=1&f1=score&o1=%3C&v1=0&combinator=OR")["query"]["combinator"] == "OR"
     assert wire("f0=score&o0=%3E&v0=1&f1=score&o1=%3C&v1=0")["query"]["combinator"] == "AND"
+    assert parse("combinator=OR").query_string().endswith("combinator=OR")
+
+
+def test_a_bookmark_from_before_reads_its_join_as_the_combinator():
+    assert wire("f0=score&o0=%3E&v0=1&f1=score&o1=%3C&v1=0&join=or")["query"]["combinator"] == "OR"
+    state = parse("join=or")
+    assert state.combinator == "OR"
+    assert "join" not in dict(parse_qsl(state.query_string()[1:]))
+    assert parse("join=or&combinator=AND").combinator == "AND"  # the new name wins
+
+
+@pytest.mark.django_db
+def test_saved_views_from_before_are_migrated_to_the_combinator(django_user_model):
+    migration = importlib.import_module("dashboard.migrations.0006_saved_views_combinator")
+    owner = django_user_model.objects.create_user("owner")
+    before = "cols=first_name,score&join=or&f0=score&o0=%3E&v0=1"
+    old = SavedView.objects.create(owner=owner, name="Any", object_type="contact", query_string=before)
+    other = SavedView.objects.create(owner=owner, name="All", object_type="contact", query_string="cols=first_name&xjoin=or")
+    migration.join_to_combinator(apps, None)
+    old.refresh_from_db()
+    assert parse_qsl(old.query_string) == [("cols", "first_name,score"), ("combinator", "OR"), ("f0", "score"), ("o0", ">"), ("v0", "1")]
+    assert parse(old.query_string).combinator == "OR"
+    assert SavedView.objects.get(pk=other.pk).query_string == "cols=first_name&xjoin=or"  # another parameter: left alone
+    migration.combinator_to_join(apps, None)
+    old.refresh_from_db()
+    assert parse_qsl(old.query_string) == parse_qsl(before)
 
 
 def test_quick_search_is_contains_on_the_title_and_joins_all_filters():
@@ -132,13 +161,13 @@ def test_quick_search_is_contains_on_the_title_and_joins_all_filters():
 
 
 def test_quick_search_with_any_filters_is_not_applied_and_says_so():
-    state = parse("q=ada&f0=score&o0=%3E&v0=1&join=or")
-    assert filters("q=ada&f0=score&o0=%3E&v0=1&join=or") == [{"score": {">": "1"}}]
+    state = parse("q=ada&f0=score&o0=%3E&v0=1&combinator=OR")
+    assert filters("q=ada&f0=score&o0=%3E&v0=1&combinator=OR") == [{"score": {">": "1"}}]
     assert any("Quick search" in n for n in state.notices)
 
 
 def test_trash_asks_for_deleted_records_only_and_joins_by_all():
-    body = wire("trash=1&join=or&f0=score&o0=%3E&v0=1&f1=score&o1=%3C&v1=0")
+    body = wire("trash=1&combinator=OR&f0=score&o0=%3E&v0=1&f1=score&o1=%3C&v1=0")
     assert body["deleted"] is True
     assert body["query"]["filter"][-1] == {"deleted_at": {"is_not_null": True}}
     assert body["query"]["combinator"] == "AND"

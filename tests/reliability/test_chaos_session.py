@@ -171,7 +171,7 @@ def test_a_session_under_chaos_loses_nothing_and_duplicates_nothing(session):
                 {"f0": "last_name", "o0": "=", "v0": marker, "sort": "-score", "total": "1"},
                 {"q": "Target", "size": "10"},
                 {"f0": "score", "o0": "between", "v0": ["1", "500"], "sort": "score"},
-                {"f0": "status", "o0": "in", "v0": ["lead", "customer"], "join": "or", "f1": "is_vip", "o1": "=", "v1": "true"},
+                {"f0": "status", "o0": "in", "v0": ["lead", "customer"], "combinator": "OR", "f1": "is_vip", "o1": "=", "v1": "true"},
                 {"size": "10", "sort": "first_name"},
             ]
         )

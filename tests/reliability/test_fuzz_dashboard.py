@@ -166,7 +166,7 @@ def row_params(draw) -> list[tuple[str, str]]:
 other_params = st.lists(
     st.tuples(
         st.sampled_from(
-            ["cols", "col", "sort", "size", "q", "join", "trash", "cursor", "trail", "ids", "total", "view", "select", "page", "i"]
+            ["cols", "col", "sort", "size", "q", "combinator", "trash", "cursor", "trail", "ids", "total", "view", "select", "page", "i"]
         ),
         values | st.lists(slugs, max_size=4).map(",".join) | st.lists(st.uuids().map(str), max_size=3).map(",".join),
     ),

@@ -1,0 +1,156 @@
+"""Dates and datetimes. Datetimes are UTC on the wire ("…Z"); the pickers edit whole seconds."""
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from prism_client import Operator
+
+from .base import BadValue, PropertyType, Schemas, as_texts, quote, text_html
+from .operators import EQUALITY, PRESENCE, choice
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+WIRE_DATETIME = "%Y-%m-%dT%H:%M:%SZ"
+
+# Points in time read better as before/after than as less/greater.
+TIME_OPERATORS = (
+    *EQUALITY,
+    choice(Operator.LT, "is before"),
+    choice(Operator.GT, "is after"),
+    choice(Operator.LTE, "is on or before"),
+    choice(Operator.GTE, "is on or after"),
+    choice(Operator.BETWEEN),
+    *PRESENCE,
+)
+
+
+def parse_api_datetime(value: object) -> dt.datetime | None:
+    """A datetime the API sent, aware (UTC when it carries no zone); None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class Date(PropertyType):
+    wire_type = "date"
+    operators = TIME_OPERATORS
+    filter_input_type = "date"
+    dedupe = True
+
+    @classmethod
+    def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:
+        return ("date", False) if all(DATE_RE.match(t) for t in as_texts(present)) else None
+
+    def filter_value(self, text: str) -> str:
+        try:
+            return dt.date.fromisoformat(text.strip()).isoformat()
+        except ValueError:
+            raise BadValue(f"“{text}” is not a date (YYYY-MM-DD).") from None
+
+    def form_field(self, *, lookup=None, labels=None) -> forms.Field:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **self.field_options())
+
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+        if not isinstance(value, str):
+            return text_html(value, full=full)
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return format_html("{}", value)
+        return format_html('<time datetime="{}">{}</time>', value, date_format(day, "M j, Y"))
+
+    def csv_value(self, text: str) -> Any:
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise BadValue(f"{quote(text)} is not a date; write it as YYYY-MM-DD (for example 2024-03-31).") from None
+
+    def normalize_present(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    def fits_present(self, value: Any) -> bool:
+        try:
+            return isinstance(value, str) and bool(dt.date.fromisoformat(value))
+        except ValueError:
+            return False
+
+
+class DateTime(PropertyType):
+    wire_type = "datetime"
+    operators = TIME_OPERATORS
+    filter_input_type = "datetime-local"
+
+    @classmethod
+    def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:
+        return ("datetime", False) if all(DATETIME_RE.match(t) for t in as_texts(present)) else None
+
+    def filter_value(self, text: str) -> str:
+        raw = text.strip()
+        try:
+            value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadValue(f"“{text}” is not a date and time.") from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)  # the picker's local time is taken as UTC
+        return value.astimezone(dt.UTC).strftime(WIRE_DATETIME)
+
+    def filter_input_value(self, value: str) -> str:
+        # datetime-local inputs take "YYYY-MM-DDTHH:MM" without a zone.
+        return value[:16] if value.endswith("Z") else value
+
+    def form_field(self, *, lookup=None, labels=None) -> forms.Field:
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
+            help_text="UTC",
+            **self.field_options(),
+        )
+
+    def form_initial(self, value: Any) -> Any:
+        return value[:19] if isinstance(value, str) else value  # the picker wants no zone
+
+    def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
+        when = parse_api_datetime(value)
+        if when is None:
+            return format_html("{}", value)
+        return format_html('<time datetime="{}">{}</time>', value, date_format(when, "M j, Y, H:i") + " UTC")
+
+    def csv_value(self, text: str) -> Any:
+        raw = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            try:
+                value = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
+            except ValueError:
+                raise BadValue(
+                    f"{quote(text)} is not a date and time; write it as YYYY-MM-DD HH:MM:SS (UTC, or with its offset like +02:00)."
+                ) from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        try:
+            value = value.astimezone(dt.UTC)
+        except OverflowError:
+            raise BadValue(f"{quote(text)} is outside the years 1 to 9999.") from None
+        return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+    def normalize_present(self, value: Any) -> Any:
+        when = value if isinstance(value, dt.datetime) else parse_api_datetime(value)
+        if when is None:
+            return value
+        when = when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        # Whole seconds: what the datetime picker edits, so an untouched value is unchanged.
+        return when.strftime(WIRE_DATETIME)
+
+    def fits_present(self, value: Any) -> bool:
+        return parse_api_datetime(value) is not None
