@@ -11,7 +11,7 @@ from .models import AuditEntry, DirectoryEntry
 def log(
     user,
     action: str,
-    object_type: str,
+    segment: str,
     record_id: str = "",
     *,
     record_repr: str = "",
@@ -25,7 +25,7 @@ def log(
         user=user if getattr(user, "is_authenticated", False) else None,
         username=getattr(user, "username", "") or "",
         action=action,
-        object_type=object_type,
+        segment=segment,
         record_id=record_id or "",
         record_repr=str(record_repr or "")[:200],
         before=before,
@@ -45,10 +45,10 @@ def acting_identity(user) -> str:
     return DirectoryEntry.objects.filter(user=user).values_list("external_id", flat=True).first() or ""
 
 
-def last_change_by_others(object_type: str, record_id: str, user, since) -> AuditEntry | None:
+def last_change_by_others(segment: str, record_id: str, user, since) -> AuditEntry | None:
     """The newest successful write to a record by someone else since a moment, if we made it."""
     return (
-        AuditEntry.objects.filter(object_type=object_type, record_id=record_id, outcome=AuditEntry.Outcome.OK, created_at__gt=since)
+        AuditEntry.objects.filter(segment=segment, record_id=record_id, outcome=AuditEntry.Outcome.OK, created_at__gt=since)
         .exclude(user=user)
         .first()
     )

@@ -93,7 +93,7 @@ def record_chunk(job: BulkJob, outcomes: list[tuple[str, str | None]]) -> None:
             user_id=job.user_id,
             username=job.user.username if job.user else "",
             action=AUDIT_ACTIONS[job.action],
-            object_type=job.object_type,
+            segment=job.segment,
             record_id=i,
             after=after,
             outcome=AuditEntry.Outcome.FAILED if e else AuditEntry.Outcome.OK,
@@ -112,7 +112,7 @@ def _finish(job: BulkJob, error: str = "") -> None:
 
 def run_selected(job: BulkJob) -> None:
     """Selected records: during the request, in chunks of 100."""
-    service = prism.client().service(job.object_type)
+    service = prism.client().service(job.segment)
     job.status, job.total = BulkJob.Status.RUNNING, len(job.ids)
     job.save(update_fields=["status", "total"])
     try:
@@ -132,7 +132,7 @@ def run_bulk_job(job_id: str) -> None:
     # The job acts as the person who started it: their key, so their grants.
     with acting.acting_as(job.user):
         try:
-            service = prism.client().service(job.object_type)
+            service = prism.client().service(job.segment)
         except acting.NoPrismKey:
             _finish(job, "Not started: the person who started it no longer has a Prism key connected.")
             return

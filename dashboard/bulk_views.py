@@ -160,7 +160,7 @@ def start_job(user, choice: BulkChoice, params: dict) -> BulkJob:
     """Record the job and run it: selected records now, all matching in the background."""
     job = BulkJob.objects.create(
         user=user,
-        object_type=choice.segment,
+        segment=choice.segment,
         action=choice.action,
         params=params,
         ids=[] if choice.all_matching else choice.ids,
@@ -213,12 +213,12 @@ class BulkJobPage(DashboardView):
         failed_ids = [f["id"] for f in job.failures]
         reselect = None
         if failed_ids:
-            reselect = f"{reverse('record-list', args=[job.object_type])}?{list_state.IDS_VAR}={','.join(failed_ids[:500])}&select=page"
+            reselect = f"{reverse('record-list', args=[job.segment])}?{list_state.IDS_VAR}={','.join(failed_ids[:500])}&select=page"
             if job.action == BulkJob.Action.RESTORE:
                 reselect += "&trash=1"
         context = {
             "job": job,
-            "object_type": object_type_or_404(job.object_type),
+            "object_type": object_type_or_404(job.segment),
             "reselect_url": reselect,
             "running": job.status in ("queued", "running"),
         }

@@ -25,7 +25,7 @@ class RecordHistory(RecordTypeView):
     def get(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
         # History shows only for a record the person can read now: ask the API with their key first.
         read_record(segment, record_id, [])
-        entries = AuditEntry.objects.filter(object_type=segment, record_id=record_id).select_related("user")[:200]
+        entries = AuditEntry.objects.filter(segment=segment, record_id=record_id).select_related("user")[:200]
         return render(request, self.template_name, {"object_type": self.object_type, "record_id": record_id, "entries": entries})
 
 
@@ -55,7 +55,7 @@ class AuditLog(DashboardView):
         if filters["user"]:
             entries = entries.filter(username=filters["user"])
         if filters["type"]:
-            entries = entries.filter(object_type=filters["type"])
+            entries = entries.filter(segment=filters["type"])
         if filters["outcome"]:
             entries = entries.filter(outcome=filters["outcome"])
         for name, lookup in (("since", "created_at__date__gte"), ("until", "created_at__date__lte")):

@@ -111,7 +111,7 @@ class ImportUpload(RecordTypeView):
             else:
                 run = ImportRun.objects.create(
                     user=request.user,
-                    object_type=segment,
+                    segment=segment,
                     filename=form.cleaned_data["filename"],
                     csv_text=text,
                     headers=list(summary.headers),
@@ -128,7 +128,7 @@ class ImportUpload(RecordTypeView):
         context = {
             "object_type": self.object_type,
             "form": form,
-            "recent": ImportRun.objects.filter(user=self.request.user, object_type=segment).defer(*BIG_FIELDS)[:5],
+            "recent": ImportRun.objects.filter(user=self.request.user, segment=segment).defer(*BIG_FIELDS)[:5],
             "max_rows": csv_import.MAX_ROWS,
             "max_size": csv_import.megabytes(csv_import.MAX_BYTES),
         }
@@ -157,7 +157,7 @@ class ImportRunPage(DashboardView):
 
 
 def mapping_step(request: HttpRequest, run: ImportRun) -> HttpResponse:
-    schema = prism.schema(run.object_type)
+    schema = prism.schema(run.segment)
     form = MappingForm(run.headers, schema.properties, request.POST or None, initial=MappingForm.initial_for(run))
     status, api_error = 200, ""
     if form.is_bound and form.is_valid():
@@ -189,7 +189,7 @@ def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
     by_slug = {p.slug: p for p in props}
     auto = csv_import.auto_map(table.headers, props)
     return {
-        "object_type": OBJECT_TYPES_BY_SEGMENT[run.object_type],
+        "object_type": OBJECT_TYPES_BY_SEGMENT[run.segment],
         "run": run,
         "form": form,
         "columns": [
@@ -226,7 +226,7 @@ class ImportProgress(DashboardView):
 
 def status_context(request: HttpRequest, run: ImportRun, progress: importing.Progress) -> dict:
     context = {
-        "object_type": OBJECT_TYPES_BY_SEGMENT[run.object_type],
+        "object_type": OBJECT_TYPES_BY_SEGMENT[run.segment],
         "run": run,
         "progress": progress,
         "running": run.status == ImportRun.Status.RUNNING,
@@ -275,6 +275,6 @@ class ImportFailedRows(DashboardView):
             if not body:
                 raise Http404(f"The failed rows are deleted {settings.IMPORT_RETENTION_DAYS} days after an import.")
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-        stem = (run.filename.rsplit(".", 1)[0] if run.filename else "") or run.object_type
+        stem = (run.filename.rsplit(".", 1)[0] if run.filename else "") or run.segment
         response["Content-Disposition"] = content_disposition_header(True, f"{stem}-failed-rows.csv")
         return response

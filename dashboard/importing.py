@@ -89,7 +89,7 @@ def start(run: ImportRun, schema, user) -> None:
     table = table_of(run)
     results = csv_import.initial_results(csv_import.plan(table, run.mapping, schema.properties))
     good = (p.values for p in csv_import.plan(table, run.mapping, schema.properties) if p.ok)  # the pending slots' rows, in order
-    service = prism.client().service(run.object_type)
+    service = prism.client().service(run.segment)
     job_ids: list[str] = []
     sent, last_error = 0, None
     for chunk in csv_import.chunks(csv_import.pending_slots(results)):
@@ -117,7 +117,7 @@ def start(run: ImportRun, schema, user) -> None:
         audit.log(
             user,
             AuditEntry.Action.IMPORT,
-            run.object_type,
+            run.segment,
             record_repr=_name(run),
             after=_summary(run, results),
             outcome=AuditEntry.Outcome.FAILED,
@@ -215,7 +215,7 @@ def finish(run: ImportRun, results: list[dict], *, error: str = "") -> None:
             audit.log(
                 run.user,
                 AuditEntry.Action.IMPORT,
-                run.object_type,
+                run.segment,
                 record_repr=_name(run),
                 after=_summary(run, results),
                 outcome=AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.OK,

@@ -37,7 +37,7 @@ class SavedView(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
     name = models.CharField(max_length=80)
-    object_type = models.CharField(max_length=20)
+    segment = models.CharField(max_length=20)
     query_string = models.TextField(blank=True, help_text="The table's URL state, without cursors.")
     shared = models.BooleanField(default=False, help_text="Visible to everyone in the team.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -46,9 +46,9 @@ class SavedView(models.Model):
     objects = SavedViewQuerySet.as_manager()
 
     class Meta:
-        ordering = ["object_type", "name"]
+        ordering = ["segment", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "object_type", "name"], name="saved_view_unique_name"),
+            models.UniqueConstraint(fields=["owner", "segment", "name"], name="saved_view_unique_name"),
         ]
 
     def __str__(self) -> str:
@@ -78,7 +78,7 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     username = models.CharField(max_length=150, help_text="Kept when the user is deleted.")
     action = models.CharField(max_length=20, choices=Action.choices)
-    object_type = models.CharField(max_length=20)
+    segment = models.CharField(max_length=20)
     record_id = models.CharField(max_length=64, blank=True)
     record_repr = models.CharField(max_length=200, blank=True)
     before = models.JSONField(null=True, blank=True)
@@ -93,11 +93,11 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["object_type", "record_id", "-created_at"], name="audit_record")]
+        indexes = [models.Index(fields=["segment", "record_id", "-created_at"], name="audit_record")]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.username} {self.get_action_display().lower()} {self.object_type} {self.record_repr or self.record_id}"
+        return f"{self.username} {self.get_action_display().lower()} {self.segment} {self.record_repr or self.record_id}"
 
 
 class DirectoryEntry(models.Model):
@@ -191,7 +191,7 @@ class BulkJob(Progress):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    object_type = models.CharField(max_length=20)
+    segment = models.CharField(max_length=20)
     action = models.CharField(max_length=10, choices=Action.choices)
     params = models.JSONField(default=dict, help_text="The property and value, or the grant.")
     ids = models.JSONField(default=list, blank=True, help_text="Selected record ids (empty with a query).")
@@ -205,7 +205,7 @@ class BulkJob(Progress):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} on {self.object_type} ({self.get_status_display()})"
+        return f"{self.get_action_display()} on {self.segment} ({self.get_status_display()})"
 
     @property
     def percent(self) -> int:
@@ -223,7 +223,7 @@ class ImportRun(Progress):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    object_type = models.CharField(max_length=20)
+    segment = models.CharField(max_length=20)
     filename = models.CharField(max_length=255, blank=True)
     csv_text = models.TextField(blank=True, help_text="The uploaded file, decoded; deleted when the run ends.")
     headers = models.JSONField(default=list)
@@ -243,4 +243,4 @@ class ImportRun(Progress):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Import of {self.filename or 'pasted CSV'} into {self.object_type}"
+        return f"Import of {self.filename or 'pasted CSV'} into {self.segment}"

@@ -67,7 +67,7 @@ def current_view(request: HttpRequest, segment: str) -> SavedView | None:
     pk = request.GET.get("view", "")
     if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:  # an id, not "²" or 5,000 digits
         return None
-    return SavedView.objects.filter(pk=int(pk), owner=request.user, object_type=segment).first()
+    return SavedView.objects.filter(pk=int(pk), owner=request.user, segment=segment).first()
 
 
 class FilterRowPartial(RecordTypeView):
@@ -171,7 +171,7 @@ def may_share(user) -> bool:
 
 
 def view_url(view: SavedView) -> str:
-    return f"{reverse('record-list', args=[view.object_type])}?{view.query_string}&view={view.pk}"
+    return f"{reverse('record-list', args=[view.segment])}?{view.query_string}&view={view.pk}"
 
 
 def form_errors(form) -> str:
@@ -193,7 +193,7 @@ class SavedViewCreate(RecordTypeView):
             return redirect(next_url(request, reverse("record-list", args=[segment])))
         view, created = SavedView.objects.update_or_create(
             owner=request.user,
-            object_type=segment,
+            segment=segment,
             name=form.cleaned_data["name"],
             defaults={"query_string": form.cleaned_data["query_string"], "shared": form.cleaned_data["shared"]},
         )
@@ -224,7 +224,7 @@ class SavedViewEdit(DashboardView):
         if action == "delete":
             view.delete()
             messages.success(request, f"Deleted the view “{view.name}”.")
-            return redirect("record-list", view.object_type)
+            return redirect("record-list", view.segment)
         form = SavedViewForm(request.POST, instance_name=view.name)
         if not form.is_valid():
             messages.error(request, form_errors(form))

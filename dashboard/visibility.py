@@ -49,5 +49,5 @@ def visible_entries(entries, limit: int) -> list:
     """Audit entries the person may see: those about a readable record, and those about
     no single record (imports, bulk actions), newest first, at most `limit`."""
     entries = list(entries)
-    ok = readable((e.object_type, e.record_id) for e in entries if e.record_id)
-    return [e for e in entries if not e.record_id or (e.object_type, e.record_id) in ok][:limit]
+    ok = readable((e.segment, e.record_id) for e in entries if e.record_id)
+    return [e for e in entries if not e.record_id or (e.segment, e.record_id) in ok][:limit]

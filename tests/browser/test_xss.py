@@ -175,9 +175,7 @@ def hostile(dashboard):
         contacts.append(api(sandbox, "POST", "contact", default=default)["id"])
     admin = get_user_model().objects.get(username=Role.ADMIN.value.lower())
     views = [
-        SavedView.objects.create(
-            owner=admin, object_type="contact", name=p[:80], query_string=f"f0=last_name&o0=%3D&v0={marker}", shared=True
-        )
+        SavedView.objects.create(owner=admin, segment="contact", name=p[:80], query_string=f"f0=last_name&o0=%3D&v0={marker}", shared=True)
         for p in PAYLOADS[:6]
     ]
     return {"marker": marker, "contacts": contacts, "org": org, "emails": emails, "websites": websites, "views": views}

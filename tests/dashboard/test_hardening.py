@@ -139,7 +139,7 @@ def test_a_record_id_that_is_not_a_uuid_is_a_404_before_any_api_call(admin_clien
     assert [(r.method, r.path.rsplit("/", 2)[-2:]) for r in chaos.request_log()] == [("GET", [missing, "grant"])]
     # An audit entry left by such a request earlier is listed without a link (not a failing page);
     # home lists only records the person can read now, and this is none.
-    AuditEntry.objects.create(username="admin", action="delete", object_type="deal", record_id="..", record_repr="odd")
+    AuditEntry.objects.create(username="admin", action="delete", segment="deal", record_id="..", record_repr="odd")
     assert admin_client.get("/").status_code == 200
     response = admin_client.get("/audit/")
     assert response.status_code == 200 and "odd" in response.content.decode()
@@ -172,7 +172,7 @@ def test_refusals_are_logged_in_one_line_and_real_errors_with_their_traceback(cl
 
     editor = login(Client(raise_request_exception=False), Role.EDITOR)
     broken = ImportRun.objects.create(
-        user=get_user_model().objects.get(username="editor"), object_type="contact", status="complete", results=[{}]
+        user=get_user_model().objects.get(username="editor"), segment="contact", status="complete", results=[{}]
     )
     assert editor.get(f"/imports/{broken.pk}/").status_code == 500
     error = server_log.getvalue().split("\n", 3)[3]
@@ -350,7 +350,7 @@ def test_clean_imports_lets_an_ended_run_that_still_holds_its_file_go_of_it(clie
     results = [{"status": "created", "id": str(uuid.uuid4()), "error": ""}, {"status": "failed", "id": None, "error": "email: bad"}]
     old = ImportRun.objects.create(
         user=editor,
-        object_type="contact",
+        segment="contact",
         status="complete",
         csv_text="name,email\nAda,a@x.io\nBo,nope\n",
         headers=["name", "email"],

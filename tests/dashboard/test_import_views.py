@@ -132,7 +132,7 @@ def test_small_import_end_to_end(editor_client, prism):
     assert rows[1][9].startswith("E-mail: “bad-email” is not an email address.")
 
     entry = AuditEntry.objects.get(action=AuditEntry.Action.IMPORT)
-    assert (entry.username, entry.object_type, entry.outcome, entry.record_repr) == ("editor", "contact", "ok", "people.csv")
+    assert (entry.username, entry.segment, entry.outcome, entry.record_repr) == ("editor", "contact", "ok", "people.csv")
     assert entry.after == {"rows": 4, "created": 1, "updated": 1, "failed": 2, "dedupe_by": "email", "import_run": str(run.pk)}
     assert entry.message == "1 created, 1 updated, 2 failed"
 
@@ -177,7 +177,7 @@ def test_read_only_types_and_other_peoples_runs_are_404(editor_client, prism, dj
     assert editor_client.get("/import/event/").status_code == 404
     assert "Import CSV" not in text(editor_client.get("/records/event/"))
     other = ImportRun.objects.create(
-        user=django_user_model.objects.create_user("other"), object_type="contact", csv_text="a\nb\n", headers=["a"]
+        user=django_user_model.objects.create_user("other"), segment="contact", csv_text="a\nb\n", headers=["a"]
     )
     assert editor_client.get(f"/imports/{other.pk}/").status_code == 404
     assert editor_client.get(f"/imports/{other.pk}/failed.csv").status_code == 404
@@ -327,7 +327,7 @@ def running_run(user, job_id: str) -> ImportRun:
     """A run waiting for one API job (as start() leaves it), without sending anything."""
     return ImportRun.objects.create(
         user=user,
-        object_type="contact",
+        segment="contact",
         filename="late.csv",
         csv_text="first_name\nA\nB\n",
         headers=["first_name"],

@@ -144,8 +144,8 @@ def test_saved_views_from_before_are_migrated_to_the_combinator(django_user_mode
     migration = importlib.import_module("dashboard.migrations.0006_saved_views_combinator")
     owner = django_user_model.objects.create_user("owner")
     before = "cols=first_name,score&join=or&f0=score&o0=%3E&v0=1"
-    old = SavedView.objects.create(owner=owner, name="Any", object_type="contact", query_string=before)
-    other = SavedView.objects.create(owner=owner, name="All", object_type="contact", query_string="cols=first_name&xjoin=or")
+    old = SavedView.objects.create(owner=owner, name="Any", segment="contact", query_string=before)
+    other = SavedView.objects.create(owner=owner, name="All", segment="contact", query_string="cols=first_name&xjoin=or")
     migration.join_to_combinator(apps, None)
     old.refresh_from_db()
     assert parse_qsl(old.query_string) == [("cols", "first_name,score"), ("combinator", "OR"), ("f0", "score"), ("o0", ">"), ("v0", "1")]

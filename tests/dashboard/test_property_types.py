@@ -38,7 +38,7 @@ from dashboard.roles import Role
 from prism_client import Operator, PropertyDefinition
 from prism_client.query import LIST_OPERATORS, PRESENCE_OPERATORS
 from prism_sandbox.models import PropertyDefinition as SandboxProperty
-from prism_sandbox.schema import clear_schema_cache
+from prism_sandbox.schemas import clear_schema_cache
 
 from .conftest import login
 from .forms_html import form_values
@@ -108,7 +108,7 @@ class Rating(Number):
 def rating(prism):
     """Rating registered, and a contact property it claims added to the sandbox's schema."""
     register(Rating)
-    SandboxProperty.objects.create(team_id=prism.team_id, object_type="contact", slug=SLUG, name="Satisfaction", type="number", position=99)
+    SandboxProperty.objects.create(team_id=prism.team_id, segment="contact", slug=SLUG, name="Satisfaction", type="number", position=99)
     clear_schema_cache()
     cache.clear()  # the dashboard's cached schema
     yield SLUG
