@@ -257,7 +257,7 @@ def render_conflict(
     context = {
         "object_type": object_type,
         "record_id": record_id,
-        "rows": rows,
+        "conflict_rows": rows,
         "state": sign_state(**state),
         "other_change": audit.last_change_by_others(object_type.segment, record_id, request.user, opened),
         "auto_merged": [schema.get(s) for s in state["auto"] if schema.get(s)],

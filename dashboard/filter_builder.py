@@ -26,10 +26,10 @@ def row_context(index: int, row, schema: TypeSchema) -> dict:
 
 
 def filter_rows_context(state: ListState, schema: TypeSchema, first_index: int = 0) -> dict:
-    rows = [row_context(first_index + i, row, schema) for i, row in enumerate(state.rows)]
+    rows = [row_context(first_index + i, row, schema) for i, row in enumerate(state.filter_rows)]
     return {
         "filter_rows": rows,
         "filter_properties": [(p.slug, p.name) for p in schema.properties],
         "next_row_index": (max((r["index"] for r in rows), default=-1) + 1),
-        "ignored_rows": sum(1 for r in state.rows if r.error),
+        "ignored_rows": sum(1 for r in state.filter_rows if r.error),
     }

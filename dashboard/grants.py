@@ -156,7 +156,7 @@ def read_only_sentence(access: PersonAccess, label: str) -> str:
 def editor_context(grant: Grant, team_id: str) -> dict:
     """What the grant editor (partials/grant_editor.html) shows: rows, team level, directory names."""
     return {
-        "rows": rows_of(grant),
+        "grant_rows": rows_of(grant),
         "team_level": team_level(grant, team_id),
         "level_labels": LEVEL_LABELS,
         "levels": [(lv, LEVEL_LABELS[lv]) for lv in LEVELS],

@@ -63,7 +63,7 @@ class ListState:
     trash: bool = False
     search: str = ""
     combinator: str = "AND"
-    rows: tuple[FilterRow, ...] = ()
+    filter_rows: tuple[FilterRow, ...] = ()
     ids: tuple[str, ...] = ()
     notices: tuple[str, ...] = field(default=(), compare=False)
 
@@ -86,7 +86,7 @@ class ListState:
             out.append((COMBINATOR_VAR, "OR"))
         if self.ids:
             out.append((IDS_VAR, ",".join(self.ids)))
-        for i, row in enumerate(self.rows):
+        for i, row in enumerate(self.filter_rows):
             out += [(f"{ROW_PROPERTY}{i}", row.slug), (f"{ROW_OPERATOR}{i}", row.op)]
             out += [(f"{ROW_VALUE}{i}", v) for v in row.values]
         if with_position and self.cursor:
@@ -127,10 +127,6 @@ class ListState:
             if key.lstrip("-") == slug:
                 return ("desc" if key.startswith("-") else "asc"), i + 1
         return None, None
-
-    @property
-    def active_rows(self) -> tuple[FilterRow, ...]:
-        return tuple(r for r in self.rows if r.complete and not r.error)
 
     @property
     def page_number(self) -> int:
@@ -183,13 +179,13 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
         size = DEFAULT_SIZE
     cursor = params.get(CURSOR_VAR) or None
     trail = tuple(params.get(TRAIL_VAR, "").split(",")) if cursor and params.get(TRAIL_VAR) is not None else ()
-    rows = parse_rows(params, schema)
+    filter_rows = parse_filter_rows(params, schema)
     combinator = "OR" if params.get(COMBINATOR_VAR, params.get(LEGACY_COMBINATOR_VAR, "")).upper() == "OR" else "AND"
     search = params.get(SEARCH_VAR, "").strip()[:200]
     trash = params.get(TRASH_VAR, "").lower() in TRUE
-    if search and combinator == "OR" and rows:
+    if search and combinator == "OR" and filter_rows:
         notices.append("Quick search works with filters joined by “all”; it is not applied to “any”.")
-    if trash and combinator == "OR" and rows:
+    if trash and combinator == "OR" and filter_rows:
         notices.append("In the trash, filters are joined by “all”.")
     ids = []
     for raw in params.get(IDS_VAR, "").split(",")[:MAX_IDS]:
@@ -208,7 +204,7 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
         trash=trash,
         search=search,
         combinator=combinator,
-        rows=rows,
+        filter_rows=filter_rows,
         notices=tuple(notices),
     )
 
@@ -226,7 +222,7 @@ def row_indexes(params: QueryDict) -> list[int]:
     return sorted({int(m[1]) for key in params if (m := ROW_KEY_RE.fullmatch(key))})[:MAX_ROWS]
 
 
-def parse_rows(params: QueryDict, schema: TypeSchema) -> tuple[FilterRow, ...]:
+def parse_filter_rows(params: QueryDict, schema: TypeSchema) -> tuple[FilterRow, ...]:
     rows = []
     for i in row_indexes(params):
         slug = params.get(f"{ROW_PROPERTY}{i}", "")
@@ -290,7 +286,7 @@ def row_filter(row: FilterRow, schema: TypeSchema) -> Filter | None:
 
 
 def to_query(state: ListState, schema: TypeSchema) -> Query:
-    filters = [f for f in (row_filter(r, schema) for r in state.rows) if f is not None]
+    filters = [f for f in (row_filter(r, schema) for r in state.filter_rows) if f is not None]
     # One flat filter list with one combinator: the search and the trash narrow the
     # results, so they only combine with "all" (parse() tells the person).
     combinator = "OR" if state.combinator == "OR" and not state.trash else "AND"

@@ -36,7 +36,7 @@ class ReferenceOptions(RecordTypeView):
             query = Query(select=(title,), limit=10).where(title, Operator.CONTAINS, text).order_by(title, "id")
             page = prism.client().service(segment).query(query)
             rows = [(r.id, str(r.properties.get(title) or r.id)) for r in page.rows]
-        return render(request, self.template_name, {"rows": rows, "field": request.GET.get("field", ""), "text": text})
+        return render(request, self.template_name, {"options": rows, "field": request.GET.get("field", ""), "text": text})
 
 
 class Lookup(DashboardView):

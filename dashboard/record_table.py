@@ -66,7 +66,6 @@ class RecordTable:
             "state": self.state,
             "columns": self.columns,
             "page": page,
-            "rows": page.rows,
             "table_rows": table_rows(page.rows, self.columns, self.object_type.segment, self.schemas),
             "next_url": next_url,
             "previous_url": self.state.previous_page(),

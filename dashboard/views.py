@@ -59,7 +59,7 @@ class RecordList(RecordTypeView):
 
 def filter_errors(request: HttpRequest, state: list_state.ListState) -> list[tuple[int, str]]:
     """(index in the page, error or "") per filter row, for the out-of-band swap."""
-    return [(i, row.error or "") for i, row in zip(list_state.row_indexes(request.GET), state.rows, strict=False)]
+    return [(i, row.error or "") for i, row in zip(list_state.row_indexes(request.GET), state.filter_rows, strict=False)]
 
 
 def current_view(request: HttpRequest, segment: str) -> SavedView | None:
@@ -87,7 +87,7 @@ class FilterRowPartial(RecordTypeView):
         row = list_state.FilterRow(
             request.GET.get(f"f{index}", ""), request.GET.get(f"o{index}", ""), tuple(request.GET.getlist(f"v{index}"))
         )
-        state = list_state.ListState(columns=(), rows=(list_state.check_row(row, schema),))
+        state = list_state.ListState(columns=(), filter_rows=(list_state.check_row(row, schema),))
         context = filter_rows_context(state, schema, first_index=index)
         return render(
             request,

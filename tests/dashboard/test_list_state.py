@@ -101,23 +101,23 @@ def test_every_operator_of_every_type_reaches_the_wire(slug, spec):
 def test_invalid_values_are_flagged_and_left_out_of_the_query(slug, op, value, message):
     query = f"f0={slug}&o0={op}&v0={value}&f1=first_name&o1=contains&v1=an"
     state = parse(query)
-    assert message in state.rows[0].error
+    assert message in state.filter_rows[0].error
     assert filters(query) == [{"first_name": {"contains": "an"}}]
 
 
 def test_incomplete_rows_wait_without_an_error():
     state = parse("f0=score&o0=%3E&v0=&f1=status&f2=")
-    assert [r.error for r in state.rows] == [None, None, None]
+    assert [r.error for r in state.filter_rows] == [None, None, None]
     assert filters("f0=score&o0=%3E&v0=&f1=status&f2=") == []
 
 
 def test_an_operator_that_does_not_fit_the_type_is_dropped():
     state = parse("f0=score&o0=contains&v0=1")
-    assert state.rows[0].op == "" and state.rows[0].error is None
+    assert state.filter_rows[0].op == "" and state.filter_rows[0].error is None
 
 
 def test_unknown_property_asks_for_a_choice():
-    assert parse("f0=nope&o0=%3D&v0=1").rows[0].error == "Choose a property."
+    assert parse("f0=nope&o0=%3D&v0=1").filter_rows[0].error == "Choose a property."
 
 
 def test_rows_keep_their_order_and_gaps_in_numbering_are_fine():
