@@ -1,0 +1,149 @@
+"""Throwaway PostgreSQL and Redis servers for the tests, on 127.0.0.1 and free ports.
+
+Real servers, not fakes: Debian's `postgresql` and `redis-server` packages (scripts/test
+installs them as root). Each server lives in a temporary directory and is gone when the
+context ends. From the command line, `python -m tests.services -- CMD…` runs CMD with
+both up and `TEST_POSTGRES_URL` / `TEST_REDIS_URL` set (scripts/test uses this).
+"""
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+START_TIMEOUT = 60  # seconds
+
+
+class ServiceUnavailable(RuntimeError):
+    """A server could not be started; the message says why in one sentence."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            detail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise ServiceUnavailable(f"{what} stopped while starting (exit {process.returncode}). {detail}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise ServiceUnavailable(f"{what} did not accept connections within {START_TIMEOUT} s.")
+
+
+def postgres_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise ServiceUnavailable("PostgreSQL is not installed: run `apt-get install postgresql` (scripts/test does, as root).")
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root: as root, run it as the `postgres` system user.
+    if os.geteuid() != 0:
+        return command
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise ServiceUnavailable("Running as root without `runuser`: PostgreSQL cannot be started as root.")
+    return [runuser, "-u", "postgres", "--", *command]
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """A fresh PostgreSQL cluster; yields its URL (database `prism`, user `prism`, no password)."""
+    bindir = postgres_bin()
+    root = Path(tempfile.mkdtemp(prefix="prism-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    data, log, port = root / "data", root / "postgres.log", free_port()
+    try:
+        init = subprocess.run(
+            _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-U", "prism", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if init.returncode != 0:
+            raise ServiceUnavailable(f"initdb failed: {init.stderr.strip()[-500:]}")
+        options = [
+            "-p", str(port), "-k", str(root), "-c", "listen_addresses=127.0.0.1",
+            # A throwaway cluster: durability is not wanted, speed is.
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            "-c", "max_connections=300",
+        ]  # fmt: skip
+        with log.open("w") as out:
+            process = subprocess.Popen(_as_postgres_user([str(bindir / "postgres"), "-D", str(data), *options]), stdout=out, stderr=out)
+        try:
+            wait_for_port(port, process, "PostgreSQL", log)
+            created = subprocess.run(
+                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "prism", "prism"], capture_output=True, text=True
+            )
+            if created.returncode != 0:
+                raise ServiceUnavailable(f"createdb failed: {created.stderr.strip()}")
+            yield f"postgres://prism@127.0.0.1:{port}/prism"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A fresh Redis with nothing saved to disk; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ServiceUnavailable("Redis is not installed: run `apt-get install redis-server` (scripts/test does, as root).")
+    root = Path(tempfile.mkdtemp(prefix="prism-redis-"))
+    port, log = free_port(), root / "redis.log"
+    try:
+        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(root)]
+        with log.open("w") as out:
+            process = subprocess.Popen(args, stdout=out, stderr=out)
+        try:
+            wait_for_port(port, process, "Redis", log)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[argv.index("--") + 1 :] if "--" in argv else argv
+    if not command:
+        print("usage: python -m tests.services -- COMMAND [ARGS…]", file=sys.stderr)
+        return 2
+    try:
+        with postgres_server() as pg_url, redis_server() as redis_url:
+            env = {**os.environ, "TEST_POSTGRES_URL": pg_url, "TEST_REDIS_URL": redis_url}
+            return subprocess.run(command, env=env).returncode
+    except ServiceUnavailable as exc:
+        print(f"Cannot start the test servers: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
