@@ -1,4 +1,14 @@
 // Small progressive enhancements; every page works without this file.
+
+// Removing a row (a filter, a grant entry) by keyboard must not drop the focus with it:
+// it goes to the next row, else the one before, else the control that adds rows.
+function removeRowKeepingFocus(row, fallback) {
+  "use strict";
+  var neighbour = row.nextElementSibling || row.previousElementSibling;
+  row.remove();
+  var next = (neighbour && neighbour.querySelector("select, input")) || fallback;
+  if (next) next.focus();
+}
 (function () {
   "use strict";
 
@@ -54,7 +64,7 @@
     if (remove) {
       event.preventDefault();
       var form = tableForm();
-      remove.closest(".filter-row").remove();
+      removeRowKeepingFocus(remove.closest(".filter-row"), document.querySelector("[data-add-row]"));
       if (form) changed(form);
     }
   });
@@ -248,7 +258,7 @@
     if (remove) {
       event.preventDefault();
       var table = remove.closest("[data-grant-table]");
-      remove.closest("tr").remove();
+      removeRowKeepingFocus(remove.closest("tr"), document.querySelector("[data-add-grant-row]"));
       if (table) table.hidden = !table.querySelector("tbody tr");
     }
   });

@@ -80,9 +80,18 @@ def test_filter_open_edit_and_save_by_keyboard(anonymous_page, dashboard, page_p
 
     # A filter row: the new row's property select has the focus; the row is rendered
     # again by the server after each choice, and the focus stays where it was.
-    tab_to(page, page.get_by_role("link", name="+ Add filter"))
+    add = page.get_by_role("link", name="+ Add filter")
+    tab_to(page, add)
     page.keyboard.press("Enter")
     row = page.locator("#filter-rows .filter-row").last
+    expect(row.locator("select")).to_be_focused()
+    # Removed again: the focus goes back to "+ Add filter", not to the top of the page.
+    page.keyboard.press("Tab")
+    expect(row.get_by_role("button", name="Remove this filter")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#filter-rows .filter-row")).to_have_count(0)
+    expect(add).to_be_focused()
+    page.keyboard.press("Enter")
     prop, operator, value = row.locator('select[name^="f"]'), row.locator('select[name^="o"]'), row.locator('[name^="v"]')
     choose(page, prop, "Status")
     expect(row).to_have_attribute("data-property", "status")
@@ -92,9 +101,9 @@ def test_filter_open_edit_and_save_by_keyboard(anonymous_page, dashboard, page_p
     expect(row).to_have_attribute("data-operator", "=")
     expect(operator).to_be_focused()
     page.keyboard.press("Tab")
-    with page.expect_response(lambda r: "v0=customer" in r.url and "/filter-row/" not in r.url):
+    with page.expect_response(lambda r: "v1=customer" in r.url and "/filter-row/" not in r.url):  # row 1: row 0 was removed
         choose(page, value, "Customer")
-    expect(page).to_have_url(re.compile(r"f0=status&o0=%3D&v0=customer"))
+    expect(page).to_have_url(re.compile(r"f1=status&o1=%3D&v1=customer"))
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text("Board")
 
@@ -154,9 +163,17 @@ def test_grant_access_by_keyboard(anonymous_page, dashboard):
     page.keyboard.type("Rita Reviewer")
     page.keyboard.press("Tab")
     choose(page, page.get_by_label("Access of entry 1"), "Can read and write")
-    # Back to the kind of entry, then forward to the button.
-    tab_to(page, page.get_by_label("Kind of entry 1"), backwards=True)
-    expect(page.get_by_label("Kind of entry 1")).to_have_value("user")
+    # A second entry, removed again: the focus moves to the entry before it.
+    tab_to(page, page.get_by_role("button", name="+ Add a person or group"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Name or id of entry 2")).to_be_focused()
+    tab_to(page, page.get_by_role("button", name="Remove entry 2"))
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Name or id of entry 2")).to_have_count(0)
+    expect(page.get_by_label("Kind of entry 1")).to_be_focused()
+    # Back to the team's access, then forward to the button.
+    tab_to(page, page.get_by_label("Everyone in the team"), backwards=True)
+    expect(page.get_by_label("Everyone in the team")).to_have_value("r")
     tab_to(page, page.get_by_role("button", name="Save permissions"))
     page.keyboard.press("Enter")
 
