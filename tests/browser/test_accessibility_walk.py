@@ -92,7 +92,9 @@ def walk_as_admin(walk: Walk, dashboard, tmp_path) -> None:
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_role("alert")).to_have_text("Enter a valid email address.")
-    walk.check("new record, with an error")
+    page.get_by_role("combobox", name="Organization").fill("Walkway")
+    expect(page.get_by_role("option", name="Walkway Ltd")).to_be_visible()
+    walk.check("new record, with an error and suggestions")
 
     page.goto(f"{url}/records/contact/{contact}/edit/")
     expect(page.get_by_role("combobox", name="Organization")).to_have_value("Walkway Ltd")

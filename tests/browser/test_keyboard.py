@@ -221,6 +221,15 @@ def test_no_keyboard_traps(anonymous_page, dashboard):
         assert tab_order(page, len(expected) - 1, "Shift+Tab") == expected[-2::-1], name
 
 
+RING = "el => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }"
+
+
+def focus_ring(control) -> bool:
+    """Whether the focused control draws an outline or a box shadow."""
+    outline_style, outline_width, shadow = control.evaluate(RING)
+    return (outline_style != "none" and outline_width not in ("0px", "")) or shadow != "none"
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_focus_is_visible_on_every_kind_of_control(anonymous_page, dashboard, scheme):
     page = anonymous_page
@@ -241,8 +250,18 @@ def test_focus_is_visible_on_every_kind_of_control(anonymous_page, dashboard, sc
     unseen = {}
     for name, control in controls.items():
         tab_to(page, control)
-        ring = control.evaluate("el => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }")
-        outline_style, outline_width, shadow = ring
-        if (outline_style == "none" or outline_width in ("0px", "")) and shadow == "none":
-            unseen[name] = ring
+        if not focus_ring(control):
+            unseen[name] = control.evaluate(RING)
+
+    # A suggestion of the reference picker, reached with the down arrow.
+    create(dashboard, "organization", name="Ringside Ltd")
+    page.goto(f"{dashboard.url}/records/contact/new/")
+    tab_to(page, page.get_by_role("combobox", name="Organization"))
+    page.keyboard.type("Ringside")
+    option = page.locator("li[data-reference-option]").first
+    expect(option).to_have_text("Ringside Ltd")
+    page.keyboard.press("ArrowDown")
+    expect(option).to_be_focused()
+    if not focus_ring(option):
+        unseen["suggestion"] = option.evaluate(RING)
     assert unseen == {}
