@@ -1,4 +1,14 @@
 // Small progressive enhancements; every page works without this file.
+
+// Removing a row (a filter, a grant entry) by keyboard must not drop the focus with it:
+// it goes to the next row, else the one before, else the control that adds rows.
+function removeRowKeepingFocus(row, fallback) {
+  "use strict";
+  var neighbour = row.nextElementSibling || row.previousElementSibling;
+  row.remove();
+  var next = (neighbour && neighbour.querySelector("select, input")) || fallback;
+  if (next) next.focus();
+}
 (function () {
   "use strict";
 
@@ -54,7 +64,7 @@
     if (remove) {
       event.preventDefault();
       var form = tableForm();
-      remove.closest(".filter-row").remove();
+      removeRowKeepingFocus(remove.closest(".filter-row"), document.querySelector("[data-add-row]"));
       if (form) changed(form);
     }
   });
@@ -198,6 +208,16 @@
     } else if (option && event.key === "ArrowUp") {
       event.preventDefault();
       (option.previousElementSibling || option.closest("[data-reference-picker]").querySelector("[data-reference-search]")).focus();
+    } else if ((search || option) && event.key === "Escape") {
+      // Escape closes the suggestions and keeps the text (a second Escape clears the search box).
+      var picker = (search || option).closest("[data-reference-picker]");
+      var list = picker.querySelector("[role=listbox]");
+      if (!list.children.length) return;
+      event.preventDefault();
+      list.innerHTML = "";
+      var box = picker.querySelector("[data-reference-search]");
+      box.setAttribute("aria-expanded", "false");
+      box.focus();
     }
   });
   // Typing clears a previously picked id: the text is looked up again on save.
@@ -227,7 +247,9 @@
       var body = document.createElement("tbody");
       body.innerHTML = html.trim();
       var row = body.firstElementChild;
-      document.getElementById("grant-rows").appendChild(row);
+      var rows = document.getElementById("grant-rows");
+      rows.appendChild(row);
+      rows.closest("[data-grant-table]").hidden = false;
       add.setAttribute("data-next-index", String(index + 1));
       row.querySelector("input").focus();
       return;
@@ -235,7 +257,9 @@
     var remove = event.target.closest("[data-remove-grant-row]");
     if (remove) {
       event.preventDefault();
-      remove.closest("tr").remove();
+      var table = remove.closest("[data-grant-table]");
+      removeRowKeepingFocus(remove.closest("tr"), document.querySelector("[data-add-grant-row]"));
+      if (table) table.hidden = !table.querySelector("tbody tr");
     }
   });
   // A group row suggests groups, a user row users.
