@@ -2,7 +2,9 @@
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
+
+from . import serving
 
 
 @register()
@@ -31,3 +33,25 @@ def check_key_encryption(app_configs, **kwargs) -> list[Error]:
     if settings.PRISM_ACCESS == "shared" and not settings.MICRO_API_KEY:
         errors.append(Error("PRISM_ACCESS is shared but MICRO_API_KEY is empty.", id="dashboard.E003"))
     return errors
+
+
+@register(serving.TAG)
+def check_not_pointed_at_itself(app_configs, **kwargs) -> list[Warning]:
+    """A bounded pool serving the sandbox that its own pages call would wait on itself (serving.py)."""
+    pool = serving.bounded_pool()
+    mounted_at = serving.SANDBOX_MOUNT if settings.PRISM_SANDBOX_MOUNTED else None
+    ports = serving.served_ports()
+    if pool is None or not serving.points_at_itself(
+        settings.MICRO_BASE_URL, mounted_at=mounted_at, ports=ports, allowed_hosts=settings.ALLOWED_HOSTS
+    ):
+        return []
+    return [
+        Warning(
+            f"MICRO_BASE_URL ({settings.MICRO_BASE_URL}) is the sandbox mounted in this very server, which {pool} serves "
+            "with a fixed number of threads: under load every thread waits on an API call that needs a free thread to answer, "
+            "and the server stops answering.",
+            hint='Serve the sandbox as its own process on its own port (./scripts/serve-demo does; README, "Serving a shared demo"), '
+            "point MICRO_BASE_URL there and set PRISM_SANDBOX_MOUNTED=false here.",
+            id="dashboard.W001",
+        )
+    ]

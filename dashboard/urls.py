@@ -10,7 +10,7 @@ from django.contrib.auth import views as django_auth
 from django.urls import include, path, register_converter
 from django.urls.converters import UUIDConverter
 
-from . import access_views, auth_views, bulk_views, editor_views, import_views, profile_views, views
+from . import access_views, auth_views, bulk_views, editor_views, import_views, profile_views, serving, views
 from .auth_views import reset_enabled
 from .permissions import PUBLIC, SIGNED_IN, guard
 
@@ -91,5 +91,5 @@ urlpatterns = [
     path("views/<int:pk>/edit/", guard(VIEW, views.saved_view_edit), name="saved-view-edit"),
     path("admin/", admin.site.urls),
 ]
-if settings.PRISM_SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("prism_sandbox.urls")))
+if settings.PRISM_SANDBOX_MOUNTED:
+    urlpatterns.append(path(serving.SANDBOX_MOUNT, include("prism_sandbox.urls")))
