@@ -51,7 +51,8 @@ def _pooled(api_key: str) -> PrismClient:
                 timeout=(3.05, settings.PRISM_TIMEOUT),
                 max_retries=settings.PRISM_MAX_RETRIES,
                 deadline=settings.PRISM_DEADLINE,
-                # Room for every server thread's calls, fanned out (fan_out.py), to keep their connections.
+                # Kept connections for the calls in flight at once: up to PRISM_CONCURRENCY per page
+                # (fan_out.py) on each of a worker's 4 threads (dashboard/gunicorn_conf.py).
                 pool_maxsize=max(DEFAULT_POOL_SIZE, 4 * settings.PRISM_CONCURRENCY),
                 user_agent="prism-dashboard",
             )

@@ -84,11 +84,13 @@ class Watchdog:
     def watch(self, attempt: Attempt, seconds: float) -> None:
         """Expire ``attempt`` in ``seconds`` unless it finishes first."""
         with self._condition:
-            heapq.heappush(self._due, (self._clock() + seconds, next(self._order), attempt))
+            entry = (self._clock() + seconds, next(self._order), attempt)
+            heapq.heappush(self._due, entry)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="prism-client-deadline", daemon=True)
                 self._thread.start()
-            self._condition.notify()
+            if self._due[0] is entry:  # sooner than what the thread waits for: it must wait less
+                self._condition.notify()
 
     def expire_due(self) -> float | None:
         """Expire every attempt now due; seconds until the next one (None: none waiting)."""

@@ -328,18 +328,22 @@ def test_the_watchdog_expires_what_is_due_in_order_and_says_how_long_to_the_next
     now = [0.0]
     dog = Watchdog(clock=lambda: now[0])
     dog._thread = threading.current_thread()  # no thread of its own: expire_due is called by hand
-    first, second, finished = Attempt(), Attempt(), Attempt()
+    first, second, finished, last = Attempt(), Attempt(), Attempt(), Attempt()
     assert dog.expire_due() is None
     dog.watch(second, 2.0)
     dog.watch(first, 1.0)
     dog.watch(finished, 0.5)
+    dog.watch(last, 3.0)  # not the soonest: the thread's wait is not cut short
     finished.finish()
     now[0] = 1.0
     assert dog.expire_due() == 1.0
     assert first.expired and not second.expired and not finished.expired
     now[0] = 2.5
+    assert dog.expire_due() == 0.5
+    assert second.expired and not last.expired
+    now[0] = 3.0
     assert dog.expire_due() is None
-    assert second.expired
+    assert last.expired
 
 
 def wait_for(condition, seconds: float = 5.0) -> bool:
