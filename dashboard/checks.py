@@ -6,6 +6,8 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
+from . import serving
+
 
 @register()
 def check_key_encryption(app_configs, **kwargs) -> list[Error]:
@@ -61,7 +63,7 @@ def check_production(app_configs, **kwargs) -> list[CheckMessage]:
             Warning(
                 "The cache lives in each process's memory: sign-in throttles and the schema cache are not shared by several workers.",
                 hint="Set CACHE_URL=redis://host:6379/0 (or dbcache://dashboard_cache after `manage.py createcachetable`).",
-                id="dashboard.W001",
+                id="dashboard.W003",
             )
         )
     if not settings.DEBUG and settings.PRISM_SANDBOX_ENABLED:
@@ -73,3 +75,25 @@ def check_production(app_configs, **kwargs) -> list[CheckMessage]:
             )
         )
     return messages
+
+
+@register(serving.TAG)
+def check_not_pointed_at_itself(app_configs, **kwargs) -> list[Warning]:
+    """A bounded pool serving the sandbox that its own pages call would wait on itself (serving.py)."""
+    pool = serving.bounded_pool()
+    mounted_at = serving.SANDBOX_MOUNT if settings.PRISM_SANDBOX_MOUNTED else None
+    ports = serving.served_ports()
+    if pool is None or not serving.points_at_itself(
+        settings.MICRO_BASE_URL, mounted_at=mounted_at, ports=ports, allowed_hosts=settings.ALLOWED_HOSTS
+    ):
+        return []
+    return [
+        Warning(
+            f"MICRO_BASE_URL ({settings.MICRO_BASE_URL}) is the sandbox mounted in this very server, which {pool} serves "
+            "with a fixed number of threads: under load every thread waits on an API call that needs a free thread to answer, "
+            "and the server stops answering.",
+            hint='Serve the sandbox as its own process on its own port (./scripts/serve-demo does; README, "Serving a shared demo"), '
+            "point MICRO_BASE_URL there and set PRISM_SANDBOX_MOUNTED=false here.",
+            id="dashboard.W001",
+        )
+    ]

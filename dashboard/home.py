@@ -1,9 +1,17 @@
-"""The home page: record counts, deals by stage and the latest changes made here."""
+"""The home page: record counts, deals by stage and the latest changes made here.
 
-from prism_client import OBJECT_TYPES, APIConnectionError, PrismError, Query, RateLimited, ServerError
+The counts, then the stage counts, then the readability checks of the latest changes,
+each go out at once (fan_out.py); one Outage is shared by all three, so a page that
+finds the API down does not ask it anything more.
+"""
+
+from functools import partial
+
+from prism_client import OBJECT_TYPES, PrismError, Query
 
 from . import prism, visibility
 from .errors import describe
+from .fan_out import Outage, fan_out
 from .models import AuditEntry
 
 LATEST_CHANGES = 10
@@ -11,35 +19,46 @@ LATEST_CHANGES = 10
 MAX_STAGES = 20
 
 
-def counts() -> list[dict]:
+def _count(segment: str) -> int:
+    return prism.client().service(segment).count()
+
+
+def counts(outage: Outage | None = None) -> list[dict]:
+    results = fan_out([partial(_count, t.segment) for t in OBJECT_TYPES], outage=outage)
     out = []
-    down: PrismError | None = None
-    for t in OBJECT_TYPES:
-        total: int | None = None
-        error = down
-        if down is None:
-            try:
-                total = prism.client().service(t.segment).count()
-            except PrismError as exc:
-                error = exc
-                # Unreachable, too slow or refusing for now: the next count would wait just
-                # as long to fail the same way, so the page does not ask again.
-                if isinstance(exc, (APIConnectionError, RateLimited, ServerError)):
-                    down = exc
-        out.append({"type": t, "total": total, "error": error})
+    for t, result in zip(OBJECT_TYPES, results, strict=True):
+        failed = isinstance(result, PrismError)
+        out.append({"type": t, "total": None if failed else result, "error": result if failed else None})
     return out
 
 
-def deals_by_stage() -> list[dict]:
+def _deal_schema():
+    return prism.schema("deal")
+
+
+def _stage_total(slug: str) -> int:
+    page = prism.client().service("deal").query(Query(select=("stage",), limit=1, include_total=True).where("stage", "=", slug))
+    return page.total or 0
+
+
+def deals_by_stage(outage: Outage | None = None) -> list[dict]:
     """One count per stage option (include_total, limit 1): a handful of small calls."""
-    stage = prism.schema("deal").get("stage")
+    outage = outage or Outage()
+    [schema] = fan_out([_deal_schema], outage=outage)
+    if isinstance(schema, PrismError):
+        raise schema
+    stage = schema.get("stage")
     if stage is None or not stage.options:
         return []
-    service = prism.client().service("deal")
-    bars = []
-    for option in stage.options[:MAX_STAGES]:
-        page = service.query(Query(select=("stage",), limit=1, include_total=True).where("stage", "=", option.slug))
-        bars.append({"slug": option.slug, "label": option.name, "color": option.color or "gray", "total": page.total or 0})
+    options = stage.options[:MAX_STAGES]
+    totals = fan_out([partial(_stage_total, option.slug) for option in options], outage=outage)
+    failed = next((t for t in totals if isinstance(t, PrismError)), None)
+    if failed is not None:
+        raise failed
+    bars = [
+        {"slug": option.slug, "label": option.name, "color": option.color or "gray", "total": total}
+        for option, total in zip(options, totals, strict=True)
+    ]
     biggest = max((b["total"] for b in bars), default=0) or 1
     for bar in bars:
         bar["percent"] = round(100 * bar["total"] / biggest)
@@ -47,18 +66,20 @@ def deals_by_stage() -> list[dict]:
 
 
 def overview(user) -> dict:
+    outage = Outage()
+    numbers = counts(outage)
     try:
-        chart = deals_by_stage()
+        chart = deals_by_stage(outage)
         chart_error = None
     except PrismError as exc:
         chart, chart_error = [], exc
-    numbers = counts()
     failed = next((c["error"] for c in numbers if c["error"] is not None), None)
+    recent = AuditEntry.objects.select_related("user")[: LATEST_CHANGES * 5]
     return {
         "counts": numbers,
         "counts_error": describe(failed) if failed else "",
         "chart": chart,
         "chart_error": chart_error,
         # Only changes to records this person can read now (asked of the API with their key).
-        "latest_changes": visibility.visible_entries(AuditEntry.objects.select_related("user")[: LATEST_CHANGES * 5], LATEST_CHANGES),
+        "latest_changes": visibility.visible_entries(recent, LATEST_CHANGES, outage=outage),
     }

@@ -15,6 +15,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from prism_client import OBJECT_TYPES, NotFound, PrismClient, PropertyDefinition, Query
+from prism_client.client import DEFAULT_POOL_SIZE
 
 from . import acting
 from .property_types import infer_type
@@ -48,6 +49,10 @@ def _pooled(api_key: str) -> PrismClient:
                 team_id=settings.MICRO_TEAM_ID or None,
                 timeout=(3.05, settings.PRISM_TIMEOUT),
                 max_retries=settings.PRISM_MAX_RETRIES,
+                deadline=settings.PRISM_DEADLINE,
+                # Kept connections for the calls in flight at once: up to PRISM_CONCURRENCY per page
+                # (fan_out.py) on each of a worker's 4 threads (dashboard/gunicorn_conf.py).
+                pool_maxsize=max(DEFAULT_POOL_SIZE, 4 * settings.PRISM_CONCURRENCY),
                 user_agent="prism-dashboard",
             )
         return _pool
@@ -69,7 +74,7 @@ def client_with_key(api_key: str) -> PrismClient:
 @receiver(setting_changed)
 def _reset(setting: str, **kwargs) -> None:
     global _pool
-    if setting.startswith(("MICRO_", "PRISM_TIMEOUT", "PRISM_MAX_RETRIES")):
+    if setting.startswith(("MICRO_", "PRISM_TIMEOUT", "PRISM_MAX_RETRIES", "PRISM_DEADLINE", "PRISM_CONCURRENCY")):
         with _lock:
             if _pool is not None:
                 _pool.close()

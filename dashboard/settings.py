@@ -31,9 +31,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 # with DEBUG (scripts/run); a demo server turns it on explicitly. Production points
 # MICRO_BASE_URL at the real API and leaves it off.
 PRISM_SANDBOX_ENABLED = env.bool("PRISM_SANDBOX_ENABLED", default=DEBUG)
-# Same names as the official SDK. With the sandbox on and nothing set, the dashboard
+# ...and served by this server under /sandbox/, unless it runs as a server of its own
+# (scripts/serve-demo: a bounded pool must never wait on itself; see README).
+PRISM_SANDBOX_MOUNTED = PRISM_SANDBOX_ENABLED and env.bool("PRISM_SANDBOX_MOUNTED", default=True)
+# Served by a fixed pool of worker threads other than gunicorn (which says so itself): the
+# start-up check that MICRO_BASE_URL is not this very server then applies (dashboard/serving.py).
+BOUNDED_WORKER_POOL = env.bool("BOUNDED_WORKER_POOL", default=False)
+# Same names as the official SDK. With the sandbox mounted and nothing set, the dashboard
 # talks to the sandbox of this very server (the dev server's shape).
-MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox" if PRISM_SANDBOX_ENABLED else "")
+MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox" if PRISM_SANDBOX_MOUNTED else "")
 MICRO_API_KEY = env.str("MICRO_API_KEY", default="")
 MICRO_TEAM_ID = env.str("MICRO_TEAM_ID", default="")
 # Who the API sees. "per_person" (default): each signed-in person's calls go out with
@@ -48,6 +54,15 @@ PRISM_KEY_ENCRYPTION_KEYS = env.list("PRISM_KEY_ENCRYPTION_KEYS", default=[])
 # How long the dashboard waits for the API (read timeout, seconds) and how often it retries.
 PRISM_TIMEOUT = env.float("PRISM_TIMEOUT", default=15.0)
 PRISM_MAX_RETRIES = env.int("PRISM_MAX_RETRIES", default=2)
+# The most one API call may take, connect, reads, retries and their waits together (seconds):
+# past it the person gets the one-sentence outage message, and no server thread is held longer.
+PRISM_DEADLINE = env.float("PRISM_DEADLINE", default=10.0)
+if not PRISM_DEADLINE > 0:
+    raise ImproperlyConfigured("PRISM_DEADLINE must be a positive number of seconds.")
+# How many API calls one page makes at the same time (home's counts, say): see dashboard/fan_out.py.
+PRISM_CONCURRENCY = env.int("PRISM_CONCURRENCY", default=4)
+if PRISM_CONCURRENCY < 1:
+    raise ImproperlyConfigured("PRISM_CONCURRENCY must be 1 or more.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,7 +101,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-if PRISM_SANDBOX_ENABLED:
+if PRISM_SANDBOX_MOUNTED:
     # Fault injection and rate limiting for the sandbox's API paths only.
     MIDDLEWARE.insert(2, "prism_sandbox.chaos.ChaosMiddleware")
 

@@ -20,7 +20,8 @@ from . import (  # noqa: F401  (imported for the views they register)
     views,
 )
 from .routing import url_patterns
+from .serving import SANDBOX_MOUNT
 
 urlpatterns = [*url_patterns(), path("admin/", admin.site.urls)]
-if settings.PRISM_SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("prism_sandbox.urls")))
+if settings.PRISM_SANDBOX_MOUNTED:
+    urlpatterns.append(path(SANDBOX_MOUNT, include("prism_sandbox.urls")))

@@ -7,11 +7,13 @@ person, the API is asked which of those records that person's key can read.
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 
 from prism_client import OBJECT_TYPES, PrismError, Query
 from prism_client.resources import chunked
 
 from . import prism
+from .fan_out import Outage, fan_out
 
 CHUNK = 50  # the API's largest query page
 KNOWN_TYPES = {t.segment for t in OBJECT_TYPES}
@@ -25,29 +27,35 @@ def is_uuid(value: str) -> bool:
     return True
 
 
-def readable(pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The (object type, record id) pairs the person can read, deleted ones included.
-    An API failure counts as "not readable": nothing is shown that was not confirmed."""
+def _ids_found(segment: str, ids: tuple[str, ...], deleted: bool) -> list[tuple[str, str]]:
+    page = prism.client().service(segment).query(Query(ids=ids, deleted=deleted, limit=CHUNK))
+    return [(segment, row.id) for row in page.rows]
+
+
+def readable(pairs: Iterable[tuple[str, str]], *, outage: Outage | None = None) -> set[tuple[str, str]]:
+    """The (object type, record id) pairs the person can read, deleted ones included, asked
+    all at once (fan_out.py). An API failure counts as "not readable": nothing is shown
+    that was not confirmed."""
     by_type: dict[str, list[str]] = defaultdict(list)
     for segment, record_id in pairs:
         if segment in KNOWN_TYPES and is_uuid(record_id) and record_id not in by_type[segment]:
             by_type[segment].append(record_id)
+    calls = [
+        partial(_ids_found, segment, tuple(ids[start : start + CHUNK]), deleted)
+        for segment, ids in by_type.items()
+        for start in range(0, len(ids), CHUNK)
+        for deleted in (False, True)
+    ]
     found: set[tuple[str, str]] = set()
-    for segment, ids in by_type.items():
-        service = prism.client().service(segment)
-        for chunk in chunked(ids, CHUNK):
-            for deleted in (False, True):
-                try:
-                    page = service.query(Query(ids=tuple(chunk), deleted=deleted, limit=CHUNK))
-                except PrismError:
-                    continue
-                found.update((segment, row.id) for row in page.rows)
+    for result in fan_out(calls, outage=outage):
+        if not isinstance(result, PrismError):
+            found.update(result)
     return found
 
 
-def visible_entries(entries, limit: int) -> list:
+def visible_entries(entries, limit: int, *, outage: Outage | None = None) -> list:
     """Audit entries the person may see: those about a readable record, and those about
     no single record (imports, bulk actions), newest first, at most `limit`."""
     entries = list(entries)
-    ok = readable((e.segment, e.record_id) for e in entries if e.record_id)
+    ok = readable(((e.segment, e.record_id) for e in entries if e.record_id), outage=outage)
     return [e for e in entries if not e.record_id or (e.segment, e.record_id) in ok][:limit]

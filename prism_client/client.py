@@ -20,9 +20,18 @@ from typing import Self
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from .errors import APIConnectionError, APIError, ConfigurationError, PrismError, RedirectRefused, Timeout, error_from_response
+from .deadline import WatchedAdapter, watched
+from .errors import (
+    APIConnectionError,
+    APIError,
+    ConfigurationError,
+    DeadlineExceeded,
+    PrismError,
+    RedirectRefused,
+    Timeout,
+    error_from_response,
+)
 from .object_types import OBJECT_TYPES, object_type
 from .resources import ImportService, PropertyService, RecordService, quote_segment
 from .retry import RetryPolicy, backoff_delay, is_replayable, parse_retry_after, should_retry
@@ -123,6 +132,10 @@ class PrismClient:
 
     Arguments fall back to ``MICRO_BASE_URL``, ``MICRO_API_KEY`` and ``MICRO_TEAM_ID``
     (the official SDK's names). Use it as a context manager, or call :meth:`close`.
+
+    ``timeout`` bounds each connect and each socket read; ``deadline`` (seconds, off when
+    None) bounds one whole call: every attempt and the waits between them together. When
+    it passes, the call raises :class:`DeadlineExceeded` (a :class:`Timeout`).
     """
 
     contacts: RecordService
@@ -144,6 +157,7 @@ class PrismClient:
         retry_policy: RetryPolicy | None = None,
         pool_maxsize: int = DEFAULT_POOL_SIZE,
         user_agent: str = "prism-client",
+        deadline: float | None = None,
     ) -> None:
         base_url = base_url or os.environ.get("MICRO_BASE_URL") or DEFAULT_BASE_URL
         api_key = api_key or os.environ.get("MICRO_API_KEY")
@@ -153,6 +167,9 @@ class PrismClient:
         if not team_id:
             raise ConfigurationError("no team id: pass team_id or set MICRO_TEAM_ID")
         check_base_url(base_url)
+        if deadline is not None and not deadline > 0:
+            raise ConfigurationError(f"the deadline must be a positive number of seconds, not {deadline!r}")
+        self.deadline = deadline
         self.base_url = base_url.rstrip("/")
         self.team_id = team_id
         # Private and sent per request (not in session.headers), so neither repr,
@@ -169,8 +186,8 @@ class PrismClient:
 
         self._session = _SameOriginSession()
         # Retries are ours (they need the idempotency key and x-should-retry), so
-        # the adapter itself never retries.
-        adapter = HTTPAdapter(pool_connections=pool_maxsize, pool_maxsize=pool_maxsize, max_retries=0)
+        # the adapter itself never retries. Its connections can be cut at the deadline.
+        adapter = WatchedAdapter(pool_connections=pool_maxsize, pool_maxsize=pool_maxsize, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
@@ -248,9 +265,10 @@ class PrismClient:
         replayable = read_only or is_replayable(method, has_idempotency_key="Idempotency-Key" in sent)
         sent["x-api-key"] = self.__api_key
 
+        ends = None if self.deadline is None else self.clock() + self.deadline
         retries_done = 0
         while True:
-            outcome = self._send_once(method, url, path, params, json, sent, retries_done)
+            outcome = self._send_once(method, url, path, params, json, sent, retries_done, ends)
             if isinstance(outcome, Reply):
                 return outcome
             retry_after = parse_retry_after(outcome.headers)
@@ -265,6 +283,9 @@ class PrismClient:
             ):
                 raise outcome.error from outcome.cause
             delay = backoff_delay(retries_done, self.retry_policy, retry_after=retry_after)
+            if ends is not None and self.clock() + delay >= ends:
+                # The next attempt could not even start in time: this failure is the answer.
+                raise outcome.error from outcome.cause
             # The idempotency key is logged (never the API key) to trace replays.
             logger.info(
                 "retrying %s %s in %.2f s (idempotency key %s) after: %s",
@@ -286,10 +307,43 @@ class PrismClient:
         json: object,
         headers: Mapping[str, str],
         retries_done: int,
+        ends: float | None,
+    ) -> Reply | Failure:
+        """One attempt; with a deadline, watched so that it ends by then whatever the server does."""
+        if ends is None:
+            return self._exchange(method, url, path, params, json, headers, retries_done, self.timeout)
+        left = ends - self.clock()
+        if left <= 0:
+            return self._out_of_time(method, path, None)
+        with watched(left) as attempt:
+            try:
+                outcome = self._exchange(method, url, path, params, json, headers, retries_done, _within(self.timeout, left))
+            except APIError as exc:  # a body cut short at the deadline does not parse
+                if not attempt.expired:
+                    raise
+                return self._out_of_time(method, path, exc)
+        if attempt.expired:
+            return self._out_of_time(method, path, outcome.cause if isinstance(outcome, Failure) else None)
+        return outcome
+
+    def _out_of_time(self, method: str, path: str, cause: BaseException | None) -> Failure:
+        error = DeadlineExceeded(f"{self.base_url} did not answer {method} {path} within the client's {self.deadline:g} s deadline")
+        return Failure(error, None, {}, cause, transient=False)
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: Params | None,
+        json: object,
+        headers: Mapping[str, str],
+        retries_done: int,
+        timeout: float | tuple[float, float],
     ) -> Reply | Failure:
         started = time.perf_counter()
         try:
-            response = self._session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout)
+            response = self._session.request(method, url, params=params, json=json, headers=headers, timeout=timeout)
         except _RedirectToOtherOrigin as exc:
             refused = RedirectRefused(
                 f"{method} {path}: the API redirected to {exc}, another origin than {self.base_url}; "
@@ -329,6 +383,12 @@ class PrismClient:
                 headers=_lower(response.headers),
                 body=response.text[:200],
             ) from None
+
+
+def _within(timeout: float | tuple[float, float], left: float) -> tuple[float, float]:
+    """(connect, read) timeouts of one attempt, neither above the time left before the deadline."""
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    return min(connect, left), min(read, left)
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:

@@ -88,6 +88,11 @@ class Timeout(APIConnectionError):
     """The server did not answer in time (connect or read timeout)."""
 
 
+class DeadlineExceeded(Timeout):
+    """The call did not end within the client's ``deadline``: every attempt, its connect
+    and reads, and the waits between attempts together. Not retried: the time is up."""
+
+
 class APIError(PrismError):
     """The server answered with an error status (or an unreadable body)."""
 

@@ -181,7 +181,7 @@ def test_a_production_start_says_what_is_missing(tmp_path):
     assert result.returncode != 0
     assert "MICRO_BASE_URL is empty" in out  # dashboard.E004
     assert "The static files are not collected" in out  # dashboard.E005
-    assert "The cache lives in each process's memory" in out  # dashboard.W001
+    assert "The cache lives in each process's memory" in out  # dashboard.W003
     assert "The embedded sandbox is mounted with DEBUG off" in out  # dashboard.W002
 
 
