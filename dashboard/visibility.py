@@ -41,9 +41,9 @@ def readable(pairs: Iterable[tuple[str, str]], *, outage: Outage | None = None) 
         if segment in KNOWN_TYPES and is_uuid(record_id) and record_id not in by_type[segment]:
             by_type[segment].append(record_id)
     calls = [
-        partial(_ids_found, segment, tuple(ids[start : start + CHUNK]), deleted)
+        partial(_ids_found, segment, tuple(chunk), deleted)
         for segment, ids in by_type.items()
-        for start in range(0, len(ids), CHUNK)
+        for chunk in chunked(ids, CHUNK)
         for deleted in (False, True)
     ]
     found: set[tuple[str, str]] = set()
