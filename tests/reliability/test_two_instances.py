@@ -190,7 +190,9 @@ def start(tmp: Path, database: str, cache: str, servers: list[Server]) -> Deploy
         SECURE_HSTS_SECONDS="0",
         TRUSTED_PROXY_COUNT="0",
         LOGIN_FAILURE_LIMIT="5",
-        EMAIL_URL="dummymail://",  # password reset on (and its throttle), no email sent
+        # Password reset on, and its throttle. Nothing listens there: no email is sent, since no
+        # account has the address asked for (a development backend would fail check --deploy).
+        EMAIL_URL=f"smtp://127.0.0.1:{free_port()}",
         PASSWORD_RESET_LIMIT="5",
         STATIC_ROOT=str(tmp / "static"),
         LOG_LEVEL="WARNING",
