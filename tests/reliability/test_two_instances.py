@@ -12,9 +12,8 @@ a database of its own, a SQLite file: it stands for Micro's API, which keeps its
 apart from the dashboards' database, and the dashboards run with the sandbox off, as in
 production. Each person has a Prism key of their own (PRISM_ACCESS=per_person).
 
-Every process gets a controlled environment (a developer's .env changes nothing: values
-set here win over it, in scripts/serve as in the settings) and its log in a file, shown
-when something fails.
+Every process gets a controlled environment, whose values win over a developer's .env
+(in scripts/serve as in the settings), and its log in a file, shown when something fails.
 """
 
 import contextlib
@@ -211,11 +210,8 @@ def start(tmp: Path, database: str, cache: str, servers: list[Server]) -> Deploy
         SANDBOX_WORKERS="1",
         SANDBOX_THREADS="8",
     )
-    serve = [str(ROOT / "scripts" / "serve")]
     # A first: it migrates. The sandbox's database is made meanwhile.
-    a = Server("instance A", serve, url=f"http://127.0.0.1:{port_a}", log=tmp / "a.log", env=dashboard | {
-        "BIND": f"127.0.0.1:{port_a}", "MIGRATE": "1", "TASK_WORKERS": "1",
-    })  # fmt: skip
+    a = instance("instance A", port_a, dashboard, tmp / "a.log", migrate="1", task_workers="1")
     servers.append(a)
     members = [key for key in PEOPLE.values() if key]
     run(sandbox_env, "-c", SANDBOX_SETUP, TEAM_ID, ADMIN_KEY, str(CONTACTS), *members)
@@ -226,15 +222,19 @@ def start(tmp: Path, database: str, cache: str, servers: list[Server]) -> Deploy
     servers.append(sandbox)
     timings = {"A": a.wait_until_up(LOGIN, START_TIMEOUT)}
     run(dashboard, "-c", PEOPLE_SETUP, PASSWORD, json.dumps(PEOPLE))
-    b = Server("instance B", serve, url=f"http://127.0.0.1:{port_b}", log=tmp / "b.log", env=dashboard | {
-        "BIND": f"127.0.0.1:{port_b}", "MIGRATE": "0", "TASK_WORKERS": "0",
-    })  # fmt: skip
+    b = instance("instance B", port_b, dashboard, tmp / "b.log", migrate="0", task_workers="0")  # once A has migrated
     servers.append(b)
     sandbox.wait_until_up("/sandbox/", START_TIMEOUT)
     timings["B"] = b.wait_until_up(LOGIN, START_TIMEOUT)
     timings["all"] = time.monotonic() - started
     print(f"\ntwo instances up: {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
     return Deployment(a, b, sandbox, Api(f"{sandbox_url}/sandbox"), timings)
+
+
+def instance(name: str, port: int, env: dict[str, str], log: Path, *, migrate: str, task_workers: str) -> Server:
+    """The production start command, as an operator runs it on each instance."""
+    knobs = {"BIND": f"127.0.0.1:{port}", "MIGRATE": migrate, "TASK_WORKERS": task_workers}
+    return Server(name, [str(ROOT / "scripts" / "serve")], url=f"http://127.0.0.1:{port}", env=env | knobs, log=log)
 
 
 def run(env: dict[str, str], *args: str) -> str:
@@ -281,7 +281,7 @@ def test_signed_in_on_a_the_person_is_signed_in_on_b_and_signing_out_on_b_ends_i
         home_b = get(browser, b + "/")
         assert signed_in_as(home_b, "person1"), home_b.status_code
         assert "Some counts are unavailable" not in home_b.text  # B reached Prism with person1's key
-        assert get(requests.Session(), b + "/").status_code == 302  # without the cookie: the sign-in page
+        assert requests.get(b + "/", allow_redirects=False, timeout=REQUEST_TIMEOUT).status_code == 302  # no cookie: sign in
         # Signing out on B ends the session everywhere (it lives in the shared database).
         assert post(browser, b + "/accounts/logout/", {}).status_code in (200, 302)
         after = get(browser, a + "/")
@@ -312,6 +312,7 @@ def test_an_all_matching_bulk_action_started_on_a_is_followed_to_its_end_on_b(de
                 break
             time.sleep(0.25)
         assert seen[-1] == "complete", seen
+        print(f"\nbulk job over {prospects} deals, as B saw it: {' → '.join(seen)}")
         report = text(get(browser, job_url))
         assert f"{prospects} of {prospects} records" in report and f"{prospects} succeeded, 0 failed." in report
     # The records themselves, in the API: every prospect is lost now, and no other deal changed.
