@@ -1,5 +1,10 @@
-"""Shared fixtures: a provisioned sandbox team served over real HTTP by live_server."""
+"""Shared fixtures and helpers of every tier: a provisioned sandbox team served over real
+HTTP by live_server, the dashboard pointed at it, logins, the contract's error shape.
 
+A tier's conftest (tests/*/conftest.py) holds what only that tier uses; what two tiers
+share lives here, so no tier imports another's conftest."""
+
+import io
 import os
 import secrets
 import uuid
@@ -13,6 +18,21 @@ from django.conf import settings
 
 from prism_sandbox.models import ApiKey
 from prism_sandbox.schema import create_key, provision_team
+
+TESTS = Path(__file__).resolve().parent
+# Tiers: these directories hold the slow tests (a browser, or many requests per test);
+# `pytest -m "not slow"` runs the rest. Tests reaching a server over HTTP are also `http`.
+SLOW_TIERS = {"browser", "reliability"}
+HTTP_FIXTURES = {"live_server", "stub_api"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.is_relative_to(TESTS) and path.relative_to(TESTS).parts[0] in SLOW_TIERS:
+            item.add_marker(pytest.mark.slow)
+        if HTTP_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.http)
 
 
 @pytest.fixture(scope="session")
@@ -140,3 +160,53 @@ def stub_api() -> Iterator[object]:
     stub = StubAPI().start()
     yield stub
     stub.stop()
+
+
+@pytest.fixture
+def prism(sandbox, settings):
+    """The dashboard pointed at this test's sandbox team, with demo records in it."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from prism_sandbox import chaos
+
+    settings.MICRO_BASE_URL = sandbox.base_url
+    settings.MICRO_API_KEY = sandbox.api_key
+    settings.MICRO_TEAM_ID = sandbox.team_id
+    settings.PRISM_MAX_RETRIES = 0
+    cache.clear()
+    call_command("seed_demo", "--team", sandbox.team_id, "--size", "60", stdout=io.StringIO())
+    yield sandbox
+    chaos.configure()
+    cache.clear()
+
+
+def login(client, role):
+    """Sign `client` (Django's test client) in as a new user of this role (dashboard.roles.Role)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from dashboard.roles import sync_groups
+
+    sync_groups()  # transactional tests flush the groups the migration made
+    user = get_user_model().objects.create_user(username=role.value.lower(), password="pw-for-tests-only")
+    user.groups.set([Group.objects.get(name=role.value)])
+    if settings.MICRO_API_KEY:
+        connect_key(user, settings.MICRO_API_KEY)  # per-person mode: the test team's key, as theirs
+    client.force_login(user)
+    return client
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    """The contract's error shape: JSON {"error": {code, message, details}}."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert set(error) >= {"code", "message", "details"}
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], dict)
+    if code is not None:
+        assert error["code"] == code
+    if 400 <= status < 500 and status not in (408, 429):
+        assert response.headers.get("x-should-retry") == "false"
+    return error

@@ -41,7 +41,7 @@ def dashboard_patterns():
                 stable = str(uuid.uuid5(uuid.NAMESPACE_URL, route))
                 url = "/" + re.sub(
                     r"<(?:(\w+):)?(\w+)>",
-                    lambda m: stable if m.group(1) == "uuid" else str(SAMPLE.get(m.group(2), "x")),
+                    lambda m, stable=stable: stable if m.group(1) == "uuid" else str(SAMPLE.get(m.group(2), "x")),
                     route,
                 )
                 out.append((p.name, url))
