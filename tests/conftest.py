@@ -26,13 +26,37 @@ SLOW_TIERS = {"browser", "reliability"}
 HTTP_FIXTURES = {"live_server", "stub_api"}
 
 
+def tier(item) -> str:
+    path = Path(str(item.path)).resolve()
+    return path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else ""
+
+
+def django_order(item) -> int:
+    """pytest-django's (and Django's) order: database tests in a rolled-back transaction,
+    then transactional ones (they empty the tables after them), then the rest."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & {"transactional_db", "live_server"}:
+        return 1
+    return 0 if "db" in fixtures or item.get_closest_marker("django_db") else 2
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's sort
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        path = Path(str(item.path)).resolve()
-        if path.is_relative_to(TESTS) and path.relative_to(TESTS).parts[0] in SLOW_TIERS:
+        if tier(item) in SLOW_TIERS:
             item.add_marker(pytest.mark.slow)
         if HTTP_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.http)
+    # Within Django's order, the slow tiers first (a stable sort: modules stay whole):
+    # under pytest-xdist their long tests start early, not last and on one worker alone.
+    items.sort(key=lambda item: (django_order(item), tier(item) not in SLOW_TIERS))
+
+
+def pytest_xdist_auto_num_workers(config):
+    """Workers for `-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS if set, else one per core."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    return len(os.sched_getaffinity(0))
 
 
 @pytest.fixture(scope="session")
