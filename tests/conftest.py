@@ -4,6 +4,7 @@ HTTP by live_server, the dashboard pointed at it, logins, the contract's error s
 A tier's conftest (tests/*/conftest.py) holds what only that tier uses; what two tiers
 share lives here, so no tier imports another's conftest."""
 
+import functools
 import io
 import os
 import secrets
@@ -26,9 +27,15 @@ SLOW_TIERS = {"browser", "reliability"}
 HTTP_FIXTURES = {"live_server", "stub_api"}
 
 
-def tier(item) -> str:
-    path = Path(str(item.path)).resolve()
+@functools.cache
+def _tier_of(path: Path) -> str:
+    path = path.resolve()
     return path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else ""
+
+
+def tier(item) -> str:
+    """The directory under tests/ an item is in: client, sandbox, dashboard, browser, reliability."""
+    return _tier_of(Path(item.path))
 
 
 def django_order(item) -> int:
@@ -40,13 +47,16 @@ def django_order(item) -> int:
     return 0 if "db" in fixtures or item.get_closest_marker("django_db") else 2
 
 
+def pytest_itemcollected(item):
+    # Marked as collected, so that `-m` (which deselects in pytest_collection_modifyitems) sees the tiers.
+    if tier(item) in SLOW_TIERS:
+        item.add_marker(pytest.mark.slow)
+    if HTTP_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.http)
+
+
 @pytest.hookimpl(trylast=True)  # after pytest-django's sort
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if tier(item) in SLOW_TIERS:
-            item.add_marker(pytest.mark.slow)
-        if HTTP_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.http)
     # Within Django's order, the slow tiers first (a stable sort: modules stay whole):
     # under pytest-xdist their long tests start early, not last and on one worker alone.
     items.sort(key=lambda item: (django_order(item), tier(item) not in SLOW_TIERS))
