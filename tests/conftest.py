@@ -9,6 +9,7 @@ import io
 import os
 import secrets
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,36 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     for name in names:  # the WAL files Django's teardown leaves beside the database
         for leftover in (name.with_name(name.name + "-shm"), name.with_name(name.name + "-wal")):
             leftover.unlink(missing_ok=True)
+
+
+# After each transactional test (every test using live_server), Django's flush empties
+# every table, then its post_migrate signal creates the content types and permissions
+# again, the same rows: that took a fifth of such a test's time. The flush here leaves
+# those two tables as they are and sends no post_migrate, whose only receivers (listed
+# below) create them; were another receiver added, Django's own flush runs.
+KEPT_BY_FLUSH = ("django_content_type", "auth_permission")
+POST_MIGRATE_RECEIVERS = {"create_contenttypes", "create_permissions", "rename_permissions_after_model_rename"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_keeps_content_types_and_permissions():
+    from django.core.management.commands import flush
+    from django.db.models.signals import post_migrate
+
+    functions = [r() if isinstance(r, weakref.ReferenceType) else r for _, r, *_ in post_migrate.receivers]
+    receivers = {getattr(function, "__name__", "?") for function in functions}
+    if receivers - POST_MIGRATE_RECEIVERS:
+        yield
+        return
+    django_sql_flush = flush.sql_flush
+
+    def sql_flush(style, connection, **kwargs):
+        return [sql for sql in django_sql_flush(style, connection, **kwargs) if not any(f'"{t}"' in sql for t in KEPT_BY_FLUSH)]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush, "sql_flush", sql_flush)
+        patch.setattr(flush, "emit_post_migrate_signal", lambda *args, **kwargs: None)
+        yield
 
 
 @dataclass
