@@ -64,10 +64,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """Workers for `-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS if set, else one per core."""
+    """Workers for `-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS if set, else two per core (at
+    most 8): the tests wait on HTTP round trips, timers, pollers and subprocesses for much
+    of their time, and a second worker per core runs meanwhile. Each worker costs its own
+    start (imports, collection, a test database), so not more."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
-    return len(os.sched_getaffinity(0))
+    return min(2 * len(os.sched_getaffinity(0)), 8)
 
 
 @pytest.fixture(scope="session")
