@@ -18,7 +18,7 @@ def admin_client(client, prism):
     return login(client, Role.ADMIN)
 
 
-STUB_READ_TIMEOUT = 0.8  # the dashboard's read timeout against the stub API (PRISM_TIMEOUT)
+STUB_READ_TIMEOUT = 1.5  # the dashboard's read timeout against the stub API (PRISM_TIMEOUT)
 
 
 @pytest.fixture
