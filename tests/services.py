@@ -64,22 +64,29 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """A fresh PostgreSQL cluster; yields its URL (database `prism`, user `prism`, no password)."""
+def postgres_server(kept_in: Path | None = None) -> Iterator[str]:
+    """A PostgreSQL cluster; yields its URL (database `prism`, user `prism`, no password).
+
+    A fresh one in a temporary directory, gone when the context ends; or, with `kept_in`,
+    the cluster kept in that directory: made there the first time, started again with its
+    data on later calls, and left in place (the benchmarks keep their seeded data so).
+    """
     bindir = postgres_bin()
-    root = Path(tempfile.mkdtemp(prefix="prism-pg-"))
+    root = kept_in or Path(tempfile.mkdtemp(prefix="prism-pg-"))
+    root.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     data, log, port = root / "data", root / "postgres.log", free_port()
     try:
-        init = subprocess.run(
-            _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-U", "prism", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if init.returncode != 0:
-            raise ServiceUnavailable(f"initdb failed: {init.stderr.strip()[-500:]}")
+        if not (data / "PG_VERSION").exists():
+            init = subprocess.run(
+                _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-U", "prism", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            if init.returncode != 0:
+                raise ServiceUnavailable(f"initdb failed: {init.stderr.strip()[-500:]}")
         options = [
             "-p", str(port), "-k", str(root), "-c", "listen_addresses=127.0.0.1",
             # A throwaway cluster: durability is not wanted, speed is.
@@ -93,7 +100,7 @@ def postgres_server() -> Iterator[str]:
             created = subprocess.run(
                 [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "prism", "prism"], capture_output=True, text=True
             )
-            if created.returncode != 0:
+            if created.returncode != 0 and not (kept_in and "already exists" in created.stderr):
                 raise ServiceUnavailable(f"createdb failed: {created.stderr.strip()}")
             yield f"postgres://prism@127.0.0.1:{port}/prism"
         finally:
@@ -103,7 +110,8 @@ def postgres_server() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if kept_in is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager
