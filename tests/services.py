@@ -80,7 +80,9 @@ def postgres_server(kept_in: Path | None = None) -> Iterator[str]:
     try:
         if not (data / "PG_VERSION").exists():
             init = subprocess.run(
-                _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-U", "prism", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                _as_postgres_user(
+                    [str(bindir / "initdb"), "-D", str(data), "-U", "prism", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
+                ),
                 capture_output=True,
                 text=True,
                 timeout=120,
