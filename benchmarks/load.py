@@ -227,6 +227,7 @@ class StatementLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.offset = path.stat().st_size
+        self.text = ""  # the lines last read
 
     def since_last(self) -> dict[str, tuple[int, float]]:
         """{application: (statements, milliseconds)} logged since the last call."""
@@ -234,6 +235,7 @@ class StatementLog:
             f.seek(self.offset)
             text = f.read().decode(errors="replace")
             self.offset = f.tell()
+        self.text = text
         found: dict[str, tuple[int, float]] = {}
         for line in text.splitlines():
             m = self.LINE.match(line)
@@ -295,6 +297,9 @@ def check_and_time(sides: dict, config: dict, sandbox: Server, sql: StatementLog
                     calls[kind].append(sandbox.log_lines() - before)
                     time.sleep(0.05)  # the log is written by another process
                     statements[kind].append(sql.since_last())
+                    if n == 1:  # which statements, once per kind: RUN/statements.txt
+                        with (RUN / "statements.txt").open("a") as out:
+                            out.write(f"===== {name}, {kind}\n{sql.text}\n")
         results[name] = {
             k: {
                 "p50_ms": statistics.median(times[k]),
@@ -480,6 +485,7 @@ def main() -> None:
     from tests.services import postgres_server, redis_server
 
     RUN.mkdir(parents=True, exist_ok=True)
+    (RUN / "statements.txt").unlink(missing_ok=True)
     servers: list[Server] = []
     with postgres_server() as database_url, redis_server() as cache_url:
         env = base_env(database_url, cache_url)
