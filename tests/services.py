@@ -99,9 +99,13 @@ def postgres_server(kept_in: Path | None = None) -> Iterator[str]:
             process = subprocess.Popen(_as_postgres_user([str(bindir / "postgres"), "-D", str(data), *options]), stdout=out, stderr=out)
         try:
             wait_for_port(port, process, "PostgreSQL", log)
-            created = subprocess.run(
-                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "prism", "prism"], capture_output=True, text=True
-            )
+            createdb = [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "prism", "prism"]
+            created = subprocess.run(createdb, capture_output=True, text=True)
+            deadline = time.monotonic() + START_TIMEOUT
+            # A kept cluster stopped uncleanly replays its log first, refusing connections meanwhile.
+            while "starting up" in created.stderr and time.monotonic() < deadline:
+                time.sleep(0.2)
+                created = subprocess.run(createdb, capture_output=True, text=True)
             if created.returncode != 0 and not (kept_in and "already exists" in created.stderr):
                 raise ServiceUnavailable(f"createdb failed: {created.stderr.strip()}")
             yield f"postgres://prism@127.0.0.1:{port}/prism"
