@@ -72,7 +72,7 @@ def postgres_server(kept_in: Path | None = None) -> Iterator[str]:
     data on later calls, and left in place (the benchmarks keep their seeded data so).
     """
     bindir = postgres_bin()
-    root = kept_in or Path(tempfile.mkdtemp(prefix="prism-pg-"))
+    root = kept_in.resolve() if kept_in else Path(tempfile.mkdtemp(prefix="prism-pg-"))  # postgres runs in its data directory
     root.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
