@@ -1,8 +1,15 @@
-"""Shared fixtures: a provisioned sandbox team served over real HTTP by live_server."""
+"""Shared fixtures and helpers of every tier: a provisioned sandbox team served over real
+HTTP by live_server, the dashboard pointed at it, logins, the contract's error shape.
 
+A tier's conftest (tests/*/conftest.py) holds what only that tier uses; what two tiers
+share lives here, so no tier imports another's conftest."""
+
+import functools
+import io
 import os
 import secrets
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +20,57 @@ from django.conf import settings
 
 from prism_sandbox.models import ApiKey
 from prism_sandbox.teams import create_key, provision_team
+
+TESTS = Path(__file__).resolve().parent
+# Tiers: these directories hold the slow tests (a browser, or many requests per test);
+# `pytest -m "not slow"` runs the rest. Tests reaching a server over HTTP are also `http`.
+SLOW_TIERS = {"browser", "reliability"}
+HTTP_FIXTURES = {"live_server", "stub_api"}
+
+
+@functools.cache
+def _tier_of(path: Path) -> str:
+    path = path.resolve()
+    return path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else ""
+
+
+def tier(item) -> str:
+    """The directory under tests/ an item is in: client, sandbox, dashboard, browser, reliability."""
+    return _tier_of(Path(item.path))
+
+
+def django_order(item) -> int:
+    """pytest-django's (and Django's) order: database tests in a rolled-back transaction,
+    then transactional ones (they empty the tables after them), then the rest."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & {"transactional_db", "live_server"}:
+        return 1
+    return 0 if "db" in fixtures or item.get_closest_marker("django_db") else 2
+
+
+def pytest_itemcollected(item):
+    # Marked as collected, so that `-m` (which deselects in pytest_collection_modifyitems) sees the tiers.
+    if tier(item) in SLOW_TIERS:
+        item.add_marker(pytest.mark.slow)
+    if HTTP_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.http)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's sort
+def pytest_collection_modifyitems(config, items):
+    # Within Django's order, the slow tiers first (a stable sort: modules stay whole):
+    # under pytest-xdist their long tests start early, not last and on one worker alone.
+    items.sort(key=lambda item: (django_order(item), tier(item) not in SLOW_TIERS))
+
+
+def pytest_xdist_auto_num_workers(config):
+    """Workers for `-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS if set, else two per core (at
+    most 8): the tests wait on HTTP round trips, timers, pollers and subprocesses for much
+    of their time, and a second worker per core runs meanwhile. Each worker costs its own
+    start (imports, collection, a test database), so not more."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    return min(2 * len(os.sched_getaffinity(0)), 8)
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +88,36 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     for name in names:  # the WAL files Django's teardown leaves beside the database
         for leftover in (name.with_name(name.name + "-shm"), name.with_name(name.name + "-wal")):
             leftover.unlink(missing_ok=True)
+
+
+# After each transactional test (every test using live_server), Django's flush empties
+# every table, then its post_migrate signal creates the content types and permissions
+# again, the same rows: that took a fifth of such a test's time. The flush here leaves
+# those two tables as they are and sends no post_migrate, whose only receivers (listed
+# below) create them; were another receiver added, Django's own flush runs.
+KEPT_BY_FLUSH = ("django_content_type", "auth_permission")
+POST_MIGRATE_RECEIVERS = {"create_contenttypes", "create_permissions", "rename_permissions_after_model_rename"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_keeps_content_types_and_permissions():
+    from django.core.management.commands import flush
+    from django.db.models.signals import post_migrate
+
+    functions = [r() if isinstance(r, weakref.ReferenceType) else r for _, r, *_ in post_migrate.receivers]
+    receivers = {getattr(function, "__name__", "?") for function in functions}
+    if receivers - POST_MIGRATE_RECEIVERS:
+        yield
+        return
+    django_sql_flush = flush.sql_flush
+
+    def sql_flush(style, connection, **kwargs):
+        return [sql for sql in django_sql_flush(style, connection, **kwargs) if not any(f'"{t}"' in sql for t in KEPT_BY_FLUSH)]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush, "sql_flush", sql_flush)
+        patch.setattr(flush, "emit_post_migrate_signal", lambda *args, **kwargs: None)
+        yield
 
 
 @dataclass
@@ -140,3 +228,53 @@ def stub_api() -> Iterator[object]:
     stub = StubAPI().start()
     yield stub
     stub.stop()
+
+
+@pytest.fixture
+def prism(sandbox, settings):
+    """The dashboard pointed at this test's sandbox team, with demo records in it."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from prism_sandbox import chaos
+
+    settings.MICRO_BASE_URL = sandbox.base_url
+    settings.MICRO_API_KEY = sandbox.api_key
+    settings.MICRO_TEAM_ID = sandbox.team_id
+    settings.PRISM_MAX_RETRIES = 0
+    cache.clear()
+    call_command("seed_demo", "--team", sandbox.team_id, "--size", "60", stdout=io.StringIO())
+    yield sandbox
+    chaos.configure()
+    cache.clear()
+
+
+def login(client, role):
+    """Sign `client` (Django's test client) in as a new user of this role (dashboard.roles.Role)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from dashboard.roles import sync_groups
+
+    sync_groups()  # transactional tests flush the groups the migration made
+    user = get_user_model().objects.create_user(username=role.value.lower(), password="pw-for-tests-only")
+    user.groups.set([Group.objects.get(name=role.value)])
+    if settings.MICRO_API_KEY:
+        connect_key(user, settings.MICRO_API_KEY)  # per-person mode: the test team's key, as theirs
+    client.force_login(user)
+    return client
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    """The contract's error shape: JSON {"error": {code, message, details}}."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert set(error) >= {"code", "message", "details"}
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], dict)
+    if code is not None:
+        assert error["code"] == code
+    if 400 <= status < 500 and status not in (408, 429):
+        assert response.headers.get("x-should-retry") == "false"
+    return error

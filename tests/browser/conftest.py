@@ -29,6 +29,9 @@ pytest.register_assert_rewrite("tests.browser.tables")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# One patience for actions (the contexts' default timeout) and expectations (5 s unless
+# told): a swap the server answers slowly on a busy machine is waited for, not failed.
+TIMEOUT_MS = 10_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -52,8 +55,9 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as driver:
         yield driver
 
@@ -131,6 +135,14 @@ def sign_in(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def loaded(page) -> None:
+    """Wait until the page shown has loaded: by then its scripts (htmx, app.js) have set up
+    its controls. Call it once an expectation saw the page reached by a click. Before the
+    load, a control looks ready (visible, enabled) but does nothing: a change sends no
+    request, a click adds no row; on a busy machine a test acts in that window."""
+    page.wait_for_load_state("load")
+
+
 @dataclass
 class PageProblems:
     """JavaScript errors and console errors (CSP violations among them) a page ran into."""
@@ -167,7 +179,7 @@ def page_problems() -> PageProblems:
 def new_page(browser, problems: PageProblems):
     """A page in a browser context of its own, its problems collected."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.on("pageerror", lambda exc: problems.errors.append(f"pageerror: {exc}"))
     page.on("console", lambda msg: problems.console(msg))

@@ -48,11 +48,15 @@ def header(page: Page, label: str):
 def choose_in_row(page: Page, index: int, control: str, label: str) -> None:
     """Choose an option of a filter row's property or operator select, then wait for the
     row the server renders for it: the *new* row, known by its data attribute (the old
-    row's controls can already look ready, e.g. an enabled operator select)."""
+    row's controls can already look ready, e.g. an enabled operator select).
+
+    The row waited for is the one for the value chosen (select_option's answer), not for
+    the select's value read back afterwards: that reads whichever row is there by then,
+    and a row that lost the choice reads "" and, having data-operator="", passes for the
+    new one; the test then fails later and elsewhere, waiting for a value control."""
     row = page.locator(f'#filter-rows .filter-row[data-index="{index}"]')
     select = row.get_by_label(f"Filter {index + 1} {control}") if control == "operator" else row.locator("select").first
-    select.select_option(label=label)
-    chosen = select.input_value()
+    (chosen,) = select.select_option(label=label)
     attribute = "data-operator" if control == "operator" else "data-property"
     expect(page.locator(f'#filter-rows .filter-row[data-index="{index}"][{attribute}="{chosen}"]')).to_have_count(1)
 

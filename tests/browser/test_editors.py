@@ -13,7 +13,7 @@ from dashboard.models import AuditEntry
 from dashboard.roles import Role
 from tests.conftest import connect_key
 
-from .conftest import PageProblems, role_group, sign_in
+from .conftest import PageProblems, loaded, role_group, sign_in
 from .test_accessibility import blocking_violations
 
 SECOND_EDITOR = "editor2"
@@ -150,6 +150,7 @@ def test_create_a_contact_with_the_reference_picker(editor_page, dashboard):
     page.goto(f"{dashboard.url}/records/contact/")
     page.get_by_role("link", name="New contact").click()
     expect(page.get_by_role("heading", name="New contact")).to_be_visible()
+    loaded(page)  # the reference picker asks for suggestions through htmx
     page.get_by_label("First name").fill("Piper")
     page.get_by_label("Email").fill("piper@zyxquor.example")
 

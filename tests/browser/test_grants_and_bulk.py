@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from dashboard.models import DirectoryEntry
 from dashboard.roles import Role
 
-from .conftest import sign_in
+from .conftest import loaded, sign_in
 
 USER = "c0ffee00-1111-4111-8111-0000000000aa"
 
@@ -19,6 +19,7 @@ def test_grant_a_deal_to_one_user(anonymous_page, dashboard):
     page.goto(f"{dashboard.url}/records/deal/{deal}/")
     page.get_by_role("link", name="Permissions").click()
     expect(page.locator("[data-grant-summary]")).to_contain_text("Everyone in the team can administer")
+    loaded(page)  # "+ Add a person or group" is app.js's
 
     page.get_by_label("Everyone in the team").select_option("")
     page.get_by_role("button", name="+ Add a person or group").click()
@@ -59,6 +60,7 @@ def test_bulk_set_the_stage_of_120_selected_deals(anonymous_page, dashboard):
     page.get_by_role("button", name="Apply to selected").click()
     expect(page.get_by_text("120 selected deals, in chunks of 100")).to_be_visible()
     expect(page.get_by_role("heading", name="Set a property")).to_be_visible()
+    loaded(page)  # the property select asks for its value field through htmx
     with page.expect_response(lambda r: "/bulk/value-field/" in r.url):
         page.get_by_label("Property").select_option("stage")
     page.get_by_label("New value").select_option("won")

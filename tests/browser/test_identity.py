@@ -16,7 +16,7 @@ from dashboard.models import DirectoryEntry
 from dashboard.roles import Role
 from tests.conftest import connect_key
 
-from .conftest import PageProblems, new_page, sign_in
+from .conftest import PageProblems, loaded, new_page, sign_in
 
 ANA = "a0a0a0a0-0000-4000-8000-00000000000a"  # Prism user ids
 BEN = "b0b0b0b0-0000-4000-8000-00000000000b"
@@ -194,6 +194,7 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     ana_page.goto(f"{dashboard.url}/records/deal/{deal}/")
     ana_page.get_by_role("link", name="Permissions").click()
     expect(ana_page.locator("[data-grant-summary]")).to_have_text("Only the people and groups below have access; 1 group administers.")
+    loaded(ana_page)  # "+ Add a person or group" is app.js's
     ana_page.get_by_role("button", name="+ Add a person or group").click()
     ana_page.get_by_label("Name or id of entry 2").fill("Ben")
     ana_page.get_by_label("Access of entry 2").select_option("r")

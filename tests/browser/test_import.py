@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from dashboard.roles import Role
 
-from .conftest import sign_in
+from .conftest import loaded, sign_in
 from .test_accessibility import blocking_violations
 
 ROWS = 2_000
@@ -68,6 +68,7 @@ def test_import_2000_rows_with_bad_rows_and_duplicates(anonymous_page, dashboard
     expect(preview.locator("td.cell-error")).to_contain_text("“person3-at-example.org” is not an email address.")
     expect(page.get_by_text("7 rows of the file have values that cannot be imported (1,993 can).")).to_be_visible()
 
+    loaded(page)  # the mapping form refreshes the preview through htmx
     page.get_by_label("Match existing records by").select_option(label="Email")
     page.get_by_label("Ignore upper and lower case when matching").check()
     expect(page.locator("#preview")).not_to_contain_text("map a column to")  # the htmx refresh found no problem
@@ -138,6 +139,8 @@ def test_import_pages_pass_axe(anonymous_page, dashboard, page_problems, tmp_pat
     page.get_by_label("Or paste CSV text").fill("")
     page.get_by_label("CSV file").set_input_files(str(path))
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Import column “notes” as")).to_be_visible()
+    loaded(page)  # the mapping form refreshes the preview through htmx
     page.get_by_label("Import column “notes” as").select_option("")
     expect(page.get_by_text("Not imported (mapped to no property): “notes”.")).to_be_visible()
     expect(page.locator("td.cell-error")).to_have_count(3)

@@ -9,7 +9,8 @@ from prism_client import PrismClient
 
 @pytest.fixture
 def prism(sandbox):
-    """A PrismClient for the sandbox's team. No retries: a failure shows at once."""
+    """A PrismClient for the sandbox's team. No retries: a failure shows at once.
+    (Here it stands for tests/conftest.py's `prism`, the dashboard pointed at a seeded team.)"""
     with PrismClient(sandbox.base_url, sandbox.api_key, sandbox.team_id, max_retries=0) as client:
         yield client
 

@@ -1,41 +1,11 @@
-"""Dashboard tests talk to a real sandbox over HTTP (live_server), never to mocks."""
-
-import io
+"""Dashboard tests talk to a real sandbox over HTTP (live_server), never to mocks.
+The `prism` fixture (a seeded sandbox team) and login() are shared: tests/conftest.py."""
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.core.management import call_command
 
-from dashboard.roles import Role, sync_groups
-from prism_sandbox import chaos
-from tests.conftest import connect_key
-
-
-@pytest.fixture
-def prism(sandbox, settings):
-    """The dashboard pointed at this test's sandbox team, with demo records in it."""
-    settings.MICRO_BASE_URL = sandbox.base_url
-    settings.MICRO_API_KEY = sandbox.api_key
-    settings.MICRO_TEAM_ID = sandbox.team_id
-    settings.PRISM_MAX_RETRIES = 0
-    cache.clear()
-    call_command("seed_demo", "--team", sandbox.team_id, "--size", "60", stdout=io.StringIO())
-    yield sandbox
-    chaos.configure()
-    cache.clear()
-
-
-def login(client, role: Role):
-    sync_groups()  # transactional tests flush the groups the migration made
-    user = get_user_model().objects.create_user(username=role.value.lower(), password="pw-for-tests-only")
-    user.groups.set([Group.objects.get(name=role.value)])
-    if settings.MICRO_API_KEY:
-        connect_key(user, settings.MICRO_API_KEY)  # per-person mode: the test team's key, as theirs
-    client.force_login(user)
-    return client
+from dashboard.roles import Role
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -48,7 +18,7 @@ def admin_client(client, prism):
     return login(client, Role.ADMIN)
 
 
-STUB_READ_TIMEOUT = 0.8  # the dashboard's read timeout against the stub API (PRISM_TIMEOUT)
+STUB_READ_TIMEOUT = 1.5  # the dashboard's read timeout against the stub API (PRISM_TIMEOUT)
 
 
 @pytest.fixture

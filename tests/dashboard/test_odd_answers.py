@@ -207,9 +207,9 @@ SURFACES = {
 
 ODD = {
     **stubs.ODD_ANSWERS,
-    "slow_just_under_timeout": stubs.slow(READ_TIMEOUT * 0.6),
-    "slow_just_over_timeout": stubs.slow(READ_TIMEOUT * 1.25),
-    "slow_writes_just_over_timeout": stubs.slow(READ_TIMEOUT * 1.25, writes_only=True),
+    "slow_just_under_timeout": stubs.slow(READ_TIMEOUT * 0.3),
+    "slow_just_over_timeout": stubs.slow(READ_TIMEOUT * 2),
+    "slow_writes_just_over_timeout": stubs.slow(READ_TIMEOUT * 2, writes_only=True),
 }
 
 
@@ -364,7 +364,7 @@ def test_editing_a_record_with_odd_values_changes_only_what_was_changed(editor, 
 def test_saving_again_after_a_lost_answer_writes_once(editor, stub):
     url = f"/records/contact/{C1}/edit/"
     values = form_values(text(editor.get(url)), "record-form")
-    stubs.slow(READ_TIMEOUT * 1.25, writes_only=True)(stub)
+    stubs.slow(READ_TIMEOUT * 2, writes_only=True)(stub)
     stub.reset_log()
     lost = editor.post(url, {**values, "score": ["12"]})
     assert lost.status_code == 503 and "took too long" in text(lost)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
 # Not record writes: a person's own saved views, and signing out.
 VIEWER_MAY_POST = {"saved-view-create", "saved-view-edit", "logout", "password_change", "profile-key"}
-SAMPLE = {"segment": "deal", "record_id": str(uuid.uuid4()), "pk": 1, "user_pk": 1, "uidb64": "MQ", "token": "x-y"}
+SAMPLE = {"segment": "deal", "record_id": "5a3b1e00-0000-4000-8000-000000000001", "pk": 1, "user_pk": 1, "uidb64": "MQ", "token": "x-y"}
 
 
 def dashboard_patterns():
@@ -36,9 +36,12 @@ def dashboard_patterns():
                 walk(p.url_patterns, prefix + route)
             elif isinstance(p, URLPattern) and p.name:
                 route = prefix + str(p.pattern)
+                # A UUID derived from the route, not a random one: the URL is in the test's id,
+                # and pytest-xdist's workers must collect the same ids.
+                stable = str(uuid.uuid5(uuid.NAMESPACE_URL, route))
                 url = "/" + re.sub(
                     r"<(?:(\w+):)?(\w+)>",
-                    lambda m: str(uuid.uuid4()) if m.group(1) == "uuid" else str(SAMPLE.get(m.group(2), "x")),
+                    lambda m, stable=stable: stable if m.group(1) == "uuid" else str(SAMPLE.get(m.group(2), "x")),
                     route,
                 )
                 out.append((p.name, url))

@@ -1,3 +1,3 @@
-"""Reliability tests use the dashboard tests' fixtures: a seeded sandbox team and logins."""
+"""Reliability tests use the shared fixtures of tests/conftest.py: a seeded sandbox team (`prism`) and login()."""
 
-from ..dashboard.conftest import login, prism  # noqa: F401  (fixtures and helpers, shared)
+from tests.conftest import login  # noqa: F401  (the tier's modules import it from here)

@@ -20,7 +20,6 @@ PRISM_LOAD_CONTACTS sets the demo size (5,000 by default; the figures are at 100
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from tests.servers import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS, THREADS = 2, 4
@@ -48,12 +49,6 @@ TABLE = "/records/contact/?cols=first_name,last_name,email,status"
 FERNET_KEY = "3Uz7Qc1bZxQmCqQ3s6r0Ck8mS2Kq9bVtF0yYh7y2o5E="
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def base_env(database: Path) -> dict[str, str]:
@@ -89,7 +84,7 @@ from django.contrib.auth.models import Group
 from dashboard.models import PrismKey
 from dashboard.roles import Role
 from prism_sandbox.models import ApiKey
-from prism_sandbox.schema import create_key, provision_team
+from prism_sandbox.teams import create_key, provision_team
 
 people, password = int(sys.argv[1]), sys.argv[2]
 team = provision_team(sys.argv[3], "Load test team")
@@ -116,37 +111,11 @@ def database(tmp_path_factory) -> Path:
     return path
 
 
-class Server:
-    """One gunicorn, its log in a file; stopped (then killed) at the end."""
-
-    def __init__(self, app: str, config: str, port: int, env: dict[str, str], log: Path) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = log
-        self._log_file = log.open("w")
-        command = [sys.executable, "-m", "gunicorn", "-c", config, app, "--bind", f"127.0.0.1:{port}"]
-        command += ["--workers", str(WORKERS), "--threads", str(THREADS)] if app.startswith("dashboard") else []
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
-
-    def wait_until_up(self, path: str) -> None:
-        ends = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < ends:
-            assert self.process.poll() is None, f"gunicorn stopped: {self.log.read_text()[-3000:]}"
-            try:
-                if requests.get(self.url + path, timeout=5).status_code < 500:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"{self.url} did not start in {START_TIMEOUT:.0f} s: {self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=20)
-        self._log_file.close()
+def gunicorn(app: str, config: str, port: int, env: dict[str, str], log: Path) -> Server:
+    """One gunicorn (tests/servers.py), its log in a file; the dashboard with WORKERS × THREADS."""
+    command = [sys.executable, "-m", "gunicorn", "-c", config, app, "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(WORKERS), "--threads", str(THREADS)] if app.startswith("dashboard") else []
+    return Server(app, command, url=f"http://127.0.0.1:{port}", env=env, log=log)
 
 
 @pytest.fixture
@@ -154,13 +123,15 @@ def two_servers(database, tmp_path):
     """The dashboard's gunicorn and the sandbox's, each on a port of its own."""
     sandbox_port, dashboard_port = free_port(), free_port()
     env = base_env(database)
-    sandbox = Server("prism_sandbox.server.wsgi", "python:prism_sandbox.server.gunicorn_conf", sandbox_port, env, tmp_path / "sandbox.log")
+    sandbox = gunicorn(
+        "prism_sandbox.server.wsgi", "python:prism_sandbox.server.gunicorn_conf", sandbox_port, env, tmp_path / "sandbox.log"
+    )
     dashboard = None
     try:
-        sandbox.wait_until_up("/sandbox/")
+        sandbox.wait_until_up("/sandbox/", START_TIMEOUT)
         dashboard_env = env | {"MICRO_BASE_URL": f"{sandbox.url}/sandbox", "PRISM_SANDBOX_MOUNTED": "false"}
-        dashboard = Server("dashboard.wsgi", "python:dashboard.gunicorn_conf", dashboard_port, dashboard_env, tmp_path / "dashboard.log")
-        dashboard.wait_until_up(LOGIN)
+        dashboard = gunicorn("dashboard.wsgi", "python:dashboard.gunicorn_conf", dashboard_port, dashboard_env, tmp_path / "dashboard.log")
+        dashboard.wait_until_up(LOGIN, START_TIMEOUT)
         yield dashboard
     finally:
         for server in (dashboard, sandbox):
@@ -173,9 +144,9 @@ def one_server_pointing_at_itself(database, tmp_path):
     """The shape the issue found hanging: the sandbox mounted in the dashboard's own gunicorn."""
     port = free_port()
     env = base_env(database) | {"MICRO_BASE_URL": f"http://127.0.0.1:{port}/sandbox", "PRISM_SANDBOX_MOUNTED": "true"}
-    server = Server("dashboard.wsgi", "python:dashboard.gunicorn_conf", port, env, tmp_path / "dashboard.log")
+    server = gunicorn("dashboard.wsgi", "python:dashboard.gunicorn_conf", port, env, tmp_path / "dashboard.log")
     try:
-        server.wait_until_up(LOGIN)
+        server.wait_until_up(LOGIN, START_TIMEOUT)
         yield server
     finally:
         server.stop()
@@ -323,16 +294,16 @@ def test_a_self_pointing_gunicorn_warns_at_start_and_a_separate_sandbox_does_not
     """Start-up only, no load: the warning is in gunicorn's log, said by each worker."""
     port = free_port()
     env = base_env(database) | {"MICRO_BASE_URL": f"http://127.0.0.1:{port}/sandbox"}
-    server = Server("dashboard.wsgi", "python:dashboard.gunicorn_conf", port, env, tmp_path / "self.log")
+    server = gunicorn("dashboard.wsgi", "python:dashboard.gunicorn_conf", port, env, tmp_path / "self.log")
     try:
-        server.wait_until_up(LOGIN)
+        server.wait_until_up(LOGIN, START_TIMEOUT)
     finally:
         server.stop()
     assert server.log.read_text().count("(dashboard.W001)") == WORKERS
     env |= {"MICRO_BASE_URL": f"http://127.0.0.1:{free_port()}/sandbox"}  # another server's sandbox
-    server = Server("dashboard.wsgi", "python:dashboard.gunicorn_conf", free_port(), env, tmp_path / "apart.log")
+    server = gunicorn("dashboard.wsgi", "python:dashboard.gunicorn_conf", free_port(), env, tmp_path / "apart.log")
     try:
-        server.wait_until_up(LOGIN)
+        server.wait_until_up(LOGIN, START_TIMEOUT)
     finally:
         server.stop()
     assert "dashboard.W001" not in server.log.read_text()

@@ -9,8 +9,7 @@ import pytest
 
 from prism_sandbox import chaos
 from prism_sandbox.models import Record
-
-from ..sandbox.conftest import assert_error
+from tests.conftest import assert_error
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from prism_sandbox.models import Record
+from tests.conftest import assert_error  # noqa: F401  (shared with other tiers: the tier's modules import it from here)
 
 
 def create(sandbox, object_type: str, key: str | None = None, headers=None, **props: Any) -> dict:
@@ -30,21 +31,6 @@ def query(sandbox, object_type: str, body: dict | None = None, **top: Any):
 def ids_of(response) -> list[str]:
     assert response.status_code == 200, response.text
     return [row["id"] for row in response.json()["data"]]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The contract's error shape: JSON {"error": {code, message, details}}."""
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    error = response.json()["error"]
-    assert set(error) >= {"code", "message", "details"}
-    assert isinstance(error["message"], str) and error["message"]
-    assert isinstance(error["details"], dict)
-    if code is not None:
-        assert error["code"] == code
-    if 400 <= status < 500 and status not in (408, 429):
-        assert response.headers.get("x-should-retry") == "false"
-    return error
 
 
 def seed(sandbox, object_type: str, rows: list[dict], start=None) -> list[Record]:

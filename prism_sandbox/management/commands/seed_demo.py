@@ -10,6 +10,7 @@ that a demo can show what each person's key sees.
 """
 
 import datetime as dt
+import functools
 import random
 import time
 import uuid
@@ -48,18 +49,33 @@ def plan(size: int) -> dict[str, int]:
     }
 
 
+@functools.cache
+def _pools(seed: int) -> dict[str, tuple[str, ...]]:
+    """The Faker pools for a seed. Drawing them takes longer than seeding a small team
+    (the test suite seeds hundreds), and a seed always draws the same: kept per process."""
+    fake = Faker()
+    fake.seed_instance(seed)
+    return {
+        "first_names": tuple(sorted({fake.first_name() for _ in range(600)})),
+        "last_names": tuple(sorted({fake.last_name() for _ in range(600)})),
+        "companies": tuple(sorted({fake.company() for _ in range(800)})),
+        "jobs": tuple(sorted({fake.job()[:60] for _ in range(200)})),
+        "words": tuple(fake.word() for _ in range(400)),
+        "sentences": tuple(fake.sentence(nb_words=12) for _ in range(300)),
+    }
+
+
 class Seeder:
     def __init__(self, team_id: uuid.UUID, seed: int, now: dt.datetime) -> None:
         self.team_id = team_id
         self.rng = random.Random(seed)
-        fake = Faker()
-        fake.seed_instance(seed)
-        self.first_names = sorted({fake.first_name() for _ in range(600)})
-        self.last_names = sorted({fake.last_name() for _ in range(600)})
-        self.companies = sorted({fake.company() for _ in range(800)})
-        self.jobs = sorted({fake.job()[:60] for _ in range(200)})
-        self.words = [fake.word() for _ in range(400)]
-        self.sentences = [fake.sentence(nb_words=12) for _ in range(300)]
+        pools = _pools(seed)
+        self.first_names = pools["first_names"]
+        self.last_names = pools["last_names"]
+        self.companies = pools["companies"]
+        self.jobs = pools["jobs"]
+        self.words = pools["words"]
+        self.sentences = pools["sentences"]
         self.now = now
         self.ids: dict[str, list[str]] = {}
 
