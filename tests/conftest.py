@@ -64,13 +64,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """Workers for `-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS if set, else two per core (at
-    most 8): the tests wait on HTTP round trips, timers, pollers and subprocesses for much
-    of their time, and a second worker per core runs meanwhile. Each worker costs its own
-    start (imports, collection, a test database), so not more."""
+    """Workers for `-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS if set, else one per core (at
+    most 8). Two per core ran faster on an idle machine (466 s against 623 s), but each
+    worker also drives Chromium, live servers and subprocesses: at two per core the
+    timing-bound tests (deadlines, 50 people at once, a restart's window) lost their
+    margins on a loaded 2-core machine, and a steady suite comes before a fast one."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
-    return min(2 * len(os.sched_getaffinity(0)), 8)
+    return min(len(os.sched_getaffinity(0)), 8)
 
 
 @pytest.fixture(scope="session")
