@@ -17,7 +17,7 @@ from prism_client import Forbidden, NotFound, PrismError, ValidationError
 from . import audit, prism
 from .editing import EditConflict, Saved, Values, diff, save_changes, unfit, values_of
 from .errors import describe
-from .lookups import find_by_title, select_with_titles
+from .lookups import find_by_title, select_with_titles, title_of
 from .models import AuditEntry
 from .permissions import CHANGE
 from .property_types import for_property
@@ -26,10 +26,6 @@ from .routing import RecordTypeView
 
 STATE_SALT = "dashboard.record-edit"
 Action = AuditEntry.Action
-
-
-def title_of(values: Values, schema) -> str:
-    return str(values.get(schema.title_slug) or "")
 
 
 def reference_labels(record_default: dict) -> dict[str, str]:
@@ -103,7 +99,7 @@ class RecordCreate(RecordTypeView):
         except PrismError as exc:
             audit.log(request.user, Action.CREATE, segment, after=values, outcome=AuditEntry.Outcome.FAILED, error=exc)
             return render(request, self.template_name, {**context, "api_error": describe(exc)}, status=503)
-        audit.log(request.user, Action.CREATE, segment, record.id, record_repr=title_of(values, schema), after=values)
+        audit.log(request.user, Action.CREATE, segment, record.id, record_repr=title_of(schema, values), after=values)
         messages.success(request, f"Created the {object_type.label.lower()}.")
         return redirect("record-detail", segment, record.id)
 
@@ -220,7 +216,7 @@ def saved(request, segment: str, schema, record_id: str, base: Values, mine: Val
         return redirect("record-detail", segment, record_id)
     before = {k: base.get(k) for k in outcome.sent}
     audit.log(
-        request.user, Action.UPDATE, segment, record_id, record_repr=title_of({**base, **mine}, schema), before=before, after=outcome.sent
+        request.user, Action.UPDATE, segment, record_id, record_repr=title_of(schema, {**base, **mine}), before=before, after=outcome.sent
     )
     note = " Changes made meanwhile by someone else were kept." if retried else ""
     messages.success(request, f"Saved.{note}")

@@ -1,5 +1,7 @@
 """Lookups several views share: a safe place to go next, and records read by id."""
 
+from collections.abc import Mapping
+
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -44,6 +46,6 @@ def find_by_title(target: str, text: str) -> str | None:
     return page.rows[0].id if len(page.rows) == 1 else None
 
 
-def title_of(segment: str, values: dict) -> str:
+def title_of(schema: prism.TypeSchema, values: Mapping[str, object]) -> str:
     """A record's title from its values ("" when it has none)."""
-    return str(values.get(prism.schema(segment).title_slug) or "")
+    return str(values.get(schema.title_slug) or "")
