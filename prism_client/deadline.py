@@ -140,7 +140,7 @@ def _bind(connection: HTTPConnection) -> None:
 
 
 class WatchedHTTPConnection(HTTPConnection):
-    """Tells the current attempt which connection it is sent on."""
+    """Tells the current attempt which connection it is sent on (HTTPS too, below)."""
 
     def connect(self) -> None:
         super().connect()
@@ -151,14 +151,8 @@ class WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _bind(self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _bind(self)
-        super().request(*args, **kwargs)
+class WatchedHTTPSConnection(WatchedHTTPConnection, HTTPSConnection):
+    pass
 
 
 class WatchedHTTPConnectionPool(HTTPConnectionPool):
