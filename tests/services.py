@@ -43,6 +43,15 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | N
     raise ServiceUnavailable(f"{what} did not accept connections within {START_TIMEOUT} s.")
 
 
+def stop(process: subprocess.Popen, grace: float) -> None:
+    """Ask the server to stop; kill it if it has not within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def postgres_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if found:
@@ -110,11 +119,7 @@ def postgres_server(kept_in: Path | None = None) -> Iterator[str]:
                 raise ServiceUnavailable(f"createdb failed: {created.stderr.strip()}")
             yield f"postgres://prism@127.0.0.1:{port}/prism"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process, grace=30)
     finally:
         if kept_in is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -136,11 +141,7 @@ def redis_server() -> Iterator[str]:
             wait_for_port(port, process, "Redis", log)
             yield f"redis://127.0.0.1:{port}/0"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process, grace=10)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
