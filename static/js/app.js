@@ -96,33 +96,54 @@ function removeRowKeepingFocus(row, fallback) {
     });
   });
 
-  // A filter row is re-rendered by the server when its property or operator changes, and a
-  // person may go on choosing while that answer is on its way. Swapping it in would throw
-  // away what they chose since, so each request notes the row's values; an answer for values
-  // the row no longer holds is dropped, and the row asks again with what it holds now. The
-  // rows' hx-sync "replace" keeps one request per row in flight (the newest).
-  function rowValues(row) {
-    return Array.prototype.map.call(row.querySelectorAll("select, input"), function (el) {
+  // A person may go on choosing while an answer is on its way; swapping it in would throw away
+  // what they chose since. So each request notes the values it was sent for, and an answer for
+  // values the page no longer holds is dropped, and asked for again with what it holds now.
+  // - A filter row is re-rendered by the server when its property or operator changes; its
+  //   hx-sync "replace" keeps one request per row in flight (the newest).
+  // - The table answers for the filter rows it was asked with (their errors come out of band,
+  //   into each row): an answer for rows removed or changed since is not the table shown.
+  function controlValues(container) {
+    return Array.prototype.map.call(container.querySelectorAll("select, input"), function (el) {
       var value = el.multiple
         ? Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; }).join("\u0000")
         : el.value;
       return el.name + "=" + value;
     }).join("&");
   }
-  function filterRowTarget(detail) {
-    var target = detail.target;
-    return target && target.classList && target.classList.contains("filter-row") ? target : null;
-  }
+  var staleGuards = [
+    { // a filter row's own re-render
+      applies: function (detail) {
+        var target = detail.target;
+        return target && target.classList && target.classList.contains("filter-row") ? target : null;
+      },
+      values: controlValues,
+      askAgain: function (row) { htmx.trigger(row.querySelector("select"), "row-stale"); }
+    },
+    { // the table, for the filter rows it was asked with
+      applies: function (detail) {
+        var rows = document.getElementById("filter-rows");
+        var asker = detail.requestConfig ? detail.requestConfig.elt : detail.elt;  // the swap's detail.elt is its target
+        return asker === tableForm() && rows ? rows : null;
+      },
+      values: controlValues,
+      askAgain: function () { changed(tableForm()); }
+    }
+  ];
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var row = filterRowTarget(event.detail);
-    if (row) event.detail.xhr.sentRowValues = rowValues(row);
+    staleGuards.forEach(function (guard, i) {
+      var subject = guard.applies(event.detail);
+      if (subject) event.detail.xhr["sentValues" + i] = guard.values(subject);
+    });
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var row = filterRowTarget(event.detail);
-    var sent = event.detail.xhr && event.detail.xhr.sentRowValues;
-    if (!row || sent === undefined || sent === rowValues(row)) return;
-    event.detail.shouldSwap = false;
-    htmx.trigger(row.querySelector("select"), "row-stale");
+    staleGuards.forEach(function (guard, i) {
+      var subject = guard.applies(event.detail);
+      var sent = event.detail.xhr && event.detail.xhr["sentValues" + i];
+      if (!subject || sent === undefined || sent === guard.values(subject) || !event.detail.shouldSwap) return;
+      event.detail.shouldSwap = false;
+      guard.askAgain(subject);
+    });
   });
 
   // After a row is re-rendered (property or operator changed), refresh the table.
