@@ -110,6 +110,7 @@ def _flush_keeps_content_types_and_permissions():
     if receivers - POST_MIGRATE_RECEIVERS:
         yield
         return
+
     def sql_flush(style, connection, reset_sequences=True, allow_cascade=False):
         # Django's own, less the kept tables (PostgreSQL truncates every table in one statement).
         tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
