@@ -62,13 +62,12 @@ def board_query(query: Query, prop: PropertyDefinition) -> tuple[Query, str]:
     """The table's query as the board's base (every column narrows it), and a sentence when
     the table's query had to change for it."""
     notice = ""
-    filters = query.filters
     if query.combinator == "OR":
         # The API takes one flat list of filters under one combinator: "any of these, and in
         # this column" cannot be asked, so the board joins the table's filters by "all".
         notice = "A board joins its filters by “all” (each column adds its own), so “any” is not applied here."
     select = tuple(dict.fromkeys((*query.select, prop.slug, UPDATED_AT)))
-    return replace(query, filters=filters, combinator="AND", select=select, limit=BOARD_SIZE, include_total=True), notice
+    return replace(query, combinator="AND", select=select, limit=BOARD_SIZE, include_total=True), notice
 
 
 def column_query(base: Query, prop: PropertyDefinition, value: str) -> Query:

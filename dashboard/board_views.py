@@ -4,10 +4,10 @@ page itself is the record table's URL with layout=board, views.RecordList)."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from prism_client import Forbidden, NotFound, PrismError
+from prism_client import PrismError
 
 from . import audit, board, list_state, prism
-from .errors import describe
+from .errors import describe, status_for
 from .lookups import title_of
 from .models import AuditEntry
 from .permissions import CHANGE, VIEW
@@ -28,10 +28,9 @@ class BoardColumnMore(RecordTypeView):
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         table = RecordTable(request, self.object_type)
         found = board.Board.of(table.state, table.query, table.schema, table.columns)
-        cursor = request.GET.get("cursor", "")
-        if found is None or not cursor:
+        cursor, value = request.GET.get("cursor", ""), request.GET.get(COLUMN_VAR, "")
+        if found is None or not cursor or value not in {v for v, _, _ in board.column_values(found.prop)}:
             return render(request, "records/board.html#move_outcome", {"message": "There is nothing more to load here."}, status=400)
-        value = request.GET.get(COLUMN_VAR, "")
         column = found.more(prism.client().service(segment), table.schemas, value, cursor)
         context = {
             "object_type": self.object_type,
@@ -64,8 +63,7 @@ class BoardMove(RecordTypeView):
             result = board.move(prism.client().service(segment), record_id, prop.slug, to, seen, title_slug=schema.title_slug)
         except PrismError as exc:
             audit.log(request.user, Action.UPDATE, segment, record_id, after={prop.slug: to or None}, outcome=Outcome.FAILED, error=exc)
-            status = 403 if isinstance(exc, Forbidden) else 404 if isinstance(exc, NotFound) else 503
-            return self.outcome(request, f"{describe(exc)} The card was not moved.", status)
+            return self.outcome(request, f"{describe(exc)} The card was not moved.", status_for(exc))
         if isinstance(result, board.ChangedMeanwhile):
             who = audit.last_change_by_others(segment, record_id, request.user, board.seen_since(seen))
             audit.log(

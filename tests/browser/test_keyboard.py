@@ -208,6 +208,7 @@ def test_no_keyboard_traps(anonymous_page, dashboard):
         "table": "/records/contact/?f0=status&o0=in&v0=lead&f1=score&o1=between&v1=1&v1=9&f2=",
         "editor": f"/records/contact/{record_id}/edit/",
         "permissions": f"/records/deal/{deal}/permissions/",
+        "board": "/records/deal/?layout=board&group=stage",
     }
     for name, path in pages.items():
         page.goto(f"{dashboard.url}{path}")

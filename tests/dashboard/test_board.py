@@ -7,12 +7,13 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from dashboard import board
 from dashboard.models import AuditEntry, SavedView
 from dashboard.roles import Role
 from prism_sandbox import chaos
-from tests.conftest import login
+from tests.conftest import connect_key, login
 
 BOARD = "/records/deal/?layout=board&group=stage"
 STAGES = ["prospect", "qualified", "proposal", "won", "lost", ""]
@@ -89,7 +90,9 @@ def test_load_more_follows_one_columns_cursor(editor_client, prism):
     assert [c.title for c in response.context["column"].cards] == [f"Heap {i:02}" for i in range(board.BOARD_SIZE, board.BOARD_SIZE + 3)]
     assert response.context["column"].next_cursor is None
     assert b"<html" not in response.content and b"Load more" not in response.content
-    assert editor_client.get(f"{more_url}&column=lost").status_code == 400  # no cursor: a sentence
+    for bad in ("&column=lost", f"&column=nowhere&cursor={lost.next_cursor}"):  # no cursor, no such column: a sentence
+        response = editor_client.get(f"{more_url}{bad}")
+        assert response.status_code == 400 and b"nothing more to load" in response.content
 
 
 def test_a_saved_board_reopens_as_a_board(editor_client, prism):
@@ -183,3 +186,18 @@ def test_the_board_costs_one_round_trip_under_latency(editor_client, prism, sett
         assert [c.path.rsplit("/", 1)[-1] for c in chaos.request_log()] == ["query"] * len(STAGES)
     # Six queries one after another would take six times the latency.
     assert min(timings) < 2 * LATENCY_MS / 1000 + 0.15, timings
+
+
+def test_a_deal_the_persons_prism_access_only_lets_them_read_is_not_moved(client, prism):
+    record_id = deal(prism, "Read only", "prospect")
+    reader = "aaaaaaaa-2222-4222-8222-00000000000a"
+    grant = {"team_id": {prism.team_id: "r"}, "user_id": [], "team_group_id": []}
+    assert prism.request("PUT", f"deal/{record_id}/grant", json=grant).status_code == 200
+    editor = login(client, Role.EDITOR)
+    connect_key(get_user_model().objects.get(username="editor"), prism.make_key(user_id=reader))  # their own, member key
+    card = card_of(editor, record_id, f"{BOARD}&q=Read+only")
+    response = move(editor, record_id, "won", card.updated_at)
+    assert response.status_code == 403
+    assert "you can see this record but not change it" in response.content.decode()
+    assert AuditEntry.objects.get(record_id=record_id).outcome == "failed"
+    assert prism.request("GET", f"deal/{record_id}").json()["default"]["stage"] == "prospect"
