@@ -22,13 +22,28 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from prism_client import Filter, Operator, Page, PreconditionFailed, PropertyDefinition, Query, Record, RecordService
+from prism_client import (
+    Filter,
+    ObjectType,
+    Operator,
+    Page,
+    PreconditionFailed,
+    PrismError,
+    PropertyDefinition,
+    Query,
+    Record,
+    RecordService,
+)
 
-from . import list_state
+from . import audit, list_state, prism
 from .cells import Column, table_rows
+from .errors import describe, status_for
 from .fan_out import fan_out, raise_first
+from .lookups import title_of
 from .models import AuditEntry
 from .prism import TypeSchema
+
+Action, Outcome = AuditEntry.Action, AuditEntry.Outcome
 
 CARD_PROPERTIES = 3  # shown on a card below its title: the table's first columns
 NO_VALUE = ""  # the column of records without a value
@@ -164,6 +179,41 @@ def move(service: RecordService, record_id: str, slug: str, to: str, seen_update
         # Changed between the read and the write; the 412 carries the record as it is now.
         now = exc.current if isinstance(exc.current, Record) else service.get(record_id, select=select)
         return ChangedMeanwhile(now)
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    """What the person is told, with the HTTP status; the card's new version when it moved."""
+
+    status: int
+    message: str
+    updated_at: str = ""
+
+
+def move_card(
+    user, object_type: ObjectType, schema: TypeSchema, record_id: str, *, group: str, to: str, seen_updated_at: str
+) -> MoveOutcome:
+    """Move one card for a person: check the column, move (see move()), audit it like a form save."""
+    prop = schema.get(group) if group in list_state.groupable(schema) else None
+    if prop is None or (to and to not in {o.slug for o in prop.options}):
+        return MoveOutcome(422, "That is not a column of this board; nothing was changed.")
+    segment, label, after = object_type.segment, object_type.label.lower(), {prop.slug: to or None}
+    try:
+        result = move(prism.client().service(segment), record_id, prop.slug, to, seen_updated_at, title_slug=schema.title_slug)
+    except PrismError as exc:
+        audit.log(user, Action.UPDATE, segment, record_id, after=after, outcome=Outcome.FAILED, error=exc)
+        return MoveOutcome(status_for(exc), f"{describe(exc)} The card was not moved.")
+    if isinstance(result, ChangedMeanwhile):
+        title = title_of(schema, result.current.default)
+        message = "Changed meanwhile by someone else: not moved on the board."
+        audit.log(user, Action.UPDATE, segment, record_id, record_repr=title, after=after, outcome=Outcome.CONFLICT, message=message)
+        who = audit.last_change_by_others(segment, record_id, user, seen_since(seen_updated_at))
+        return MoveOutcome(409, changed_meanwhile_sentence(label, prop, result.current, who))
+    values = {**result.before, **result.record.default}
+    title = title_of(schema, values)
+    audit.log(user, Action.UPDATE, segment, record_id, record_repr=title, before={prop.slug: result.before.get(prop.slug)}, after=after)
+    where = next((o.name for o in prop.options if o.slug == to), f"no {prop.name.lower()}")
+    return MoveOutcome(200, f"Moved “{title or 'the ' + label}” to {where}.", str(values.get(UPDATED_AT) or ""))
 
 
 def changed_meanwhile_sentence(segment_label: str, prop: PropertyDefinition, current: Record, who: AuditEntry | None) -> str:

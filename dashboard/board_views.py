@@ -4,12 +4,7 @@ page itself is the record table's URL with layout=board, views.RecordList)."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from prism_client import PrismError
-
-from . import audit, board, list_state, prism
-from .errors import describe, status_for
-from .lookups import title_of
-from .models import AuditEntry
+from . import board, list_state, prism
 from .permissions import CHANGE, VIEW
 from .record_table import RecordTable
 from .routing import RecordTypeView
@@ -52,48 +47,14 @@ class BoardMove(RecordTypeView):
     template_name = "records/board.html#move_outcome"
 
     def post(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
-        schema = prism.schema(segment)
-        prop = schema.get(request.POST.get("group", ""))
-        to = request.POST.get("to", "")
-        if prop is None or prop.slug not in list_state.groupable(schema) or (to and to not in {o.slug for o in prop.options}):
-            return self.outcome(request, "That is not a column of this board; nothing was changed.", 422)
-        seen = request.POST.get("updated_at", "")
-        label = self.object_type.label.lower()
-        try:
-            result = board.move(prism.client().service(segment), record_id, prop.slug, to, seen, title_slug=schema.title_slug)
-        except PrismError as exc:
-            audit.log(request.user, Action.UPDATE, segment, record_id, after={prop.slug: to or None}, outcome=Outcome.FAILED, error=exc)
-            return self.outcome(request, f"{describe(exc)} The card was not moved.", status_for(exc))
-        if isinstance(result, board.ChangedMeanwhile):
-            who = audit.last_change_by_others(segment, record_id, request.user, board.seen_since(seen))
-            audit.log(
-                request.user,
-                Action.UPDATE,
-                segment,
-                record_id,
-                record_repr=title_of(schema, result.current.default),
-                after={prop.slug: to or None},
-                outcome=Outcome.CONFLICT,
-                message="Changed meanwhile by someone else: not moved on the board.",
-            )
-            return self.outcome(request, board.changed_meanwhile_sentence(label, prop, result.current, who), 409)
-        values = result.record.default
-        audit.log(
+        outcome = board.move_card(
             request.user,
-            Action.UPDATE,
-            segment,
+            self.object_type,
+            prism.schema(segment),
             record_id,
-            record_repr=title_of(schema, {**result.before, **values}),
-            before={prop.slug: result.before.get(prop.slug)},
-            after={prop.slug: to or None},
+            group=request.POST.get("group", ""),
+            to=request.POST.get("to", ""),
+            seen_updated_at=request.POST.get("updated_at", ""),
         )
-        where = next((o.name for o in prop.options if o.slug == to), f"no {prop.name.lower()}")
-        title = title_of(schema, {**result.before, **values}) or f"The {label}"
-        context = {"message": f"Moved “{title}” to {where}.", "updated_at": str(values.get(board.UPDATED_AT) or "")}
-        return render(request, self.template_name, context)
-
-    def outcome(self, request: HttpRequest, message: str, status: int) -> HttpResponse:
-        return render(request, self.template_name, {"message": message}, status=status)
-
-
-Action, Outcome = AuditEntry.Action, AuditEntry.Outcome
+        context = {"message": outcome.message, "updated_at": outcome.updated_at}
+        return render(request, self.template_name, context, status=outcome.status)
