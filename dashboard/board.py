@@ -106,13 +106,23 @@ class Board:
     notice: str
 
     @classmethod
-    def of(cls, state: list_state.ListState, query: Query, schema: TypeSchema, columns: list[Column]) -> "Board | None":
+    def of(
+        cls, state: list_state.ListState, query: Query, schema: TypeSchema, schemas: dict[str, TypeSchema], columns: list[Column]
+    ) -> "Board | None":
         """The board of a table's state and query; None for a type with nothing to group by."""
         prop = group_property(state, schema)
         if prop is None:
             return None
+        shown = card_columns(schema, columns, prop)
         base, notice = board_query(query, prop)
-        return cls(schema.segment, prop, base, card_columns(schema, columns, prop), notice)
+        # A card names the records its references point to (one read: dot-select), not their ids.
+        titles = [
+            f"{c.path}.{schemas[c.prop.target].title_slug}"
+            for c in shown
+            if c.prop and c.prop.type == "reference" and c.prop.target in schemas
+        ]
+        base = replace(base, select=tuple(dict.fromkeys((*base.select, *titles))))
+        return cls(schema.segment, prop, base, shown, notice)
 
     @property
     def labels(self) -> list[str]:

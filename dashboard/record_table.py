@@ -73,7 +73,7 @@ class RecordTable:
     def board_context(self) -> dict:
         """The same state as a board (board.py): one round trip for every column; the
         table for a type with no select property to group by."""
-        board = Board.of(self.state, self.query, self.schema, self.columns)
+        board = Board.of(self.state, self.query, self.schema, self.schemas, self.columns)
         if board is None:
             self.add_notices(f"{self.object_type.plural_label} have no select property to group by, so they are shown as a table.")
             self.state = replace(self.state, layout="")

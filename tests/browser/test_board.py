@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from dashboard import board
 from dashboard.roles import Role
 
-from .conftest import PageProblems, new_page, sign_in
+from .conftest import ARTIFACTS, PageProblems, new_page, sign_in
 from .test_accessibility import blocking_violations
 from .test_accessibility_walk import create, sideways
 from .test_keyboard import tab_to
@@ -165,6 +165,8 @@ def test_the_board_passes_axe(editor, dashboard, scheme, page_problems):
     editor.goto(f"{dashboard.url}{BOARD}")
     expect(card(editor, "Axe deal")).to_be_visible()
     found = {"board": blocking_violations(editor)}
+    ARTIFACTS.mkdir(exist_ok=True)
+    editor.screenshot(path=str(ARTIFACTS / f"board-{scheme}.png"))
     # A card picked up by keyboard, and one refused with its message shown.
     tab_to(editor, card(editor, "Axe deal"))
     editor.keyboard.press("Space")
@@ -176,4 +178,5 @@ def test_the_board_passes_axe(editor, dashboard, scheme, page_problems):
     found["refused"] = blocking_violations(editor)
     editor.set_viewport_size({"width": 390, "height": 844})
     found["390 px"] = blocking_violations(editor) + sideways(editor)
+    editor.screenshot(path=str(ARTIFACTS / f"board-narrow-{scheme}.png"))
     assert found == {"board": [], "picked up": [], "refused": [], "390 px": []}

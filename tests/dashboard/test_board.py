@@ -49,6 +49,15 @@ def test_one_column_per_option_with_its_count(editor_client, prism):
     assert b'aria-current="page">Board</a>' in response.content
 
 
+def test_cards_name_the_records_they_refer_to(editor_client, prism):
+    org = prism.request("POST", "organization", json={"default": {"name": "Cardholder Ltd"}}).json()["id"]
+    deal(prism, "Referring", "won", organization=org)
+    response = editor_client.get(f"{BOARD}&q=Referring&cols=name,organization,amount")
+    won = next(c for c in response.context["board_columns"] if c.value == "won")
+    assert [label for label, _ in won.cards[0].props] == ["Organization", "Amount"]
+    assert "Cardholder Ltd" in won.cards[0].props[0][1]
+
+
 def test_filters_and_search_apply_to_every_column(editor_client, prism):
     deal(prism, "Zebra big", "won", amount=900_000)
     deal(prism, "Zebra small", "won", amount=5)
