@@ -178,7 +178,9 @@ def test_moves_need_change_permission_and_a_real_column(client, prism):
     assert prism.request("GET", f"deal/{record_id}").json()["default"]["stage"] == "prospect"
 
 
-LATENCY_MS = 100
+# Long enough that two sequential waves of queries (2 × 300 ms) cannot pass for one, however
+# loaded the machine: one wave plus the page's own work stays well under it.
+LATENCY_MS = 300
 
 
 def test_the_board_costs_one_round_trip_under_latency(editor_client, prism, settings):
@@ -193,8 +195,7 @@ def test_the_board_costs_one_round_trip_under_latency(editor_client, prism, sett
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200
         assert [c.path.rsplit("/", 1)[-1] for c in chaos.request_log()] == ["query"] * len(STAGES)
-    # Six queries one after another would take six times the latency.
-    assert min(timings) < 2 * LATENCY_MS / 1000 + 0.15, timings
+    assert min(timings) < 2 * LATENCY_MS / 1000, timings
 
 
 def test_a_deal_the_persons_prism_access_only_lets_them_read_is_not_moved(client, prism):
