@@ -1,5 +1,6 @@
 """Home, record tables (with their filter rows and CSV export), saved views and the record page."""
 
+from collections.abc import Iterator
 from functools import partial
 
 from django.conf import settings
@@ -10,13 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from prism_client import PrismError
-
-from . import acting, list_state, prism
+from . import acting, list_state, prism, search
 from . import home as home_service
 from .cells import title_text
-from .exporting import start_export
-from .fan_out import fan_out
+from .exporting import STOPPED, csv_line, start_export
+from .fan_out import fan_out, raise_first
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
@@ -110,12 +109,24 @@ class RecordExport(RecordTypeView):
 
     def get(self, request: HttpRequest, segment: str) -> StreamingHttpResponse:
         table = RecordTable(request, self.object_type)
-        total, lines = start_export(prism.client().service(segment), table.query, table.columns)
+        resolved = table.resolve()
+        total, lines = start_export(prism.client().service(segment), resolved.query, table.columns)
+        if resolved.cut:  # only the first SEARCH_DEPTH rows are sure to be the right ones
+            total, lines = search.SEARCH_DEPTH, cut_export(lines, search.cut_notice(table.state.search))
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{segment}-export.csv"'
         if total is not None:
             response["X-Total-Count"] = str(total)  # the progress bar's denominator
         return response
+
+
+def cut_export(lines: Iterator[str], why: str) -> Iterator[str]:
+    """The header and the first SEARCH_DEPTH rows, then the line saying why the file ends there."""
+    for count, line in enumerate(lines):
+        if count > search.SEARCH_DEPTH:
+            break
+        yield line
+    yield csv_line([f"{STOPPED} {search.SEARCH_DEPTH:,} rows: {why}"])
 
 
 class RecordDetail(RecordTypeView):
@@ -162,14 +173,6 @@ class RecordDetail(RecordTypeView):
 def needs_grant(object_type) -> bool:
     """Whether the record page reads the grant: to tell a person with read-only access so."""
     return object_type.has_grant and acting.per_person()
-
-
-def raise_first(results: list) -> list:
-    """The results of fan_out, or the first error among them raised, in the calls' order."""
-    for result in results:
-        if isinstance(result, PrismError):
-            raise result
-    return results
 
 
 def read_only_notice(object_type, grant, user) -> str:
