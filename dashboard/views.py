@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from . import acting, list_state, prism, search
+from . import acting, list_state, prism, related, search
 from . import home as home_service
 from .cells import title_text
 from .exporting import STOPPED, csv_line, start_export
@@ -21,7 +21,7 @@ from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
 from .lookups import next_url, read_record, select_with_titles
 from .models import SavedView
-from .permissions import VIEW
+from .permissions import CHANGE, VIEW
 from .property_types import for_property
 from .record_table import RecordTable
 from .roles import perm
@@ -166,6 +166,7 @@ class RecordDetail(RecordTypeView):
             "others": others,
             "etag": record.etag,
             "read_only": read_only_notice(self.object_type, grant[0], request.user) if grant else "",
+            "has_related": bool(related.relations(schemas, segment)),
         }
         return render(request, self.template_name, context)
 
@@ -182,6 +183,20 @@ def read_only_notice(object_type, grant, user) -> str:
     if access is None or access.level != "r":
         return ""  # may write, or the directory cannot say (the API's answer to a write will)
     return read_only_sentence(access, object_type.label.lower())
+
+
+class RecordRelated(RecordTypeView):
+    """The record page's related records (htmx, loaded after the page): every relation at once."""
+
+    route = RECORD + "related/"
+    url_name = "record-related"
+    permission = VIEW
+    template_name = "records/detail.html#related"
+
+    def get(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
+        may_create = request.user.has_perm(perm(CHANGE))
+        groups = related.related_groups(segment, record_id, may_create=may_create)
+        return render(request, self.template_name, {"object_type": self.object_type, "groups": groups})
 
 
 SHARE_REFUSED = "Only Editors and Admins can share a view with the team; it was not saved."
