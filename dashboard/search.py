@@ -1,5 +1,6 @@
-"""Quick search: the text typed in a table's search box, looked for in every searchable
-property of the type (`PropertyType.searchable`: names, email, phone, domain, title…).
+"""Search: the text typed in a table's search box (quick search) or in the header's
+(global search, every type at once), looked for in every searchable property of a type
+(`PropertyType.searchable`: names, email, phone, domain, title…).
 
 The API joins one flat list of filters with one combinator and cannot nest, so
 "any searchable property contains the text" is one query only on its own
@@ -20,12 +21,18 @@ among the first N of a part it matches); beyond them the table stops, and says s
 
 from dataclasses import dataclass, replace
 from functools import partial
+from urllib.parse import urlencode
 
-from prism_client import MAX_LIMIT, Filter, Operator, PropertyDefinition, Query
+from django.urls import reverse
 
+from prism_client import MAX_LIMIT, OBJECT_TYPES, Filter, ObjectType, Operator, PrismError, PropertyDefinition, Query
+
+from . import prism
+from .cells import title_text
+from .errors import describe
 from .fan_out import fan_out, raise_first
 from .prism import TypeSchema
-from .property_types import for_property
+from .property_types import for_property, record_url
 
 # The most matches one search beside filters reads per part, and so the rows the table
 # can show for it. Every page size (list_state.PAGE_SIZES) divides it: pages end on it.
@@ -145,3 +152,47 @@ def cut_notice(text: str) -> str:
         f"More than {SEARCH_DEPTH:,} records match “{text}” with these filters: the table shows the first "
         f"{SEARCH_DEPTH:,}. Type more of the text, or add filters, to see the others."
     )
+
+
+# --- the global search: every type at once ----------------------------------------------------
+
+GLOBAL_ROWS = 5  # records shown per type; the type's table shows the rest
+GLOBAL_MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class TypeMatches:
+    """One type's part of a global search: its first matches (title, URL), or why there are none."""
+
+    object_type: ObjectType
+    rows: tuple[tuple[str, str], ...] = ()
+    more: bool = False
+    table_url: str = ""
+    error: str = ""
+
+
+def global_search(text: str) -> list[TypeMatches]:
+    """The first matches of `text` in every type, one query per type, sent at once (fan_out).
+
+    A type whose query fails says so in its own group; the others still show."""
+    text = text.strip()[:GLOBAL_MAX_TEXT]
+    if not text:
+        return []
+    schemas = prism.schemas()
+    client = prism.client()
+    calls = []
+    for object_type in OBJECT_TYPES:
+        schema = schemas[object_type.segment]
+        terms = search_filters(schema, text)
+        query = Query(select=(schema.title_slug,), filters=tuple(terms), combinator="OR" if len(terms) > 1 else "AND", limit=GLOBAL_ROWS)
+        calls.append(partial(client.service(object_type.segment).query, query))
+    found = []
+    for object_type, result in zip(OBJECT_TYPES, fan_out(calls), strict=True):
+        table_url = f"{reverse('record-list', args=[object_type.segment])}?{urlencode({'q': text})}"
+        if isinstance(result, PrismError):
+            found.append(TypeMatches(object_type, table_url=table_url, error=describe(result)))
+            continue
+        title = schemas[object_type.segment].title_slug
+        rows = tuple((title_text(r.properties.get(title), r.id), record_url(object_type.segment, r.id)) for r in result.rows)
+        found.append(TypeMatches(object_type, rows=rows, more=result.has_more, table_url=table_url))
+    return found
