@@ -191,3 +191,45 @@ def test_a_broad_search_with_filters_pages_to_its_depth_and_says_where_it_stops(
     export = viewer_client.get(f"/records/contact/export.csv?{urlencode(params)}")
     lines = b"".join(export.streaming_content).decode().splitlines()
     assert len(lines) == 1 + 100 + 1 and lines[-1].startswith('"# Export stopped after 100 rows: More than 100')
+
+
+# --- the global search ---------------------------------------------------------------------------
+
+
+def test_the_global_search_finds_every_type_grouped(viewer_client, contacts, prism):
+    org = create(prism, "organization", name="Qxdrake Holdings", domain="qxdrake.example")
+    deal = create(prism, "deal", name="Qxdrake renewal", organization=org)
+    response = viewer_client.get("/search/?q=qxdrake", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    found = {g.object_type.segment: g for g in response.context["shown"]}
+    assert set(found) == {"contact", "organization", "deal"}
+    assert {url for _, url in found["contact"].rows} == {f"/records/contact/{contacts[k]}/" for k in contacts if k != "no_match"}
+    assert found["organization"].rows == (("Qxdrake Holdings", f"/records/organization/{org}/"),)
+    assert found["deal"].rows == (("Qxdrake renewal", f"/records/deal/{deal}/"),)
+    html = response.content.decode()
+    assert 'role="group" aria-labelledby="gs-contact"' in html and html.count('role="option"') == 4 + 1 + 1
+    assert "<html" not in html  # the header's suggestions alone
+    page = viewer_client.get("/search/?q=qxdrake").content.decode()
+    assert "<h1>Search every record</h1>" in page and "Qxdrake Holdings" in page
+
+
+def test_the_global_search_says_when_nothing_matches(viewer_client, prism):
+    html = viewer_client.get("/search/?q=nothing-like-this", headers={"HX-Request": "true"}).content.decode()
+    assert "No records match “nothing-like-this”." in html and "0 records found" in html
+    assert viewer_client.get("/search/?q=", headers={"HX-Request": "true"}).context["shown"] == []
+
+
+def test_the_global_search_shows_a_failing_type_as_a_sentence(viewer_client, prism):
+    from prism_sandbox import chaos
+
+    viewer_client.get("/search/?q=a", headers={"HX-Request": "true"})  # the schema, read before the outage
+    chaos.configure(error_rate=1.0)
+    response = viewer_client.get("/search/?q=a", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert {g.error for g in response.context["shown"]} == {"The Prism API had a problem answering. Try again in a moment."}
+    assert len(response.context["shown"]) == 7
+
+
+def test_the_header_has_the_global_search(viewer_client, prism):
+    html = viewer_client.get("/records/contact/").content.decode()
+    assert 'id="global-search"' in html and 'role="combobox"' in html and "js/global-search.js" in html
