@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from dashboard.roles import Role
 
-from .conftest import loaded, sign_in
+from .conftest import ARTIFACTS, loaded, sign_in
 from .tables import expect_ids, shown_ids
 from .test_accessibility import blocking_violations
 
@@ -131,13 +131,21 @@ def test_an_organizations_page_lists_its_contacts_and_deals(anonymous_page, dash
     expect(page.get_by_role("region", name=re.compile(r"^Deals")).locator("[data-related-count]")).to_have_text("2")
 
 
-def test_a_contacts_page_lists_the_records_pointing_at_it(page, dashboard, drakes):
+def test_a_contacts_page_lists_its_identities_and_their_deals(page, dashboard, drakes):
     identity = create(dashboard, "identity", name="Nadia D.", contact=drakes["lead"])
+    deal = create(dashboard, "deal", name="Qx Drakeford renewal", owner=identity)
     page.goto(f"{dashboard.url}/records/contact/{drakes['lead']}/")
     identities = page.get_by_role("region", name=re.compile(r"^Identities"))
     expect(identities.get_by_role("link", name="Nadia D.")).to_have_attribute("href", f"/records/identity/{identity}/")
     expect(identities.locator("[data-related-count]")).to_have_text("1")
     expect(identities.get_by_role("link", name="New identity")).to_have_count(0)  # a Viewer creates nothing
+    deals = page.get_by_role("region", name=re.compile(r"^Deals · Owner, through identities"))
+    expect(deals.get_by_role("link", name="Qx Drakeford renewal")).to_have_attribute("href", f"/records/deal/{deal}/")
+    expect(deals.locator("[data-related-count]")).to_have_text("1")
+    loaded(page)
+    deals.get_by_role("link", name=re.compile(r"^See all deals")).click()
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    assert shown_ids(page) == [deal]
 
 
 @pytest.mark.parametrize(
@@ -151,12 +159,15 @@ def test_global_search_and_related_records_pass_axe(page, dashboard, drakes, sch
     page.goto(f"{dashboard.url}/records/organization/{org}/")
     expect(page.locator("[data-related-group]").first).to_be_visible()
     found = {"record page": blocking_violations(page)}
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"related-{scheme}-{width}.png"), full_page=True)
     loaded(page)
     page.keyboard.press("Control+k")
     page.keyboard.type("drake")
     expect(page.get_by_role("listbox", name="Search results").get_by_role("group", name="Contacts")).to_be_visible()
     page.keyboard.press("ArrowDown")
     found["global search"] = blocking_violations(page)
+    page.screenshot(path=str(ARTIFACTS / f"global-search-{scheme}-{width}.png"))
     page.goto(f"{dashboard.url}/search/?q=drake")
     found["results page"] = blocking_violations(page)
     page.goto(f"{dashboard.url}/records/contact/?q=drake&f0=status&o0=%3D&v0=lead")

@@ -110,3 +110,27 @@ def test_a_prefill_naming_no_record_is_left_out_and_said(admin_client, prism):
     for value in ("not-a-uuid", "00000000-0000-4000-8000-000000000000"):
         html = admin_client.get(f"/records/deal/new/?organization={value}").content.decode()
         assert "Organization was not filled in" in html and f'value="{value}"' not in html
+
+
+def test_a_contact_lists_its_identities_and_what_points_at_them(admin_client, prism):
+    person = create(prism, "contact", first_name="Qx Ada", last_name="Lovelace")
+    login = create(prism, "identity", name="ada@qx", contact=person)
+    deal = create(prism, "deal", name="Qx engine", owner=login)
+    create(prism, "deal", name="Qx someone else's")
+    action = create(prism, "action", title="Qx call back", assignee=login)
+    found, _ = groups(admin_client, "contact", person)
+    assert list(found) == ["identity.contact", "deal.owner", "action.assignee", "event.attendee"]
+    assert found["identity.contact"].rows == (("ada@qx", f"/records/identity/{login}/"),)
+    deals = found["deal.owner"]
+    assert deals.heading == "Deals · Owner, through identities"
+    assert deals.rows == (("Qx engine", f"/records/deal/{deal}/"),) and deals.total == 1
+    assert deals.create_url == f"/records/deal/new/?owner={login}"
+    assert parse_qs(urlsplit(deals.table_url).query) == {"f0": ["owner"], "o0": ["="], "v0": [login]}
+    assert found["action.assignee"].rows == (("Qx call back", f"/records/action/{action}/"),)
+    assert found["event.attendee"].total == 0 and found["event.attendee"].create_url is None  # events are read-only
+    # Two identities: the table link and the query take both; "New deal" could be either's, so none.
+    second = create(prism, "identity", name="ada2@qx", contact=person)
+    found, _ = groups(admin_client, "contact", person)
+    assert parse_qs(urlsplit(found["deal.owner"].table_url).query)["o0"] == ["in"]
+    assert set(parse_qs(urlsplit(found["deal.owner"].table_url).query)["v0"]) == {login, second}
+    assert found["deal.owner"].create_url is None and found["deal.owner"].total == 1
