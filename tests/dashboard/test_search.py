@@ -155,6 +155,11 @@ def test_search_with_all_filters_shows_no_row_a_filter_excludes(viewer_client, c
     assert shown == [contacts["last_name_lead"]]
     shown = table_ids(viewer_client, "contact", q="qxdrake", f0="status", o0="=", v0="lead", sort="-score")
     assert shown == [contacts["email_lead"], contacts["last_name_lead"]]
+    export = viewer_client.get("/records/contact/export.csv?q=qxdrake&f0=status&o0=%3D&v0=lead&sort=-score&cols=first_name")
+    assert b"".join(export.streaming_content).decode().splitlines()[1:] == [
+        f"{contacts['email_lead']},Pia",
+        f"{contacts['last_name_lead']},Nadia",
+    ]
 
 
 def test_search_with_any_filters_is_the_search_and_any_filter(viewer_client, contacts):
@@ -233,3 +238,36 @@ def test_the_global_search_shows_a_failing_type_as_a_sentence(viewer_client, pri
 def test_the_header_has_the_global_search(viewer_client, prism):
     html = viewer_client.get("/records/contact/").content.decode()
     assert 'id="global-search"' in html and 'role="combobox"' in html and "js/global-search.js" in html
+
+
+def test_all_matching_of_a_search_too_broad_to_read_is_refused_before_anything_changes(client, prism, settings):
+    from dashboard.models import BulkJob
+    from dashboard.roles import Role
+    from tests.conftest import login
+
+    # The job stays queued here: a task worker of another test must not take it.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    editor = login(client, Role.EDITOR)
+    objects = [{"default": {"first_name": f"Yorick {i:03}", "status": "lead"}} for i in range(110)]
+    for chunk in (objects[:100], objects[100:]):
+        assert prism.request("POST", "contact/import", json={"objects": chunk}).status_code == 200
+    table = "q=yorick&f0=status&o0=%3D&v0=lead"
+    form = {"action": "set", "scope": "all", "query_string": table, "slug": "status", "value": "churned", "confirm": "1"}
+    response = editor.post("/records/contact/bulk/", form, follow=True)
+    assert "needs the search narrowed first" in response.content.decode()
+    assert len(api_ids(prism, [{"status": {"=": "churned"}}, {"first_name": {"contains": "yorick"}}])) == 0
+    # Narrowed to fewer than the search reads: the job runs on exactly those.
+    form["query_string"] = "q=yorick 00&f0=status&o0=%3D&v0=lead"
+    response = editor.post("/records/contact/bulk/", form)
+    assert response.status_code == 302 and "/bulk/" in response["Location"]
+    job = BulkJob.objects.get()
+    ten = api_ids(prism, [{"first_name": {"contains": "yorick 00"}}])
+    assert len(ten) == 10 and set(job.query["id"]) == ten  # the search's matches; the filters still apply
+    assert job.query["query"]["filter"] == [{"status": {"=": "lead"}}]
+
+
+def api_ids(sandbox, filters: list) -> set[str]:
+    body = {"query": {"select": ["first_name"], "filter": filters, "limit": 50}}
+    response = sandbox.request("POST", "contact/query", json=body)
+    assert response.status_code == 200
+    return {row["id"] for row in response.json()["data"]}
