@@ -35,8 +35,9 @@ from .prism import TypeSchema
 from .property_types import for_property, record_url
 
 # The most matches one search beside filters reads per part, and so the rows the table
-# can show for it. Every page size (list_state.PAGE_SIZES) divides it: pages end on it.
-SEARCH_DEPTH = 100
+# can show for it: one page of the API (so each part is one round trip, all at once).
+# Every page size (list_state.PAGE_SIZES) divides it: pages end on it.
+SEARCH_DEPTH = MAX_LIMIT
 # The most parts a search beside "any" filters may take (filters × searchable properties).
 MAX_PARTS = 16
 # An id no record has: the table's query when the parts found nothing (an empty id
