@@ -51,8 +51,8 @@ class Relation:
 
     def table_url(self, ids: tuple[str, ...]) -> str:
         """The type's table filtered to these records: the table's own URL state (list_state)."""
-        op = "=" if len(ids) == 1 else "in"
-        params = [(f"{list_state.ROW_PROPERTY}0", self.prop.slug), (f"{list_state.ROW_OPERATOR}0", op)]
+        op = Operator.EQ if len(ids) == 1 else Operator.IN
+        params = [(f"{list_state.ROW_PROPERTY}0", self.prop.slug), (f"{list_state.ROW_OPERATOR}0", op.value)]
         params += [(f"{list_state.ROW_VALUE}0", i) for i in ids]
         return f"{reverse('record-list', args=[self.segment])}?{urlencode(params)}"
 
