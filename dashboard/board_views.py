@@ -22,7 +22,7 @@ class BoardColumnMore(RecordTypeView):
 
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         table = RecordTable(request, self.object_type)
-        found = board.Board.of(table.state, table.query, table.schema, table.schemas, table.columns)
+        found = table.board()
         cursor, value = request.GET.get("cursor", ""), request.GET.get(COLUMN_VAR, "")
         if found is None or not cursor or value not in {v for v, _, _ in board.column_values(found.prop)}:
             return render(request, "records/board.html#move_outcome", {"message": "There is nothing more to load here."}, status=400)

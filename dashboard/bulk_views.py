@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from prism_client import Grant
 
-from . import list_state, prism
+from . import list_state, prism, search
 from .bulk import run_bulk_job, run_selected
 from .grants import GrantInputError, editor_context, grant_from_form, summary
 from .models import BulkJob
@@ -34,10 +34,19 @@ def _selected_ids(post: QueryDict) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+class SearchTooBroad(Exception):
+    """ "All matching" of a quick search beside filters that found more than it reads."""
+
+
 def _table_query(segment: str, query_string: str):
+    """The table's query, its quick search resolved to the ids it finds (search.py)."""
     schemas = prism.schemas()
     state = list_state.parse(QueryDict(query_string), schemas[segment], schemas)
-    return list_state.to_query(state, schemas[segment])
+    resolved = search.resolve(list_state.to_plan(state, schemas[segment]), prism.client().service(segment))
+    if resolved.cut:
+        # The records past the first SEARCH_DEPTH are not all known: acting on some would be wrong.
+        raise SearchTooBroad(f"{search.cut_notice(state.search)} A bulk action on all matching records needs the search narrowed first.")
+    return resolved.query
 
 
 def editable_properties(segment: str):
@@ -82,7 +91,12 @@ class BulkAction(RecordTypeView):
         params = self.parameters(choice, context)
         if params is None or not confirming:  # the confirm page: first shown, or again with what is wrong
             return render(request, self.template_name, context, status=422 if confirming else 200)
-        return redirect("bulk-job", start_job(request.user, choice, params).pk)
+        try:
+            job = start_job(request.user, choice, params)
+        except SearchTooBroad as exc:
+            messages.error(request, str(exc))
+            return redirect(choice.back)
+        return redirect("bulk-job", job.pk)
 
     def refusal(self, choice: "BulkChoice") -> str:
         """Why this person may not run this action on this type ("" when they may)."""

@@ -21,7 +21,7 @@ from .lookups import find_by_title, select_with_titles, title_of
 from .models import AuditEntry
 from .permissions import CHANGE
 from .property_types import for_property
-from .record_forms import RecordForm, initial_from
+from .record_forms import RecordForm, initial_from, prefilled
 from .routing import RecordTypeView
 
 STATE_SALT = "dashboard.record-edit"
@@ -77,10 +77,11 @@ class RecordCreate(RecordTypeView):
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         object_type = self.object_type
         schema = prism.schema(segment)
-        initial = {k: v for k, v in request.GET.items() if schema.get(k)}
-        form = RecordForm(schema, initial=initial, lookup=find_by_title)
+        initial, labels, refused = prefilled(schema, request.GET)
+        form = RecordForm(schema, initial=initial, lookup=find_by_title, labels=labels)
         state = sign_state(create=uuid.uuid4().hex)
-        return render(request, self.template_name, {"object_type": object_type, "form": form, "creating": True, "state": state})
+        context = {"object_type": object_type, "form": form, "creating": True, "state": state, "notice": " ".join(refused)}
+        return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, segment: str) -> HttpResponse:
         object_type = self.object_type

@@ -27,6 +27,11 @@ class _Line:
         return value
 
 
+def csv_line(cells: list) -> str:
+    """One CSV line."""
+    return csv.writer(_Line()).writerow(cells)
+
+
 def plain(value: object) -> str:
     if value is None:
         return ""

@@ -14,6 +14,7 @@ from django.http import QueryDict
 
 from prism_client import Filter, Operator, Query, Sort
 
+from . import search
 from .prism import TypeSchema
 from .property_types import BadValue, Input, for_property
 
@@ -197,8 +198,6 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
     combinator = "OR" if params.get(COMBINATOR_VAR, params.get(LEGACY_COMBINATOR_VAR, "")).upper() == "OR" else "AND"
     search = params.get(SEARCH_VAR, "").strip()[:200]
     trash = params.get(TRASH_VAR, "").lower() in TRUE
-    if search and combinator == "OR" and filter_rows:
-        notices.append("Quick search works with filters joined by “all”; it is not applied to “any”.")
     if trash and combinator == "OR" and filter_rows:
         notices.append("In the trash, filters are joined by “all”.")
     ids = []
@@ -306,12 +305,11 @@ def row_filter(row: FilterRow, schema: TypeSchema) -> Filter | None:
 
 
 def to_query(state: ListState, schema: TypeSchema) -> Query:
+    """The table's query without its quick search (`to_plan` adds that)."""
     filters = [f for f in (row_filter(r, schema) for r in state.filter_rows) if f is not None]
-    # One flat filter list with one combinator: the search and the trash narrow the
-    # results, so they only combine with "all" (parse() tells the person).
+    # One flat filter list with one combinator: the trash narrows the results, so it
+    # only combines with "all" (parse() tells the person).
     combinator = "OR" if state.combinator == "OR" and not state.trash else "AND"
-    if state.search and not (combinator == "OR" and filters):
-        filters.append(Filter(schema.title_slug, Operator.CONTAINS, state.search))
     if state.trash:
         filters.append(Filter("deleted_at", Operator.IS_NOT_NULL, True))
     select = tuple(dict.fromkeys((*state.columns, schema.title_slug)))
@@ -325,6 +323,11 @@ def to_query(state: ListState, schema: TypeSchema) -> Query:
         deleted=state.trash,
         ids=state.ids,
     )
+
+
+def to_plan(state: ListState, schema: TypeSchema) -> search.SearchPlan:
+    """The table's query with its quick search (search.py: one query, or several to merge)."""
+    return search.plan(to_query(state, schema), schema, state.search)
 
 
 def export_params(state: ListState) -> str:

@@ -1,9 +1,15 @@
 """Create and edit forms built from a type's property schema."""
 
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 
+from prism_client import NotFound
+
+from . import prism
+from .cells import title_text
 from .editing import Values
 from .prism import TypeSchema
 from .property_types import for_property
@@ -57,3 +63,32 @@ def initial_from(values: Values, schema: TypeSchema) -> dict[str, Any]:
             continue
         initial[slug] = for_property(prop).form_initial(value)
     return initial
+
+
+def prefilled(schema: TypeSchema, params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """A new record's initial values from the query string (a record page's "New deal" link
+    sets `?organization=<id>`): (initial, labels of references, sentences for what was left out).
+
+    A reference must name a record of its target type that this person can read; it is
+    shown by that record's title. Other values are only offered: the form checks them on save.
+    """
+    initial: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    refused: list[str] = []
+    for slug, value in params.items():
+        prop = schema.get(slug)
+        if prop is None or prop.read_only or not value:
+            continue
+        if prop.type != "reference" or not prop.target:
+            initial[slug] = value[:1000]
+            continue
+        try:
+            record_id = str(uuid.UUID(value))
+            target = prism.schema(prop.target)
+            record = prism.client().service(prop.target).get(record_id, select=[target.title_slug])
+        except (ValueError, KeyError, NotFound):
+            refused.append(f"{prop.name} was not filled in: the link named no {prop.target} you can see.")
+            continue
+        initial[slug] = record_id
+        labels[record_id] = title_text(record.default.get(target.title_slug), record_id)
+    return initial, labels, refused

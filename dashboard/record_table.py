@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, ObjectType, Page
 
-from . import list_state, prism
+from . import list_state, prism, search
 from .board import Board
 from .cells import column, table_rows
 from .filter_builder import filter_rows_context
@@ -40,13 +40,23 @@ class RecordTable:
         self.schemas = prism.schemas()
         self.schema = self.schemas[segment]
         self.state = list_state.parse(request.GET, self.schema, self.schemas)
-        self.query = list_state.to_query(self.state, self.schema)
+        self.search = list_state.to_plan(self.state, self.schema)
+        if self.search.notice:
+            self.state = replace(self.state, notices=(*self.state.notices, self.search.notice))
+        self.query = self.search.query  # a search beside filters adds its matches' ids: resolve()
         self.columns = [column(c, segment, self.schemas) for c in self.state.columns]
         self.previous_digest = request.GET.get(PREVIOUS_VAR, "")[:PAGE_DIGEST_LENGTH] if self.state.cursor else ""
+
+    def resolve(self) -> search.Resolved:
+        """The query that shows the rows: a search beside filters reads its matches first."""
+        resolved = search.resolve(self.search, prism.client().service(self.object_type.segment))
+        self.query = resolved.query
+        return resolved
 
     def context(self) -> dict:
         """The table page: one query."""
         service = prism.client().service(self.object_type.segment)
+        resolved = self.resolve()
         try:
             page = service.query(self.query, cursor=self.state.cursor)
         except BadRequest:
@@ -57,7 +67,8 @@ class RecordTable:
             notice = "That page link no longer works, so this is the first page."
             self.state = replace(self.state, cursor=None, trail=(), notices=(*self.state.notices, notice))
             page = service.query(self.query)
-        next_url, notice = self.next_link(page)
+        page, cut = self.cut_at_depth(page, resolved)
+        next_url, notice = (None, cut) if cut else self.next_link(page)
         self.add_notices(notice, total_notice(page, self.state))
         body = self.query.to_wire(self.state.cursor)
         return {
@@ -73,7 +84,7 @@ class RecordTable:
     def board_context(self) -> dict:
         """The same state as a board (board.py): one round trip for every column; the
         table for a type with no select property to group by."""
-        board = Board.of(self.state, self.query, self.schema, self.schemas, self.columns)
+        board = self.board()
         if board is None:
             self.add_notices(f"{self.object_type.plural_label} have no select property to group by, so they are shown as a table.")
             self.state = replace(self.state, layout="")
@@ -83,6 +94,16 @@ class RecordTable:
         self.add_notices(board.notice)
         groups = [(slug, self.schema.get(slug).name, self.state.query_string(group=slug)) for slug in list_state.groupable(self.schema)]
         return {**self.page_context(), "board": board, "board_columns": columns, "group_links": groups}
+
+    def board(self) -> Board | None:
+        """The board of this state: its columns narrow the query, so a search is read first
+        as parts (search.py) whose matches restrict it, not as the query's own OR."""
+        plan = search.plan(list_state.to_query(self.state, self.schema), self.schema, self.state.search, narrowed=True)
+        resolved = search.resolve(plan, prism.client().service(self.object_type.segment))
+        if resolved.cut:  # the board holds the first matches only, and says so
+            self.add_notices(search.cut_notice(self.state.search))
+        self.query = resolved.query
+        return Board.of(self.state, self.query, self.schema, self.schemas, self.columns)
 
     def page_context(self) -> dict:
         """What a table page shows around its results, as a table or a board."""
@@ -98,12 +119,25 @@ class RecordTable:
             "add_row_url": self.add_row_url(),
             "table_url": self.state.query_string(layout=""),
             "board_url": self.state.query_string(layout=list_state.BOARD) if list_state.groupable(self.schema) else None,
+            "search_hint": search.search_hint(self.schema),
+            "search_note": search.split_note(self.schema, self.search),
             **filter_rows_context(self.state, self.schema),
         }
 
     def add_notices(self, *notices: str) -> None:
         if any(notices):
             self.state = replace(self.state, notices=(*self.state.notices, *(n for n in notices if n)))
+
+    def cut_at_depth(self, page: Page, resolved: search.Resolved) -> tuple[Page, str]:
+        """A search beside filters that found more than it read ends at SEARCH_DEPTH rows,
+        the last rows it is sure of: (the page so cut, why it ends here, or "")."""
+        if not resolved.cut:
+            return page, ""
+        room = max(0, search.SEARCH_DEPTH - (self.state.page_number - 1) * self.state.size)
+        if len(page.rows) < room:  # ends before the depth: every match was read
+            return replace(page, total=None), ""
+        # The total counts only the matches read: not the records that match.
+        return replace(page, rows=page.rows[:room], has_more=False, next_cursor=None, total=None), search.cut_notice(self.state.search)
 
     def next_link(self, page: Page) -> tuple[str | None, str]:
         """The next page's URL, or None and, when the API's answer is at odds with itself, why."""

@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (imported for the views they register)
     lookup_views,
     profile_views,
     record_action_views,
+    search_views,
     views,
 )
 from .routing import url_patterns

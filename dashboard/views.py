@@ -1,5 +1,6 @@
 """Home, record tables (with their filter rows and CSV export), saved views and the record page."""
 
+from collections.abc import Iterator
 from functools import partial
 
 from django.conf import settings
@@ -10,17 +11,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from . import acting, list_state, prism
+from . import acting, list_state, prism, related, search
 from . import home as home_service
 from .cells import title_text
-from .exporting import start_export
+from .exporting import STOPPED, csv_line, start_export
 from .fan_out import fan_out, raise_first
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
 from .lookups import next_url, read_record, select_with_titles
 from .models import SavedView
-from .permissions import VIEW
+from .permissions import CHANGE, VIEW
 from .property_types import for_property
 from .record_table import RecordTable
 from .roles import perm
@@ -110,12 +111,24 @@ class RecordExport(RecordTypeView):
 
     def get(self, request: HttpRequest, segment: str) -> StreamingHttpResponse:
         table = RecordTable(request, self.object_type)
-        total, lines = start_export(prism.client().service(segment), table.query, table.columns)
+        resolved = table.resolve()
+        total, lines = start_export(prism.client().service(segment), resolved.query, table.columns)
+        if resolved.cut:  # only the first SEARCH_DEPTH rows are sure to be the right ones
+            total, lines = search.SEARCH_DEPTH, cut_export(lines, search.cut_notice(table.state.search))
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{segment}-export.csv"'
         if total is not None:
             response["X-Total-Count"] = str(total)  # the progress bar's denominator
         return response
+
+
+def cut_export(lines: Iterator[str], why: str) -> Iterator[str]:
+    """The header and the first SEARCH_DEPTH rows, then the line saying why the file ends there."""
+    for count, line in enumerate(lines):
+        if count > search.SEARCH_DEPTH:
+            break
+        yield line
+    yield csv_line([f"{STOPPED} {search.SEARCH_DEPTH:,} rows: {why}"])
 
 
 class RecordDetail(RecordTypeView):
@@ -155,6 +168,7 @@ class RecordDetail(RecordTypeView):
             "others": others,
             "etag": record.etag,
             "read_only": read_only_notice(self.object_type, grant[0], request.user) if grant else "",
+            "has_related": bool(related.relations(schemas, segment)),
         }
         return render(request, self.template_name, context)
 
@@ -171,6 +185,20 @@ def read_only_notice(object_type, grant, user) -> str:
     if access is None or access.level != "r":
         return ""  # may write, or the directory cannot say (the API's answer to a write will)
     return read_only_sentence(access, object_type.label.lower())
+
+
+class RecordRelated(RecordTypeView):
+    """The record page's related records (htmx, loaded after the page): every relation at once."""
+
+    route = RECORD + "related/"
+    url_name = "record-related"
+    permission = VIEW
+    template_name = "records/detail.html#related"
+
+    def get(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
+        may_create = request.user.has_perm(perm(CHANGE))
+        groups = related.related_groups(segment, record_id, may_create=may_create)
+        return render(request, self.template_name, {"object_type": self.object_type, "groups": groups})
 
 
 SHARE_REFUSED = "Only Editors and Admins can share a view with the team; it was not saved."

@@ -98,6 +98,9 @@ class PropertyType:
     dedupe: ClassVar[bool] = False  # import rows can be matched to existing records by it
     findable: ClassVar[bool] = True  # offered on the lookup page (find a record by one value)
     default_column: ClassVar[bool] = True  # among a table's first columns when none are chosen
+    # The table's quick search and the global search look for the typed text in it
+    # (`contains`): short text a person would type part of (names, email, phone, domain).
+    searchable: ClassVar[bool] = False
 
     def __init__(self, prop: PropertyDefinition) -> None:
         self.prop = prop

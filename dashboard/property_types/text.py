@@ -22,6 +22,7 @@ LONG_TEXT_AT = 200  # a sampled value this long (or with a line break) makes an 
 
 class Text(PropertyType):
     wire_type = "text"
+    searchable = True
     dedupe = True
 
     @classmethod
@@ -48,6 +49,7 @@ class LongText(PropertyType):
 
 class Email(PropertyType):
     wire_type = "email"
+    searchable = True
     dedupe = True
 
     @classmethod
@@ -68,6 +70,7 @@ class Email(PropertyType):
 
 class Url(PropertyType):
     wire_type = "url"
+    searchable = True
     dedupe = True
 
     @classmethod
@@ -92,6 +95,7 @@ class Url(PropertyType):
 
 class Phone(PropertyType):
     wire_type = "phone"
+    searchable = True
     dedupe = True
 
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:

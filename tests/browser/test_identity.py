@@ -136,11 +136,11 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
 
     # The quick search.
     with ben_page.expect_response(lambda r: "q=Board-only" in r.url and r.request.headers.get("hx-request") == "true"):
-        ben_page.get_by_label("Search deals by name").fill("Board-only")
+        ben_page.get_by_label("Search deals").fill("Board-only")
     expect(ben_page.locator("#results tbody")).to_contain_text("No deals match these filters.")
     expect(deal_link(ben_page, deal)).to_have_count(0)
     with ana_page.expect_response(lambda r: "q=Board-only" in r.url and r.request.headers.get("hx-request") == "true"):
-        ana_page.get_by_label("Search deals by name").fill("Board-only")
+        ana_page.get_by_label("Search deals").fill("Board-only")
     expect(ana_page.locator('#results tbody a[aria-label^="Open "]')).to_have_count(1)
     expect(deal_link(ana_page, deal)).to_have_count(1)
 

@@ -69,6 +69,16 @@ def test_filters_and_search_apply_to_every_column(editor_client, prism):
     assert b'name="layout" value="board" form="table-form"' in response.content
 
 
+def test_a_search_alone_narrows_every_column(editor_client, prism):
+    # The search over several properties is an OR; each column adds its own filter, so the
+    # board reads the matches first and narrows by them (not "name OR … OR stage = won").
+    deal(prism, "Quokka one", "won", amount=10)
+    deal(prism, "Quokka two", "qualified", amount=20)
+    response = editor_client.get(f"{BOARD}&q=quokka")
+    columns = {c.value: sorted(card.title for card in c.cards) for c in response.context["board_columns"]}
+    assert columns == {"prospect": [], "qualified": ["Quokka two"], "proposal": [], "won": ["Quokka one"], "lost": [], "": []}
+
+
 def test_any_filter_is_joined_by_all_with_a_sentence(editor_client, prism):
     response = editor_client.get(f"{BOARD}&combinator=OR&f0=amount&o0=%3E%3D&v0=1&f1=name&o1=contains&v1=a")
     assert response.status_code == 200

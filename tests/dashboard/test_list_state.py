@@ -156,16 +156,6 @@ def test_saved_views_from_before_are_migrated_to_the_combinator(django_user_mode
     assert parse_qsl(old.query_string) == parse_qsl(before)
 
 
-def test_quick_search_is_contains_on_the_title_and_joins_all_filters():
-    assert filters("q=ada&f0=score&o0=%3E&v0=1") == [{"score": {">": "1"}}, {"first_name": {"contains": "ada"}}]
-
-
-def test_quick_search_with_any_filters_is_not_applied_and_says_so():
-    state = parse("q=ada&f0=score&o0=%3E&v0=1&combinator=OR")
-    assert filters("q=ada&f0=score&o0=%3E&v0=1&combinator=OR") == [{"score": {">": "1"}}]
-    assert any("Quick search" in n for n in state.notices)
-
-
 def test_trash_asks_for_deleted_records_only_and_joins_by_all():
     body = wire("trash=1&combinator=OR&f0=score&o0=%3E&v0=1&f1=score&o1=%3C&v1=0")
     assert body["deleted"] is True

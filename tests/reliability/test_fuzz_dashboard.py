@@ -239,8 +239,9 @@ def test_list_state_parses_anything(prism_schemas, params, segment):
     for key, value in params:
         query.appendlist(key, value)
     state = list_state.parse(query, schemas[segment], schemas)
-    built = list_state.to_query(state, schemas[segment])
-    built.to_wire(state.cursor)
+    planned = list_state.to_plan(state, schemas[segment])
+    for built in (planned.query, *planned.parts):
+        built.to_wire(state.cursor)
     filter_rows_context(state, schemas[segment])
     # Links keep the state: parsing a link gives the same state back.
     again = list_state.parse(QueryDict(state.query_string()[1:]), schemas[segment], schemas)
