@@ -556,23 +556,22 @@ function removeRowKeepingFocus(row, fallback) {
     dialog.addEventListener("close", function () { if (opener && opener.focus) opener.focus(); }, { once: true });
     dialog.showModal();
   }
-  function openGlobalSearch() {
-    var api = window.prismDashboard;
-    if (api && typeof api.openGlobalSearch === "function") { api.openGlobalSearch(); return true; }
-    var search = document.getElementById("global-search");
-    if (!search) return false;
-    if (typeof search.showModal === "function") { if (!search.open) search.showModal(); } else search.focus();
+  function openGlobalSearch() {  // global-search.js, on pages that have the header's search
+    if (typeof window.openGlobalSearch !== "function") return false;
+    window.openGlobalSearch();
     return true;
   }
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-open-shortcuts]")) openShortcuts();
   });
   document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.altKey || typing(event.target)) return;
+    if (event.defaultPrevented || event.altKey) return;
+    // Ctrl/⌘+K works from anywhere, a field too (as in most apps); the rest never while typing.
     if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "k") {
       if (openGlobalSearch()) event.preventDefault();
       return;
     }
+    if (typing(event.target)) return;
     if (event.ctrlKey || event.metaKey) return;
     if (document.querySelector("dialog[open]")) return;  // a dialog holds the keyboard
     var all = rows();

@@ -40,12 +40,6 @@
   document.addEventListener("global-search:open", openSearch);
 
   document.addEventListener("keydown", function (event) {
-    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "k") {
-      if (!field()) return;
-      event.preventDefault();
-      openSearch();
-      return;
-    }
     if (event.target !== field()) return;
     var all = options();
     var index = all.indexOf(active());
