@@ -60,7 +60,7 @@ PRISM_DEADLINE = env.float("PRISM_DEADLINE", default=10.0)
 if not PRISM_DEADLINE > 0:
     raise ImproperlyConfigured("PRISM_DEADLINE must be a positive number of seconds.")
 # How many API calls one page makes at the same time (home's counts, say): see dashboard/fan_out.py.
-PRISM_CONCURRENCY = env.int("PRISM_CONCURRENCY", default=4)
+PRISM_CONCURRENCY = env.int("PRISM_CONCURRENCY", default=16)
 if PRISM_CONCURRENCY < 1:
     raise ImproperlyConfigured("PRISM_CONCURRENCY must be 1 or more.")
 
