@@ -42,6 +42,8 @@ BOUNDED_WORKER_POOL = env.bool("BOUNDED_WORKER_POOL", default=False)
 MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox" if PRISM_SANDBOX_MOUNTED else "")
 MICRO_API_KEY = env.str("MICRO_API_KEY", default="")
 MICRO_TEAM_ID = env.str("MICRO_TEAM_ID", default="")
+# What the header calls the team (the API has no endpoint that names it); a readable fallback without.
+MICRO_TEAM_NAME = env.str("MICRO_TEAM_NAME", default="")
 # Who the API sees. "per_person" (default): each signed-in person's calls go out with
 # their own Micro API key, so Prism grants bind them. "shared": one team key
 # (MICRO_API_KEY) for everyone; grants then do not restrict dashboard users.

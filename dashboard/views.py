@@ -20,7 +20,7 @@ from .fan_out import fan_out
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
-from .lookups import next_url, read_record, select_with_titles
+from .lookups import next_url, read_record, select_with_titles, table_came_from
 from .models import SavedView
 from .permissions import VIEW
 from .property_types import for_property
@@ -51,7 +51,13 @@ class RecordList(RecordTypeView):
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         table = RecordTable(request, self.object_type)
         partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
-        context = {**table.context(), "current_view": current_view(request, segment)}
+        view = current_view(request, segment)
+        context = {
+            **table.context(),
+            "current_view": view,
+            "editable_view": view is not None and view.owner_id == request.user.pk,
+            "partial": partial,
+        }
         if partial:  # the filter rows stay in the page: their errors go in by the rows' own indexes
             context["filter_errors"] = filter_errors(request, table.state)
         template = f"{self.template_name}#results" if partial else self.template_name
@@ -68,11 +74,12 @@ def filter_errors(request: HttpRequest, state: list_state.ListState) -> list[tup
 
 
 def current_view(request: HttpRequest, segment: str) -> SavedView | None:
-    """The saved view this table was opened from, if this person may edit it."""
+    """The saved view this table was opened from, if this person may see it (its name is the
+    page's title; its owner also gets its controls)."""
     pk = request.GET.get("view", "")
     if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:  # an id, not "²" or 5,000 digits
         return None
-    return SavedView.objects.filter(pk=int(pk), owner=request.user, segment=segment).first()
+    return SavedView.objects.visible_to(request.user).filter(pk=int(pk), segment=segment).first()
 
 
 class FilterRowPartial(RecordTypeView):
@@ -155,6 +162,7 @@ class RecordDetail(RecordTypeView):
             "others": others,
             "etag": record.etag,
             "read_only": read_only_notice(self.object_type, grant[0], request.user) if grant else "",
+            "back_url": table_came_from(request, segment),
         }
         return render(request, self.template_name, context)
 
