@@ -1,6 +1,6 @@
 """Pages with the API 100 ms away: the time of each page and its sequential round trips.
 
-    .venv/bin/python benchmarks/remote_latency.py [--latency-ms 100] [--contacts 10000] [--loads 5]
+    .venv/bin/python benchmarks/remote_latency.py [--latency-ms 100] [--contacts 10000] [--loads 5] [--show]
 
 A real API is across the internet; the sandbox on this machine answers in milliseconds.
 Here the sandbox adds `--latency-ms` to every API request (its chaos latency), so a page
@@ -122,19 +122,29 @@ def url_of(page: Page, records: dict[str, str]) -> str | None:
     return f"{path}?{page.query}" if page.query else path
 
 
-def load(session, base: str, url: str, export: bool) -> tuple[float, int, int, int]:
+def timeline(calls, since: float) -> str:
+    """Each API call of a load: when it arrived and ended, in ms from the page's request."""
+    return "; ".join(
+        f"{c.method} {c.path.split('/', 5)[-1]} {1000 * (c.started - since):.0f}–{1000 * (c.ended - since):.0f}" for c in calls
+    )
+
+
+def load(session, base: str, url: str, export: bool, show: bool = False) -> tuple[float, int, int, int]:
     """(seconds, status, API calls, sequential round trips) of one load."""
     from prism_sandbox import chaos
 
     chaos.clear_request_log()
-    started = time.perf_counter()
+    started, since = time.perf_counter(), time.monotonic()
     with session.get(base + url, stream=export, timeout=120) as response:
         rows = sum(1 for _ in response.iter_lines()) - 1 if export else 0
         took = time.perf_counter() - started
     calls = chaos.request_log()
     if export and rows < 1:
         raise SystemExit(f"the export wrote no rows: {response.status_code}")
-    return took, response.status_code, len(calls), chaos.sequential_rounds(calls)
+    rounds = chaos.sequential_rounds(calls)
+    if show and rounds > 1 and not export:
+        print(f"    {url}: {timeline(calls, since)}", flush=True)
+    return took, response.status_code, len(calls), rounds
 
 
 def main() -> None:
@@ -142,6 +152,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--show", action="store_true", help="print the calls of every load of a page that took more than one round")
     args = parser.parse_args()
 
     sandbox_port, dashboard_port = free_port(), free_port()
@@ -185,7 +196,7 @@ def main() -> None:
                 skipped.append(page)
                 continue
             load(session, base, url, page.export)  # warm: the schema cache, templates
-            runs = [load(session, base, url, page.export) for _ in range(args.loads)]
+            runs = [load(session, base, url, page.export, args.show) for _ in range(args.loads)]
             statuses = {r[1] for r in runs}
             if statuses != {200}:
                 raise SystemExit(f"{page.label}: {url} answered {statuses}")
