@@ -103,12 +103,19 @@ def pages(service, query: Query, first: Page) -> Iterator[Page]:
         yield from islice(service.iter_pages(query, first=first, max_pages=MAX_PAGES), 1, None)
         return
     last_number = min(math.ceil(first.total / MAX_LIMIT), MAX_PAGES)
-    page = first
-    for page in in_order(partial(service.query, query.at_page(number)) for number in range(2, last_number + 1)):
+    previous, number = first, 1
+    numbered = in_order(partial(service.query, query.at_page(n)) for n in range(2, last_number + 1))
+    for page in numbered:
         if isinstance(page, PrismError):
             raise page
+        if page.rows and [r.id for r in page.rows] == [r.id for r in previous.rows]:
+            # An API that does not know page numbers answers page 1 again: on by cursor instead.
+            numbered.close()
+            break
         yield page
         if not page.has_more:
             return  # fewer records now than counted: the pages after this one are empty
-    # More records than counted (added meanwhile): on from the last page through its cursor.
-    yield from islice(service.iter_pages(query, first=page, max_pages=MAX_PAGES - last_number + 1), 1, None)
+        previous, number = page, number + 1
+    # The rest by cursor: records added meanwhile (past the count), or every page after the
+    # first where page numbers are not understood.
+    yield from islice(service.iter_pages(query, first=previous, max_pages=MAX_PAGES - number + 1), 1, None)
