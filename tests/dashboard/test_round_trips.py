@@ -15,7 +15,7 @@ from dashboard.audit import log
 from dashboard.models import AuditEntry
 from prism_sandbox import chaos
 
-LATENCY = 0.3  # seconds added to every API call: large beside the work of a page on a busy machine
+LATENCY = 1.0  # seconds added to every API call: large beside the work of a page on a busy, shared machine
 STAGES = ("prospect", "qualified", "proposal", "won", "lost")  # the demo schema's deal stages
 
 

@@ -62,12 +62,12 @@ def test_added_latency_is_measurable_and_changes_while_running(sandbox):
 def test_the_request_log_tells_requests_sent_together_from_requests_sent_in_turn(sandbox):
     from concurrent.futures import ThreadPoolExecutor
 
-    chaos.configure(latency_ms=150)
+    chaos.configure(latency_ms=500)  # long beside any wait for a thread on a busy machine
     chaos.clear_request_log()
     with ThreadPoolExecutor(4) as pool:  # four at once: one round
         list(pool.map(lambda _: requests.get(sandbox.url("contact/count"), headers={"x-api-key": sandbox.api_key}, timeout=30), range(4)))
     together = chaos.request_log()
-    assert len(together) == 4 and all(r.ended - r.started >= 0.15 for r in together)
+    assert len(together) == 4 and all(r.ended - r.started >= 0.5 for r in together)
     assert chaos.sequential_rounds(together) == 1
     chaos.clear_request_log()
     for _ in range(3):  # one after the other: three rounds
