@@ -124,7 +124,11 @@ class ImportUpload(RecordTypeView):
                     row_count=summary.row_count,
                     preview_rows=summary.first_rows,
                     mapping=summary.mapping,
-                    checked={"key": importing.check_key(summary.mapping, properties), "bad_rows": summary.bad_rows},
+                    checked={
+                        "key": importing.check_key(summary.mapping, properties),
+                        "bad_rows": summary.bad_rows,
+                        "invalid": [[number, list(row)] for number, row in summary.invalid],
+                    },
                 )
                 return redirect("import-run", run.pk)
         return self.page(form, status=422)

@@ -65,11 +65,6 @@ def check_key(mapping: dict, properties) -> str:
     return hashlib.sha256(json.dumps([mapping, props], sort_keys=True).encode()).hexdigest()
 
 
-# The rows past the preview's first ones that cannot be imported, shown on the mapping page:
-# every one, up to this many (all of them go in the failed-rows file anyway).
-MAX_INVALID_SHOWN = 200
-
-
 def _checked(run: ImportRun, properties) -> dict:
     """How many rows cannot be imported with the run's mapping, and the first of those past
     the preview (number and cells): counted at upload, and again (one reading of the stored
@@ -83,7 +78,7 @@ def _checked(run: ImportRun, properties) -> dict:
         for number, row in enumerate(table.rows, start=1):
             if not csv_import.plan_row(number, row, table.headers, run.mapping, props, mapped=mapped).ok:
                 bad += 1
-                if number > csv_import.PREVIEW_ROWS and len(invalid) < MAX_INVALID_SHOWN:
+                if number > csv_import.PREVIEW_ROWS and len(invalid) < csv_import.MAX_INVALID_SHOWN:
                     invalid.append([number, list(row)])
         run.checked = {"key": key, "bad_rows": bad, "invalid": invalid}
         ImportRun.objects.filter(pk=run.pk).update(checked=run.checked)
