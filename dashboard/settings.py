@@ -61,7 +61,8 @@ PRISM_MAX_RETRIES = env.int("PRISM_MAX_RETRIES", default=2)
 PRISM_DEADLINE = env.float("PRISM_DEADLINE", default=10.0)
 if not PRISM_DEADLINE > 0:
     raise ImproperlyConfigured("PRISM_DEADLINE must be a positive number of seconds.")
-# How many API calls one page makes at the same time (home's counts, say): see dashboard/fan_out.py.
+# How many API calls one page (or one CSV export) makes at the same time: see dashboard/fan_out.py.
+# 16 lets home's calls (7 counts, one per deal stage, the latest changes' checks) go out in one round.
 PRISM_CONCURRENCY = env.int("PRISM_CONCURRENCY", default=16)
 if PRISM_CONCURRENCY < 1:
     raise ImproperlyConfigured("PRISM_CONCURRENCY must be 1 or more.")
