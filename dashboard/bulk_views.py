@@ -1,7 +1,7 @@
 """Bulk actions from a record table: choose, confirm, run, report."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.conf import settings
@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from prism_client import Grant
+from prism_client import Grant, PrismError
 
 from . import list_state, prism, search
 from .bulk import run_bulk_job, run_selected
@@ -47,6 +47,16 @@ def _table_query(segment: str, query_string: str):
         # The records past the first SEARCH_DEPTH are not all known: acting on some would be wrong.
         raise SearchTooBroad(f"{search.cut_notice(state.search)} A bulk action on all matching records needs the search narrowed first.")
     return resolved.query
+
+
+def matching_count(segment: str, query_string: str) -> int | None:
+    """How many records "all matching" would change now (one call: a total, one row), so the
+    confirmation can state it; None when the API cannot say (the page says "every" then)."""
+    try:
+        page = prism.client().service(segment).query(replace(_table_query(segment, query_string), limit=1, include_total=True))
+    except PrismError:
+        return None
+    return page.total
 
 
 def editable_properties(segment: str):
@@ -116,6 +126,7 @@ class BulkAction(RecordTypeView):
             "query_string": choice.query_string,
             "back": choice.back,
             "properties": editable_properties(choice.segment),
+            "matching": matching_count(choice.segment, choice.query_string) if choice.all_matching else None,
         }
 
     def parameters(self, choice: "BulkChoice", context: dict) -> dict | None:

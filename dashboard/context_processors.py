@@ -14,7 +14,21 @@ def navigation(request) -> dict:
         "nav_types": OBJECT_TYPES if request.user.has_perm("dashboard.view_records") else (),
         "nav_saved_views": views,
         "team_id": settings.MICRO_TEAM_ID,
-        "using_sandbox": settings.MICRO_BASE_URL.rstrip("/").endswith("/sandbox"),
+        "team_name": team_name(),
+        "using_sandbox": using_sandbox(),
         # Said to Admins on every page: in shared mode the API cannot tell people apart.
         "shared_access": settings.PRISM_ACCESS == "shared",
     }
+
+
+def using_sandbox() -> bool:
+    return settings.MICRO_BASE_URL.rstrip("/").endswith("/sandbox")
+
+
+def team_name() -> str:
+    """The header's name for the team: MICRO_TEAM_NAME, else words rather than its UUID."""
+    if settings.MICRO_TEAM_NAME:
+        return settings.MICRO_TEAM_NAME
+    if not settings.MICRO_TEAM_ID:
+        return "No team configured"
+    return "Sandbox team" if using_sandbox() else "Prism team"

@@ -34,6 +34,9 @@ MAX_BYTES = 20 * 1024 * 1024  # 50,000 rows of a wide contact export stay well u
 API_CHUNK_ROWS = 10_000  # the API's import limit per request
 PREVIEW_ROWS = 10
 FIRST_ROWS = 50  # kept at upload: the mapping page's sample values and preview
+# The rows past the preview's first ones that cannot be imported, shown on the mapping page:
+# every one, up to this many (all of them go in the failed-rows file anyway).
+MAX_INVALID_SHOWN = 200
 NUMBER_LIKE_RE = re.compile(r"^[-+]?\d[\d.,]*$")
 
 SAVE_AS_UTF8 = (
@@ -238,6 +241,7 @@ class Summary:
     first_rows: tuple[tuple[str, ...], ...]  # for the samples and the preview
     mapping: dict[str, str]  # matched by name
     bad_rows: int  # rows that cannot be imported with that mapping
+    invalid: tuple[tuple[int, tuple[str, ...]], ...] = ()  # the first of them past the preview: (number, cells)
 
 
 def summarize(text: str, properties: Iterable[PropertyDefinition]) -> Summary:
@@ -247,15 +251,19 @@ def summarize(text: str, properties: Iterable[PropertyDefinition]) -> Summary:
     props = {p.slug: p for p in importable(properties)}
     mapped = mapped_columns(headers, mapping, props)
     first: list[tuple[str, ...]] = []
+    invalid: list[tuple[int, tuple[str, ...]]] = []
     count = bad = 0
     for row in rows:
         count += 1
         if len(first) < FIRST_ROWS:
             first.append(row)
-        bad += not plan_row(count, row, headers, mapping, props, mapped=mapped).ok
+        if not plan_row(count, row, headers, mapping, props, mapped=mapped).ok:
+            bad += 1
+            if count > PREVIEW_ROWS and len(invalid) < MAX_INVALID_SHOWN:
+                invalid.append((count, tuple(row)))
     if not count:
         raise CsvProblem(NO_ROWS)
-    return Summary(headers, count, tuple(first), mapping, bad)
+    return Summary(headers, count, tuple(first), mapping, bad, tuple(invalid))
 
 
 def read(data: bytes) -> tuple[str, CsvTable]:

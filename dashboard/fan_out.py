@@ -8,6 +8,8 @@ every type, a record's related records) then waits for the slowest call, not for
 - **As the same person.** Each call runs in a copy of the request's context, so
   ``prism.client()`` acts for the person the page is for (acting.py keeps them in a
   context variable); their key is read once, here, before any call goes out.
+- **In order, streamed** (``in_order``): answers too many to hold at once (an export's
+  pages) come out in the calls' order while later calls are in flight, still bounded.
 - **An outage ends the fan-out.** Once a call finds the API down (unreachable, past the
   deadline, refusing for now), the calls not yet started are not made, on this page's
   later fan-outs either (pass the same ``Outage``): each would wait as long to fail alike.
@@ -15,8 +17,9 @@ every type, a record's related records) then waits for the slowest call, not for
 
 import contextvars
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connections
@@ -64,6 +67,39 @@ def fan_out[T](calls: Sequence[Callable[[], T]], *, outage: Outage | None = None
         except BaseException:
             pool.shutdown(cancel_futures=True)  # what has not started yet is not needed any more
             raise
+
+
+def in_order[T](calls: Iterable[Callable[[], T]], *, outage: Outage | None = None, limit: int | None = None) -> Iterator[T | PrismError]:
+    """Each call's result, or the PrismError it raised, in the order of ``calls``, yielded
+    as soon as it and every one before it are done. At most ``limit`` calls are in flight
+    or waiting to be read: the next starts as the oldest is yielded, so what is held is
+    bounded too. For more answers than a page holds at once: a CSV export's pages, written
+    while later ones are read.
+
+    It runs while a response streams, after the request's context is gone: each call must
+    carry its client (a service made with ``prism.client()`` in the view), not look it up.
+    Stopping early (the reader went away) cancels what has not started.
+    """
+    outage = outage or Outage()
+    limit = max(1, limit or settings.PRISM_CONCURRENCY)
+    pending = iter(calls)
+    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="prism-in-order") as pool:
+        in_flight: deque[Future[T | PrismError]] = deque()
+
+        def start_next() -> None:
+            call = next(pending, None)
+            if call is not None:
+                in_flight.append(pool.submit(contextvars.copy_context().run, _in_pool_thread, call, outage))
+
+        try:
+            for _ in range(limit):
+                start_next()
+            while in_flight:
+                result = in_flight.popleft().result()
+                start_next()
+                yield result
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 def _call[T](call: Callable[[], T], outage: Outage) -> T | PrismError:

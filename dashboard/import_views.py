@@ -11,7 +11,8 @@ from prism_client import OBJECT_TYPES_BY_SEGMENT
 
 from . import csv_import, importing, prism
 from .models import ImportRun
-from .permissions import IMPORT
+from .permissions import AUDIT, IMPORT
+from .roles import perm
 from .routing import DashboardView, RecordTypeView
 
 RESULTS_PER_PAGE = 50
@@ -82,9 +83,14 @@ class MappingForm(forms.Form):
         return {column: slug for column, slug in picked if slug}
 
 
-def run_or_404(request: HttpRequest, pk) -> ImportRun:
+def run_or_404(request: HttpRequest, pk, *, to_read: bool = False) -> ImportRun:
+    """The person's own run; to read (its page, progress, failed rows), Admins, who see the
+    audit trail that links every import, may open anyone's."""
     # The file is read only when it is needed (to recount, import or archive): not on every page.
-    return get_object_or_404(ImportRun.objects.defer("csv_text", "failed_csv"), pk=pk, user=request.user)
+    runs = ImportRun.objects.defer("csv_text", "failed_csv")
+    if not (to_read and request.user.has_perm(perm(AUDIT))):
+        runs = runs.filter(user=request.user)
+    return get_object_or_404(runs, pk=pk)
 
 
 class ImportUpload(RecordTypeView):
@@ -118,7 +124,11 @@ class ImportUpload(RecordTypeView):
                     row_count=summary.row_count,
                     preview_rows=summary.first_rows,
                     mapping=summary.mapping,
-                    checked={"key": importing.check_key(summary.mapping, properties), "bad_rows": summary.bad_rows},
+                    checked={
+                        "key": importing.check_key(summary.mapping, properties),
+                        "bad_rows": summary.bad_rows,
+                        "invalid": [[number, list(row)] for number, row in summary.invalid],
+                    },
                 )
                 return redirect("import-run", run.pk)
         return self.page(form, status=422)
@@ -144,7 +154,7 @@ class ImportRunPage(DashboardView):
     template_name = "imports/run.html"
 
     def get(self, request: HttpRequest, pk) -> HttpResponse:
-        run = run_or_404(request, pk)
+        run = run_or_404(request, pk, to_read=True)
         if run.status == ImportRun.Status.DRAFT:
             return mapping_step(request, run)
         return render(request, self.template_name, status_context(request, run, importing.progress_of(run)))
@@ -185,6 +195,7 @@ def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
     props = schema.properties
     preview = list(csv_import.plan(table, run.mapping, props, limit=csv_import.PREVIEW_ROWS, with_cells=True))
     bad_rows = importing.bad_rows(run, props)
+    invalid = importing.invalid_rows(run, props)
     samples = [[row[i].strip() for row in table.rows if i < len(row) and row[i].strip()][:SAMPLE_VALUES] for i in range(len(table.headers))]
     by_slug = {p.slug: p for p in props}
     auto = csv_import.auto_map(table.headers, props)
@@ -204,6 +215,9 @@ def preview_context(run: ImportRun, schema, form: MappingForm) -> dict:
         ],
         "report": csv_import.check_mapping(table.headers, run.mapping, props, run.dedupe_by),
         "preview": preview,
+        "invalid": invalid,
+        "shown_rows": preview + invalid,
+        "invalid_not_shown": bad_rows - len(invalid) - sum(not row.ok for row in preview),
         "bad_rows": bad_rows,
         "good_rows": run.row_count - bad_rows,
     }
@@ -218,7 +232,7 @@ class ImportProgress(DashboardView):
     template_name = "imports/run.html#status"
 
     def get(self, request: HttpRequest, pk) -> HttpResponse:
-        run = run_or_404(request, pk)
+        run = run_or_404(request, pk, to_read=True)
         if not request.htmx or run.status == ImportRun.Status.DRAFT:
             return redirect("import-run", run.pk)
         return render(request, self.template_name, status_context(request, run, importing.poll(run)))
@@ -264,7 +278,7 @@ class ImportFailedRows(DashboardView):
     permission = IMPORT
 
     def get(self, request: HttpRequest, pk) -> HttpResponse:
-        run = run_or_404(request, pk)
+        run = run_or_404(request, pk, to_read=True)
         if run.status == ImportRun.Status.DRAFT:
             body = csv_import.failed_rows_csv(importing.table_of(run), [])  # nothing failed yet: the header
         elif run.status == ImportRun.Status.RUNNING:

@@ -65,15 +65,37 @@ def check_key(mapping: dict, properties) -> str:
     return hashlib.sha256(json.dumps([mapping, props], sort_keys=True).encode()).hexdigest()
 
 
-def bad_rows(run: ImportRun, properties) -> int:
-    """How many rows cannot be imported with the run's mapping: counted at upload, and again
-    (one reading of the stored file, row by row) only after the mapping or the properties changed."""
+def _checked(run: ImportRun, properties) -> dict:
+    """How many rows cannot be imported with the run's mapping, and the first of those past
+    the preview (number and cells): counted at upload, and again (one reading of the stored
+    file, row by row) only after the mapping or the properties changed."""
     key = check_key(run.mapping, properties)
-    if run.checked.get("key") != key:
-        plans = csv_import.plan(table_of(run), run.mapping, properties)
-        run.checked = {"key": key, "bad_rows": sum(not p.ok for p in plans)}
+    if run.checked.get("key") != key or "invalid" not in run.checked:
+        table = table_of(run)
+        props = {p.slug: p for p in csv_import.importable(properties)}
+        mapped = csv_import.mapped_columns(table.headers, run.mapping, props)
+        bad, invalid = 0, []
+        for number, row in enumerate(table.rows, start=1):
+            if not csv_import.plan_row(number, row, table.headers, run.mapping, props, mapped=mapped).ok:
+                bad += 1
+                if number > csv_import.PREVIEW_ROWS and len(invalid) < csv_import.MAX_INVALID_SHOWN:
+                    invalid.append([number, list(row)])
+        run.checked = {"key": key, "bad_rows": bad, "invalid": invalid}
         ImportRun.objects.filter(pk=run.pk).update(checked=run.checked)
-    return run.checked["bad_rows"]
+    return run.checked
+
+
+def bad_rows(run: ImportRun, properties) -> int:
+    return _checked(run, properties)["bad_rows"]
+
+
+def invalid_rows(run: ImportRun, properties) -> list[csv_import.RowPlan]:
+    """The rows past the preview's first ones that cannot be imported, with every cell's outcome."""
+    props = {p.slug: p for p in csv_import.importable(properties)}
+    return [
+        csv_import.plan_row(number, row, tuple(run.headers), run.mapping, props, with_cells=True)
+        for number, row in _checked(run, properties)["invalid"]
+    ]
 
 
 def start(run: ImportRun, schema, user) -> None:

@@ -1,8 +1,10 @@
 """Lookups several views share: a safe place to go next, and records read by id."""
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from prism_client import NotFound, Query, Record
@@ -16,6 +18,17 @@ def next_url(request: HttpRequest, default: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def table_came_from(request: HttpRequest, segment: str) -> str:
+    """The table of this type the person opened this page from (its filters, sort, page), read
+    from the Referer when it is that table on this site; else the table's first page. A record
+    page's delete goes back there (a form's `next`, checked again by next_url)."""
+    table = reverse("record-list", args=[segment])
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc == request.get_host() and referer.path == table:
+        return f"{table}?{referer.query}" if referer.query else table
+    return table
 
 
 def read_record(segment: str, record_id: str, select: list[str]) -> Record:

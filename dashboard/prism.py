@@ -51,7 +51,8 @@ def _pooled(api_key: str) -> PrismClient:
                 max_retries=settings.PRISM_MAX_RETRIES,
                 deadline=settings.PRISM_DEADLINE,
                 # Kept connections for the calls in flight at once: up to PRISM_CONCURRENCY per page
-                # (fan_out.py) on each of a worker's 4 threads (dashboard/gunicorn_conf.py).
+                # or export (fan_out.py) on each of a worker's 4 threads (dashboard/gunicorn_conf.py);
+                # fewer would open and drop a connection per call past the pool's size.
                 pool_maxsize=max(DEFAULT_POOL_SIZE, 4 * settings.PRISM_CONCURRENCY),
                 user_agent="prism-dashboard",
             )

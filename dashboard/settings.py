@@ -42,6 +42,8 @@ BOUNDED_WORKER_POOL = env.bool("BOUNDED_WORKER_POOL", default=False)
 MICRO_BASE_URL = env.str("MICRO_BASE_URL", default="http://127.0.0.1:8000/sandbox" if PRISM_SANDBOX_MOUNTED else "")
 MICRO_API_KEY = env.str("MICRO_API_KEY", default="")
 MICRO_TEAM_ID = env.str("MICRO_TEAM_ID", default="")
+# What the header calls the team (the API has no endpoint that names it); a readable fallback without.
+MICRO_TEAM_NAME = env.str("MICRO_TEAM_NAME", default="")
 # Who the API sees. "per_person" (default): each signed-in person's calls go out with
 # their own Micro API key, so Prism grants bind them. "shared": one team key
 # (MICRO_API_KEY) for everyone; grants then do not restrict dashboard users.
@@ -59,8 +61,9 @@ PRISM_MAX_RETRIES = env.int("PRISM_MAX_RETRIES", default=2)
 PRISM_DEADLINE = env.float("PRISM_DEADLINE", default=10.0)
 if not PRISM_DEADLINE > 0:
     raise ImproperlyConfigured("PRISM_DEADLINE must be a positive number of seconds.")
-# How many API calls one page makes at the same time (home's counts, say): see dashboard/fan_out.py.
-PRISM_CONCURRENCY = env.int("PRISM_CONCURRENCY", default=4)
+# How many API calls one page (or one CSV export) makes at the same time: see dashboard/fan_out.py.
+# 16 lets home's calls (7 counts, one per deal stage, the latest changes' checks) go out in one round.
+PRISM_CONCURRENCY = env.int("PRISM_CONCURRENCY", default=16)
 if PRISM_CONCURRENCY < 1:
     raise ImproperlyConfigured("PRISM_CONCURRENCY must be 1 or more.")
 

@@ -19,7 +19,7 @@ from .fan_out import fan_out, raise_first
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
-from .lookups import next_url, read_record, select_with_titles
+from .lookups import next_url, read_record, select_with_titles, table_came_from
 from .models import SavedView
 from .permissions import CHANGE, VIEW
 from .property_types import for_property
@@ -52,7 +52,13 @@ class RecordList(RecordTypeView):
         partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
         # The board is the same URL state drawn as columns (board.py): layout=board.
         records = table.board_context() if table.state.layout == list_state.BOARD else table.context()
-        context = {**records, "current_view": current_view(request, segment)}
+        view = current_view(request, segment)
+        context = {
+            **records,
+            "current_view": view,
+            "editable_view": view is not None and view.owner_id == request.user.pk,
+            "partial": partial,
+        }
         if partial:  # the filter rows stay in the page: their errors go in by the rows' own indexes
             context["filter_errors"] = filter_errors(request, table.state)
         template = f"{self.template_name}#results" if partial else self.template_name
@@ -69,11 +75,12 @@ def filter_errors(request: HttpRequest, state: list_state.ListState) -> list[tup
 
 
 def current_view(request: HttpRequest, segment: str) -> SavedView | None:
-    """The saved view this table was opened from, if this person may edit it."""
+    """The saved view this table was opened from, if this person may see it (its name is the
+    page's title; its owner also gets its controls)."""
     pk = request.GET.get("view", "")
     if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:  # an id, not "²" or 5,000 digits
         return None
-    return SavedView.objects.filter(pk=int(pk), owner=request.user, segment=segment).first()
+    return SavedView.objects.visible_to(request.user).filter(pk=int(pk), segment=segment).first()
 
 
 class FilterRowPartial(RecordTypeView):
@@ -169,6 +176,7 @@ class RecordDetail(RecordTypeView):
             "etag": record.etag,
             "read_only": read_only_notice(self.object_type, grant[0], request.user) if grant else "",
             "has_related": bool(related.relations(schemas, segment)),
+            "back_url": table_came_from(request, segment),
         }
         return render(request, self.template_name, context)
 

@@ -174,6 +174,9 @@ class Query:
     combinator: Combinator = "AND"
     sort: tuple[Sort, ...] = ()
     limit: int | None = None
+    # A page number (from 1), for a one-shot export that reads pages side by side: the
+    # API's page numbers drift under concurrent writes, so browsing follows the cursor.
+    page: int | None = None
     list_id: str | None = None
     include_total: bool = False
     deleted: bool = False
@@ -199,6 +202,8 @@ class Query:
             raise InvalidQuery(f"combinator must be AND or OR; got {self.combinator!r}")
         if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT):
             raise InvalidQuery(f"limit must be an integer from 1 to {MAX_LIMIT}; got {self.limit!r}")
+        if self.page is not None and (isinstance(self.page, bool) or not isinstance(self.page, int) or self.page < 1):
+            raise InvalidQuery(f"page must be a whole number from 1; got {self.page!r}")
 
     def where(self, slug: str, op: Operator | str, value: object) -> Query:
         return replace(self, filters=(*self.filters, Filter(slug, op, value)))
@@ -213,6 +218,9 @@ class Query:
 
     def with_limit(self, limit: int | None) -> Query:
         return replace(self, limit=limit)
+
+    def at_page(self, page: int | None) -> Query:
+        return replace(self, page=page)
 
     def with_combinator(self, combinator: Combinator) -> Query:
         return replace(self, combinator=combinator)
@@ -229,6 +237,8 @@ class Query:
             query["sort"] = [s.to_wire() for s in self.sort]
         if self.limit is not None:
             query["limit"] = self.limit
+        if self.page is not None and cursor is None:  # with a cursor, the cursor says where
+            query["page"] = self.page
         if self.list_id is not None:
             query["list_id"] = self.list_id
         body: dict[str, object] = {

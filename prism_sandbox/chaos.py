@@ -18,7 +18,8 @@ the server runs with `configure(...)` — tests in the same process use that.
   which is what idempotency keys are for
 
 Tests in the same process can also read which API requests arrived
-(`request_log()`, `clear_request_log()`: method, path and status), e.g. to count the calls one page makes.
+(`request_log()`, `clear_request_log()`: method, path, status and when), e.g. to count the
+calls one page makes, and how many of them went out one after another (`sequential_rounds()`).
 """
 
 import hashlib
@@ -188,18 +189,33 @@ class LoggedRequest(NamedTuple):
     method: str
     path: str
     status: int
+    # When it arrived and when its answer was ready (time.monotonic(), latency included).
+    started: float = 0.0
+    ended: float = 0.0
 
 
 _requests: deque[LoggedRequest] = deque(maxlen=10_000)
 
 
 def request_log() -> list[LoggedRequest]:
-    """(method, path, status) of every API request since the last clear, oldest first."""
+    """(method, path, status, started, ended) of every API request since the last clear,
+    in the order they ended."""
     return list(_requests)
 
 
 def clear_request_log() -> None:
     _requests.clear()
+
+
+def sequential_rounds(requests: list[LoggedRequest]) -> int:
+    """How many of these requests had to wait for one another: the most that can be lined
+    up each starting after the previous one ended. Requests sent together overlap and count
+    once; a page that asks, waits, then asks again counts two."""
+    rounds, free_from = 0, float("-inf")
+    for request in sorted(requests, key=lambda r: r.ended):  # earliest end first: the longest chain
+        if request.started >= free_from:
+            rounds, free_from = rounds + 1, request.ended
+    return rounds
 
 
 class ChaosMiddleware:
@@ -209,8 +225,9 @@ class ChaosMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
+        started = time.monotonic()
         response = self.api_response(request)
-        _requests.append(LoggedRequest(request.method, request.path, response.status_code))
+        _requests.append(LoggedRequest(request.method, request.path, response.status_code, started, time.monotonic()))
         return response
 
     def api_response(self, request: HttpRequest) -> HttpResponse:

@@ -17,3 +17,9 @@ def sort_url(state, path: str, add: bool) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def label_at(columns, index: int) -> str:
+    """The label of the column at `index`: each cell names its column (stacked cards on a phone)."""
+    return columns[index].label if 0 <= index < len(columns) else ""

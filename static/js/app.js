@@ -602,3 +602,29 @@ function removeRowKeepingFocus(row, fallback) {
     }
   });
 })();
+
+// Small screens: the menu button folds the sidebar away (CSS hides it below 700 px once
+// the body is .menu-ready) and opens it again; Escape closes it and gives the focus back.
+(function () {
+  "use strict";
+  var button = document.querySelector("[data-menu-button]");
+  var sidebar = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (!sidebar) return;
+  button.hidden = false;
+  document.body.classList.add("menu-ready");
+
+  function setOpen(open, focusTarget) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    sidebar.classList.toggle("open", open);
+    if (focusTarget) focusTarget.focus();
+  }
+  button.addEventListener("click", function () {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    setOpen(open, open ? sidebar.querySelector("a[href]") : null);
+  });
+  sidebar.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true" && window.getComputedStyle(button).display !== "none") {
+      setOpen(false, button);
+    }
+  });
+})();

@@ -269,3 +269,18 @@ def test_query_rejects_non_filter():
 def test_query_rejects_non_sort():
     with pytest.raises(InvalidQuery, match="Sort values"):
         Query(sort=("-name",))
+
+
+@pytest.mark.parametrize("page", [0, -1, True, 2.5, "2"])
+def test_query_page_is_a_whole_number_from_1(page):
+    with pytest.raises(InvalidQuery, match="page must be a whole number from 1"):
+        Query(page=page)
+
+
+def test_query_page_goes_out_in_the_query_unless_a_cursor_says_where():
+    numbered = Query(limit=50).at_page(3)
+    assert numbered.page == 3
+    assert numbered.to_wire()["query"]["page"] == 3
+    assert "page" not in numbered.to_wire(cursor="abc")["query"]
+    assert "page" not in Query().to_wire()["query"]
+    assert numbered.at_page(None).page is None

@@ -348,6 +348,15 @@ def test_iter_all_keeps_an_explicit_limit(prism, people):
     assert len(list(prism.contacts.iter_pages(Query(limit=3)))) == 2
 
 
+def test_numbered_pages_read_side_by_side_make_the_cursor_walk(prism, people):
+    query = Query(select=("first_name",), limit=3, include_total=True).order_by("first_name")
+    first = prism.contacts.query(query.at_page(1))
+    second = prism.contacts.query(query.at_page(2))
+    walked = [row.id for row in prism.contacts.iter_all(query)]
+    assert first.total == 4 and first.has_more and not second.has_more
+    assert [row.id for row in first.rows + second.rows] == walked
+
+
 # --- live: import -----------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from dashboard import acting
-from dashboard.fan_out import Outage, fan_out
+from dashboard.fan_out import Outage, fan_out, in_order
 from dashboard.roles import Role
 from prism_client import NotFound, Timeout
 
@@ -56,6 +56,44 @@ def test_no_more_than_the_limit_are_in_flight_and_the_limit_is_reached(settings,
     names = fan_out([call] * 9)
     assert most[0] == 3
     assert len(set(names)) == 3 and all(n.startswith("prism-fan-out") for n in names)
+
+
+def test_in_order_streams_results_in_order_no_more_than_the_limit_ahead(db):
+    missing = NotFound("no such page", status=404)
+    started: list[int] = []
+    release = threading.Event()
+
+    def call(n):
+        def run():
+            started.append(n)
+            if n == 0:
+                release.wait(WAIT)  # the first is the slowest: the others wait in the window behind it
+            if n == 4:
+                raise missing
+            return n
+
+        return run
+
+    results: list = []
+    reader = threading.Thread(target=lambda: results.extend(in_order((call(n) for n in range(8)), limit=3)))
+    reader.start()
+    assert wait_until(lambda: len(started) == 3)
+    assert sorted(started) == [0, 1, 2] and results == []  # no more than the limit; nothing before the first
+    release.set()
+    reader.join(WAIT)
+    assert results == [0, 1, 2, 3, missing, 5, 6, 7]
+
+
+def test_in_order_stopped_early_starts_nothing_more(db):
+    made: list[int] = []
+
+    def call(n):
+        return lambda: made.append(n) or n
+
+    results = in_order((call(n) for n in range(50)), limit=2)
+    assert next(results) == 0
+    results.close()  # the reader went away
+    assert len(made) <= 4
 
 
 def test_a_limit_of_one_runs_the_calls_in_this_thread(settings, db):

@@ -373,3 +373,17 @@ def test_saving_again_after_a_lost_answer_writes_once(editor, stub):
     again = editor.post(url, {**values, "score": ["12"]}, follow=True)  # the same form, sent again
     assert "Nothing changed." in text(again)
     assert stub.store.applied == [("update", "contact", C1)]
+
+
+def test_an_export_from_an_api_without_page_numbers_reads_on_by_cursor(editor, stub):
+    # The stub answers every `page` with page 1, as an API that does not know page numbers
+    # would: the export sees page 2 repeat page 1 and follows the cursor instead.
+    with stub.store.lock:
+        for n in range(120):
+            stub.store.add("contact", {"first_name": f"Row{n:03}"})
+        expected = [r["id"] for r in stub.store.live("contact")]
+    stub.reset_log()
+    body = b"".join(editor.get("/records/contact/export.csv?cols=first_name").streaming_content).decode()
+    ids = [line.split(",")[0] for line in body.splitlines()[1:]]
+    assert ids == expected and len(ids) == 123  # every row once, in the API's order
+    assert not body.splitlines()[-1].startswith("#")

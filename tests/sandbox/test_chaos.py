@@ -59,6 +59,24 @@ def test_added_latency_is_measurable_and_changes_while_running(sandbox):
     assert min(timed(sandbox)[0] for _ in range(3)) < 0.3
 
 
+def test_the_request_log_tells_requests_sent_together_from_requests_sent_in_turn(sandbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    chaos.configure(latency_ms=500)  # long beside any wait for a thread on a busy machine
+    chaos.clear_request_log()
+    with ThreadPoolExecutor(4) as pool:  # four at once: one round
+        list(pool.map(lambda _: requests.get(sandbox.url("contact/count"), headers={"x-api-key": sandbox.api_key}, timeout=30), range(4)))
+    together = chaos.request_log()
+    assert len(together) == 4 and all(r.ended - r.started >= 0.5 for r in together)
+    assert chaos.sequential_rounds(together) == 1
+    chaos.clear_request_log()
+    for _ in range(3):  # one after the other: three rounds
+        sandbox.request("GET", "contact/count")
+    assert chaos.sequential_rounds(chaos.request_log()) == 3
+    assert chaos.sequential_rounds(together + chaos.request_log()) == 4
+    assert chaos.sequential_rounds([]) == 0
+
+
 @pytest.mark.parametrize(("status", "code"), [(500, "internal_error"), (503, "service_unavailable"), (429, "rate_limited")])
 def test_an_error_rate_of_one_answers_the_chosen_status_before_doing_anything(sandbox, status, code):
     chaos.configure(error_rate=1, error_status=status, retry_after=7)
