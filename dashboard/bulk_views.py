@@ -54,7 +54,7 @@ def matching_count(segment: str, query_string: str) -> int | None:
     confirmation can state it; None when the API cannot say (the page says "every" then)."""
     try:
         page = prism.client().service(segment).query(replace(_table_query(segment, query_string), limit=1, include_total=True))
-    except PrismError:
+    except (PrismError, SearchTooBroad):  # too broad: refused, with its sentence, when confirmed
         return None
     return page.total
 
