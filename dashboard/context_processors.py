@@ -17,4 +17,6 @@ def navigation(request) -> dict:
         "using_sandbox": settings.MICRO_BASE_URL.rstrip("/").endswith("/sandbox"),
         # Said to Admins on every page: in shared mode the API cannot tell people apart.
         "shared_access": settings.PRISM_ACCESS == "shared",
+        # How often a page with a record open says so (presence.py).
+        "presence_heartbeat": settings.PRESENCE_HEARTBEAT,
     }

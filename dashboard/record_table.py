@@ -14,9 +14,11 @@ from django.http import HttpRequest
 
 from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, ObjectType, Page
 
-from . import list_state, prism
+from . import list_state, presence, prism
 from .cells import column, table_rows
 from .filter_builder import filter_rows_context
+from .inline_editing import cell_url_pattern, editable_column
+from .permissions import CHANGE, allowed
 
 PREVIOUS_VAR = "prev"  # on a "Next" link: the digest of the page it was followed from
 PAGE_DIGEST_LENGTH = 12
@@ -42,6 +44,10 @@ class RecordTable:
         self.query = list_state.to_query(self.state, self.schema)
         self.columns = [column(c, segment, self.schemas) for c in self.state.columns]
         self.previous_digest = request.GET.get(PREVIOUS_VAR, "")[:PAGE_DIGEST_LENGTH] if self.state.cursor else ""
+        self.user = request.user
+        # Cells are editable in place for people who may change records (the API may still
+        # refuse one: its sentence shows in the cell), never in the trash.
+        self.can_edit = object_type.writable and not self.state.trash and allowed(request.user, CHANGE)
 
     def context(self) -> dict:
         service = prism.client().service(self.object_type.segment)
@@ -66,7 +72,8 @@ class RecordTable:
             "state": self.state,
             "columns": self.columns,
             "page": page,
-            "table_rows": table_rows(page.rows, self.columns, self.object_type.segment, self.schemas),
+            "table_rows": self.rows(page),
+            "can_edit": self.can_edit,
             "next_url": next_url,
             "previous_url": self.state.previous_page(),
             "request_body": json.dumps(body, indent=2),
@@ -78,6 +85,15 @@ class RecordTable:
             "add_row_url": self.add_row_url(),
             **filter_rows_context(self.state, self.schema),
         }
+
+    def rows(self, page: Page) -> list:
+        """The page's rows, editable cells marked, and who else is editing each row (one
+        cache get_many for the page, no API call)."""
+        segment = self.object_type.segment
+        edit_urls = [cell_url_pattern(segment, c.path) if self.can_edit and editable_column(c) else None for c in self.columns]
+        rows = table_rows(page.rows, self.columns, segment, self.schemas, edit_urls)
+        editing = presence.editing_rows(segment, [r.id for r in rows], self.user)
+        return [replace(r, editing=presence.sentence(editing[r.id])) if r.id in editing else r for r in rows]
 
     def next_link(self, page: Page) -> tuple[str | None, str]:
         """The next page's URL, or None and, when the API's answer is at odds with itself, why."""

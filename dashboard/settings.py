@@ -263,6 +263,12 @@ CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://prism-dashboard"),
 }
 
+# Edit presence (presence.py), kept in the cache above: pages say "still here" every
+# PRESENCE_HEARTBEAT seconds, and a person stops counting PRESENCE_TTL seconds after the
+# last one, so a closed page is gone within that time (the issue asks for 30 s at most).
+PRESENCE_HEARTBEAT = env.int("PRESENCE_HEARTBEAT_SECONDS", default=5)
+PRESENCE_TTL = env.int("PRESENCE_TTL_SECONDS", default=25)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
