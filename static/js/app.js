@@ -450,9 +450,30 @@ function removeRowKeepingFocus(row, fallback) {
     td.removeAttribute("data-editing");
     td.removeAttribute("aria-busy");
   }
+  // Text a number or date input cannot read is sent as "" by the browser: that would clear
+  // the value. Say so in place instead, sending nothing.
+  function unreadable(form) {
+    var bad = Array.prototype.find.call(form.elements, function (el) { return el.validity && el.validity.badInput; });
+    if (!bad) return false;
+    var note = form.querySelector("[data-cell-unreadable]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error";
+      note.setAttribute("role", "alert");
+      note.setAttribute("data-cell-unreadable", "");
+      note.id = bad.id + "_unreadable";
+      bad.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = bad.validationMessage || "This value cannot be read.";
+    bad.setAttribute("aria-invalid", "true");
+    bad.setAttribute("aria-describedby", ((bad.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+    bad.focus();
+    return true;
+  }
   function save(td, submitter, keepFocus) {
     var form = editorOf(td);
     if (!form) return Promise.resolve();
+    if (!submitter && unreadable(form)) return Promise.resolve();
     var body = new FormData(form, submitter || undefined);
     td.setAttribute("aria-busy", "true");
     return request(form.getAttribute("action"), { method: "POST", body: body }).then(function (html) {

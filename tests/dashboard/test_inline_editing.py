@@ -70,7 +70,7 @@ def text(response) -> str:
 
 def test_editable_cells_are_the_own_writable_columns_for_people_who_may_change(editor_client, prism, client):
     record_id = make_contact(prism)
-    html = editor_client.get(TABLE + f"&q=Ada&size=50").content.decode()
+    html = editor_client.get(TABLE + "&q=Ada&size=50").content.decode()
     columns = set(re.findall(rf'data-edit-url="/records/contact/{record_id}/cell/([a-z_]+)/"', html))
     # Not a related column (organization.name), not a system property (created_at).
     assert columns == {"first_name", "status", "score"}
