@@ -180,7 +180,7 @@ class Presence(RecordTypeView):
 
     def post(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
         presence.beat(segment, record_id, request.user, request.POST.get("mode", presence.VIEWING))
-        context = {"others": presence.others(segment, record_id, request.user)}
+        context = {"people_here": presence.others(segment, record_id, request.user)}
         return render(request, f"{self.template_name}#others", context)
 
 
