@@ -83,9 +83,12 @@ class CellEdit(RecordTypeView):
         try:
             result = inline_editing.save(service, self.schema, record_id, slug, state, mine)
         except ValidationError as exc:
+            if not form.is_bound or not exc.field_errors:  # "keep mine" has no typed value to mark
+                detail = "; ".join(exc.field_errors.values())
+                return self.editor(
+                    request, record_id, form, state, status=422, api_error=f"The Prism API did not accept this value. {detail}".strip()
+                )
             form.add_api_errors(exc.field_errors)
-            if not exc.field_errors:
-                form.add_error(None, "The Prism API did not accept this value.")
             return self.editor(request, record_id, form, state, status=422)
         except PrismError as exc:
             refused(AuditEntry.Outcome.FAILED, error=exc)

@@ -555,8 +555,8 @@ function removeRowKeepingFocus(row, fallback) {
       var list = controls(form);
       var edge = event.shiftKey ? list[0] : list[list.length - 1];
       if (target !== edge) return;  // between the inputs of one cell (a multiselect's boxes)
-      var to = neighbour(td, event.shiftKey ? -1 : 1);
-      if (!to) return;
+      // The table's last (or first) cell: the focus stays on it, the editor closed.
+      var to = neighbour(td, event.shiftKey ? -1 : 1) || td;
       event.preventDefault();
       commit(td, true);
       to.focus();

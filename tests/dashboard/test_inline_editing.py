@@ -179,7 +179,7 @@ def test_a_bad_value_is_a_sentence_in_the_cell_and_nothing_is_sent(editor_client
     assert forged.status_code == 400 and "expired" in text(forged)
 
 
-def test_a_required_value_cannot_be_cleared_and_a_deleted_record_says_so(editor_client, prism):
+def test_a_record_deleted_meanwhile_is_said_in_the_cell(editor_client, prism):
     record_id = make_contact(prism)
     data = open_cell(editor_client, record_id, "status")
     assert prism.request("DELETE", f"contact/{record_id}").status_code == 204
@@ -229,3 +229,21 @@ def test_inline_save_costs_one_round_trip_with_100ms_latency(editor_client, pris
     with capsys.disabled():
         print(f"\ninline edit, no latency: open {ms(base_open)}; save {ms(base_save)}")
         print(f"inline edit, 100 ms latency: open {ms(slow_open)}; save {ms(slow_save)}")
+
+
+def test_the_apis_refusal_is_said_in_the_cell(prism):
+    """A person whose own Prism key may read a deal but not write it: the dashboard role
+    allows the edit, the API refuses it, and its sentence shows in place."""
+    deal = prism.request("POST", "deal", json={"default": {"name": "Read only deal"}}).json()["id"]
+    grant = {"team_id": {prism.team_id: "r"}, "user_id": [], "team_group_id": []}
+    assert prism.request("PUT", f"deal/{deal}/grant", json=grant).status_code == 200
+    editor = login(Client(), Role.EDITOR)
+    connect_key(get_user_model().objects.get(username="editor"), prism.make_key(user_id="c0ffee00-0000-4000-8000-0000000000ee"))
+    response = editor.get(f"/records/deal/{deal}/cell/name/")
+    assert response.status_code == 200
+    state = re.search(r'name="state" value="([^"]+)"', response.content.decode()).group(1)
+    refused = editor.post(f"/records/deal/{deal}/cell/name/", {"state": state, "name": "Mine now"})
+    assert refused.status_code == 403
+    assert 'role="alert"' in text(refused) and "data-cell-editor" in text(refused)  # the input stays, with why
+    assert prism.request("GET", f"deal/{deal}").json()["default"]["name"] == "Read only deal"
+    assert AuditEntry.objects.get(record_id=deal).outcome == AuditEntry.Outcome.FAILED
