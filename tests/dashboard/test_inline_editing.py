@@ -68,6 +68,24 @@ def text(response) -> str:
     return unescape(response.content.decode())
 
 
+def test_which_columns_are_editable_in_place():
+    from dashboard.cells import Column
+    from dashboard.inline_editing import editable_column
+    from prism_client import PropertyDefinition
+
+    def col(path: str, type_: str = "text", **options) -> Column:
+        return Column(path, path, PropertyDefinition(slug=path.rsplit(".", 1)[-1], name=path, type=type_, **options), None, True)
+
+    assert editable_column(col("first_name")) and editable_column(col("score", "number"))
+    assert editable_column(col("tags", "multiselect")) and editable_column(col("is_vip", "boolean"))
+    assert not editable_column(col("organization.name"))  # another record's value
+    assert not editable_column(col("organization", "reference", target="organization"))  # its picker needs room
+    assert not editable_column(col("updated_at", "datetime"))  # a system property
+    assert not editable_column(col("external_ref", read_only=True))
+    assert not editable_column(col("hologram", "hologram"))  # a type this dashboard does not know
+    assert not editable_column(Column("gone", "gone", None, None, False))  # not in the schema
+
+
 def test_editable_cells_are_the_own_writable_columns_for_people_who_may_change(editor_client, prism, client):
     record_id = make_contact(prism)
     html = editor_client.get(TABLE + "&q=Ada&size=50").content.decode()
