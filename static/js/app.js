@@ -419,13 +419,14 @@ function removeRowKeepingFocus(row, fallback) {
     }
   }
   function failed(td, keepFocus) {
-    show(td, '<p class="field-error" role="alert" data-cell-error>The dashboard could not be reached; nothing was saved. Press Escape to go back.</p>', keepFocus);
+    show(td, '<p class="field-error" role="alert" data-cell-error>The dashboard did not answer as expected (is your session still open?); nothing was saved. Press Escape to go back.</p>', keepFocus);
   }
   function request(url, options) {
     return fetch(url, Object.assign({ credentials: "same-origin", headers: { "HX-Request": "true" } }, options))
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
-        if (type.indexOf("text/html") < 0) throw new Error("not a fragment");
+        // A redirect (an ended session: the sign-in page) or anything but HTML is not the cell's fragment.
+        if (response.redirected || type.indexOf("text/html") < 0) throw new Error("not a fragment");
         return response.text();
       });
   }
@@ -575,7 +576,11 @@ function removeRowKeepingFocus(row, fallback) {
   "use strict";
   document.addEventListener("htmx:beforeSwap", function (event) {
     var box = event.detail.target;
-    if (box && box.hasAttribute && box.hasAttribute("data-presence") && event.detail.serverResponse.trim() === box.innerHTML.trim()) {
+    if (!box || !box.hasAttribute || !box.hasAttribute("data-presence")) return;
+    // Not the heartbeat's own answer (a session that ended redirects to the sign-in page):
+    // nothing to show here.
+    var answered = event.detail.xhr && event.detail.xhr.responseURL;
+    if (event.detail.serverResponse.trim() === box.innerHTML.trim() || (answered && !/\/presence\/$/.test(new URL(answered).pathname))) {
       event.detail.shouldSwap = false;
     }
   });
