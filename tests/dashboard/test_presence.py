@@ -28,6 +28,7 @@ def people(db):
 
 def test_production_expiry_is_within_30_seconds_and_outlasts_the_heartbeat():
     assert settings.PRESENCE_TTL <= 30
+    assert settings.PRESENCE_HEARTBEAT < 5  # another person shows within 5 s: one poll, and its answer
     assert settings.PRESENCE_HEARTBEAT * 2 <= settings.PRESENCE_TTL  # one late heartbeat does not drop anyone
 
 
