@@ -83,3 +83,11 @@ def _in_pool_thread[T](call: Callable[[], T], outage: Outage) -> T | PrismError:
         # A connection a call opened in this short-lived thread (a database cache, say)
         # would otherwise stay open after the thread ends.
         connections.close_all()
+
+
+def raise_first[T](results: list[T | PrismError]) -> list[T]:
+    """The results of fan_out, or the first error among them raised, in the calls' order."""
+    for result in results:
+        if isinstance(result, PrismError):
+            raise result
+    return results  # type: ignore[return-value]  # no error among them

@@ -29,6 +29,9 @@ SEARCH_VAR = "q"
 COMBINATOR_VAR = "combinator"  # the wire's word; AND or OR
 LEGACY_COMBINATOR_VAR = "join"  # its name in bookmarks made before
 IDS_VAR = "ids"  # only these records (e.g. the ones a bulk action failed on)
+LAYOUT_VAR = "layout"  # "board": the same records as a board (board.py), one column per option
+GROUP_VAR = "group"  # the board's select property
+BOARD = "board"
 MAX_IDS = 500
 ROW_PROPERTY, ROW_OPERATOR, ROW_VALUE = "f", "o", "v"  # f0, o0, v0 (v repeats for several values)
 
@@ -65,6 +68,8 @@ class ListState:
     combinator: str = "AND"
     filter_rows: tuple[FilterRow, ...] = ()
     ids: tuple[str, ...] = ()
+    layout: str = ""  # "" the table, BOARD the board
+    group: str = ""  # the board's select property ("" before one is chosen)
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     # --- links -----------------------------------------------------------------------
@@ -86,6 +91,10 @@ class ListState:
             out.append((COMBINATOR_VAR, "OR"))
         if self.ids:
             out.append((IDS_VAR, ",".join(self.ids)))
+        if self.layout:
+            out.append((LAYOUT_VAR, self.layout))
+        if self.group:
+            out.append((GROUP_VAR, self.group))
         for i, row in enumerate(self.filter_rows):
             out += [(f"{ROW_PROPERTY}{i}", row.slug), (f"{ROW_OPERATOR}{i}", row.op)]
             out += [(f"{ROW_VALUE}{i}", v) for v in row.values]
@@ -150,6 +159,11 @@ def _columns_known(schemas: dict[str, TypeSchema], schema: TypeSchema, path: str
     return True
 
 
+def groupable(schema: TypeSchema) -> tuple[str, ...]:
+    """The properties a board can group by: the writable single selects."""
+    return tuple(p.slug for p in schema.user_properties if p.type == "select" and not p.multiple and not p.read_only)
+
+
 def default_columns(schema: TypeSchema) -> tuple[str, ...]:
     props = [p.slug for p in schema.user_properties if for_property(p).default_column]
     return tuple(props[:DEFAULT_COLUMN_COUNT]) or (schema.title_slug,)
@@ -193,8 +207,14 @@ def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema])
             ids.append(str(uuid.UUID(raw.strip())))
         except ValueError:
             continue
+    group = params.get(GROUP_VAR, "")
+    if group and group not in groupable(schema):
+        notices.append("A board groups its cards by a select property; that one is not, so the first one is used.")
+        group = ""
     return ListState(
         ids=tuple(ids),
+        layout=BOARD if params.get(LAYOUT_VAR) == BOARD else "",
+        group=group,
         columns=columns,
         sort=tuple(sort),
         size=size,

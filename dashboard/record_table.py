@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, ObjectType, Page
 
 from . import list_state, presence, prism
+from .board import Board
 from .cells import column, table_rows
 from .filter_builder import filter_rows_context
 from .inline_editing import cell_url_pattern, editable_column
@@ -50,6 +51,7 @@ class RecordTable:
         self.can_edit = object_type.writable and not self.state.trash and allowed(request.user, CHANGE)
 
     def context(self) -> dict:
+        """The table page: one query."""
         service = prism.client().service(self.object_type.segment)
         try:
             page = service.query(self.query, cursor=self.state.cursor)
@@ -62,15 +64,10 @@ class RecordTable:
             self.state = replace(self.state, cursor=None, trail=(), notices=(*self.state.notices, notice))
             page = service.query(self.query)
         next_url, notice = self.next_link(page)
-        notices = [n for n in (notice, total_notice(page, self.state)) if n]
-        if notices:
-            self.state = replace(self.state, notices=(*self.state.notices, *notices))
+        self.add_notices(notice, total_notice(page, self.state))
         body = self.query.to_wire(self.state.cursor)
         return {
-            "object_type": self.object_type,
-            "schema": self.schema,
-            "state": self.state,
-            "columns": self.columns,
+            **self.page_context(),
             "page": page,
             "table_rows": self.rows(page),
             "can_edit": self.can_edit,
@@ -78,11 +75,36 @@ class RecordTable:
             "previous_url": self.state.previous_page(),
             "request_body": json.dumps(body, indent=2),
             "curl": curl_command(self.object_type.segment, body),
+        }
+
+    def board_context(self) -> dict:
+        """The same state as a board (board.py): one round trip for every column; the
+        table for a type with no select property to group by."""
+        board = Board.of(self.state, self.query, self.schema, self.schemas, self.columns)
+        if board is None:
+            self.add_notices(f"{self.object_type.plural_label} have no select property to group by, so they are shown as a table.")
+            self.state = replace(self.state, layout="")
+            return self.context()
+        columns = board.load(prism.client().service(self.object_type.segment), self.schemas)
+        self.state = replace(self.state, group=board.prop.slug)
+        self.add_notices(board.notice)
+        groups = [(slug, self.schema.get(slug).name, self.state.query_string(group=slug)) for slug in list_state.groupable(self.schema)]
+        return {**self.page_context(), "board": board, "board_columns": columns, "group_links": groups}
+
+    def page_context(self) -> dict:
+        """What a table page shows around its results, as a table or a board."""
+        return {
+            "object_type": self.object_type,
+            "schema": self.schema,
+            "state": self.state,
+            "columns": self.columns,
             "page_sizes": list_state.PAGE_SIZES,
             "export_query": list_state.export_params(self.state),
             "column_choices": column_choices(self.object_type.segment, self.schemas, self.state.columns),
             "schemas": self.schemas,
             "add_row_url": self.add_row_url(),
+            "table_url": self.state.query_string(layout=""),
+            "board_url": self.state.query_string(layout=list_state.BOARD) if list_state.groupable(self.schema) else None,
             **filter_rows_context(self.state, self.schema),
         }
 
@@ -94,6 +116,10 @@ class RecordTable:
         rows = table_rows(page.rows, self.columns, segment, self.schemas, edit_urls)
         editing = presence.editing_rows(segment, [r.id for r in rows], self.user)
         return [replace(r, editing=presence.sentence(editing[r.id])) if r.id in editing else r for r in rows]
+
+    def add_notices(self, *notices: str) -> None:
+        if any(notices):
+            self.state = replace(self.state, notices=(*self.state.notices, *(n for n in notices if n)))
 
     def next_link(self, page: Page) -> tuple[str | None, str]:
         """The next page's URL, or None and, when the API's answer is at odds with itself, why."""

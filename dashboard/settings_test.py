@@ -30,3 +30,11 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "<<MISSING %s>>"
 # Email goes to django.core.mail.outbox (password reset tests switch the pages on).
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# Under pytest-xdist on a shared Redis (the PostgreSQL + Redis run), each worker keeps its
+# own Redis database: a test's cache.clear() must not empty another worker's cache.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if CACHES["default"]["BACKEND"].endswith("RedisCache") and _worker.startswith("gw"):  # noqa: F405
+    _location = CACHES["default"]["LOCATION"]  # noqa: F405
+    _base = _location.rsplit("/", 1)[0] if _location.count("/") > 2 else _location
+    CACHES["default"]["LOCATION"] = f"{_base}/{1 + int(_worker[2:]) % 15}"  # noqa: F405

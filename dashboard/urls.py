@@ -10,6 +10,7 @@ from django.urls import include, path
 from . import (  # noqa: F401  (imported for the views they register)
     access_views,
     auth_views,
+    board_views,
     bulk_views,
     editor_views,
     history_views,

@@ -10,13 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from prism_client import PrismError
-
 from . import acting, list_state, prism
 from . import home as home_service
 from .cells import title_text
 from .exporting import start_export
-from .fan_out import fan_out
+from .fan_out import fan_out, raise_first
 from .filter_builder import filter_rows_context
 from .forms import SavedViewForm
 from .grants import my_access, read_only_sentence
@@ -51,7 +49,9 @@ class RecordList(RecordTypeView):
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         table = RecordTable(request, self.object_type)
         partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
-        context = {**table.context(), "current_view": current_view(request, segment)}
+        # The board is the same URL state drawn as columns (board.py): layout=board.
+        records = table.board_context() if table.state.layout == list_state.BOARD else table.context()
+        context = {**records, "current_view": current_view(request, segment)}
         if partial:  # the filter rows stay in the page: their errors go in by the rows' own indexes
             context["filter_errors"] = filter_errors(request, table.state)
         template = f"{self.template_name}#results" if partial else self.template_name
@@ -162,14 +162,6 @@ class RecordDetail(RecordTypeView):
 def needs_grant(object_type) -> bool:
     """Whether the record page reads the grant: to tell a person with read-only access so."""
     return object_type.has_grant and acting.per_person()
-
-
-def raise_first(results: list) -> list:
-    """The results of fan_out, or the first error among them raised, in the calls' order."""
-    for result in results:
-        if isinstance(result, PrismError):
-            raise result
-    return results
 
 
 def read_only_notice(object_type, grant, user) -> str:

@@ -3,7 +3,8 @@
 Real servers, not fakes: Debian's `postgresql` and `redis-server` packages (scripts/test
 installs them as root). Each server lives in a temporary directory and is gone when the
 context ends. From the command line, `python -m tests.services -- CMD…` runs CMD with
-both up and `TEST_POSTGRES_URL` / `TEST_REDIS_URL` set (scripts/test uses this).
+both up and `TEST_POSTGRES_URL` / `TEST_REDIS_URL` set; with `--as-default`, also as the
+dashboard's DATABASE_URL and CACHE_URL (scripts/test runs the suite on PostgreSQL so).
 """
 
 import contextlib
@@ -147,13 +148,15 @@ def redis_server() -> Iterator[str]:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[argv.index("--") + 1 :] if "--" in argv else argv
-    if not command:
-        print("usage: python -m tests.services -- COMMAND [ARGS…]", file=sys.stderr)
+    options, command = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else ([], argv)
+    if not command or set(options) - {"--as-default"}:
+        print("usage: python -m tests.services [--as-default] -- COMMAND [ARGS…]", file=sys.stderr)
         return 2
     try:
         with postgres_server() as pg_url, redis_server() as redis_url:
             env = {**os.environ, "TEST_POSTGRES_URL": pg_url, "TEST_REDIS_URL": redis_url}
+            if "--as-default" in options:  # the dashboard's own database and cache (settings.py reads these)
+                env.update(DATABASE_URL=pg_url, CACHE_URL=redis_url)
             return subprocess.run(command, env=env).returncode
     except ServiceUnavailable as exc:
         print(f"Cannot start the test servers: {exc}", file=sys.stderr)

@@ -96,33 +96,54 @@ function removeRowKeepingFocus(row, fallback) {
     });
   });
 
-  // A filter row is re-rendered by the server when its property or operator changes, and a
-  // person may go on choosing while that answer is on its way. Swapping it in would throw
-  // away what they chose since, so each request notes the row's values; an answer for values
-  // the row no longer holds is dropped, and the row asks again with what it holds now. The
-  // rows' hx-sync "replace" keeps one request per row in flight (the newest).
-  function rowValues(row) {
-    return Array.prototype.map.call(row.querySelectorAll("select, input"), function (el) {
+  // A person may go on choosing while an answer is on its way; swapping it in would throw away
+  // what they chose since. So each request notes the values it was sent for, and an answer for
+  // values the page no longer holds is dropped, and asked for again with what it holds now.
+  // - A filter row is re-rendered by the server when its property or operator changes; its
+  //   hx-sync "replace" keeps one request per row in flight (the newest).
+  // - The table answers for the filter rows it was asked with (their errors come out of band,
+  //   into each row): an answer for rows removed or changed since is not the table shown.
+  function controlValues(container) {
+    return Array.prototype.map.call(container.querySelectorAll("select, input"), function (el) {
       var value = el.multiple
         ? Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; }).join("\u0000")
         : el.value;
       return el.name + "=" + value;
     }).join("&");
   }
-  function filterRowTarget(detail) {
-    var target = detail.target;
-    return target && target.classList && target.classList.contains("filter-row") ? target : null;
-  }
+  var staleGuards = [
+    { // a filter row's own re-render
+      applies: function (detail) {
+        var target = detail.target;
+        return target && target.classList && target.classList.contains("filter-row") ? target : null;
+      },
+      values: controlValues,
+      askAgain: function (row) { htmx.trigger(row.querySelector("select"), "row-stale"); }
+    },
+    { // the table, for the filter rows it was asked with
+      applies: function (detail) {
+        var rows = document.getElementById("filter-rows");
+        var asker = detail.requestConfig ? detail.requestConfig.elt : detail.elt;  // the swap's detail.elt is its target
+        return asker === tableForm() && rows ? rows : null;
+      },
+      values: controlValues,
+      askAgain: function () { changed(tableForm()); }
+    }
+  ];
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var row = filterRowTarget(event.detail);
-    if (row) event.detail.xhr.sentRowValues = rowValues(row);
+    staleGuards.forEach(function (guard, i) {
+      var subject = guard.applies(event.detail);
+      if (subject) event.detail.xhr["sentValues" + i] = guard.values(subject);
+    });
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var row = filterRowTarget(event.detail);
-    var sent = event.detail.xhr && event.detail.xhr.sentRowValues;
-    if (!row || sent === undefined || sent === rowValues(row)) return;
-    event.detail.shouldSwap = false;
-    htmx.trigger(row.querySelector("select"), "row-stale");
+    staleGuards.forEach(function (guard, i) {
+      var subject = guard.applies(event.detail);
+      var sent = event.detail.xhr && event.detail.xhr["sentValues" + i];
+      if (!subject || sent === undefined || sent === guard.values(subject) || !event.detail.shouldSwap) return;
+      event.detail.shouldSwap = false;
+      guard.askAgain(subject);
+    });
   });
 
   // After a row is re-rendered (property or operator changed), refresh the table.
@@ -591,5 +612,241 @@ function removeRowKeepingFocus(row, fallback) {
       data.append("csrfmiddlewaretoken", box.getAttribute("data-csrf"));
       navigator.sendBeacon(box.getAttribute("data-presence-leave"), data);
     });
+  });
+})();
+
+// Board (records/board.html): a card moves to another column by dragging it, or by keyboard
+// (Space picks it up, Left/Right move it between columns, Space/Enter drop it, Escape puts it
+// back). A drop is one POST to the card's move URL: the server reads the record's version and
+// PATCHes with If-Match (dashboard/board.py). Refused, the card goes back where it came from
+// and says why (who changed the record meanwhile).
+(function () {
+  "use strict";
+  var held = null;  // {card, list, next}: the card picked up, and where it came from
+
+  function status(text) {
+    var live = document.querySelector("[data-board-status]");
+    if (live) { live.textContent = ""; live.textContent = text; }
+  }
+  function columnOf(el) { return el.closest(".board-column"); }
+  function label(column) { return column.getAttribute("data-column-label"); }
+  function title(card) { var a = card.querySelector(".board-card-title"); return a ? a.textContent : ""; }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { return ""; }
+  }
+  function placeAtTop(card, column) {
+    var list = column.querySelector(".board-cards");
+    list.insertBefore(card, list.firstElementChild);
+  }
+  function putBack(origin) {
+    var list = origin.list;
+    list.insertBefore(origin.card, origin.next && origin.next.parentNode === list ? origin.next : list.querySelector(".board-more"));
+  }
+  function count(column, delta) {
+    var badge = column.querySelector("[data-board-count]");
+    if (!badge || badge.textContent.trim() === "") return;
+    badge.textContent = String((parseInt(badge.textContent, 10) || 0) + delta);
+  }
+  function showError(card, text) {
+    var error = card.querySelector(".board-card-error");
+    error.textContent = text;
+    error.hidden = !text;
+  }
+
+  // The card is in its new column already; the server decides whether it stays.
+  function commit(origin) {
+    var card = origin.card, from = columnOf(origin.list), to = columnOf(card);
+    if (from === to) { putBack(origin); status(title(card) + " stays in " + label(from) + "."); return; }
+    var board = card.closest("[data-board]");
+    var body = new FormData();
+    body.append("group", board.getAttribute("data-group"));
+    body.append("to", to.getAttribute("data-column"));
+    body.append("updated_at", card.getAttribute("data-updated-at"));
+    showError(card, "");
+    card.setAttribute("aria-busy", "true");
+    fetch(card.getAttribute("data-move-url"), {
+      method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        var answer = new DOMParser().parseFromString(html, "text/html").querySelector(".move-outcome");
+        var text = answer ? answer.textContent : "The card could not be moved; try again.";
+        if (response.ok && answer) {
+          card.setAttribute("data-updated-at", answer.getAttribute("data-updated-at") || "");
+          count(from, -1); count(to, 1);
+          status(text);
+        } else {
+          putBack(origin);
+          showError(card, text);
+          status(text);
+        }
+      });
+    }).catch(function () {
+      putBack(origin);
+      showError(card, "The dashboard could not be reached; the card was not moved.");
+    }).then(function () {
+      card.removeAttribute("aria-busy");
+      if (document.activeElement === document.body || !document.activeElement) card.focus();
+    });
+  }
+
+  // Dragging with a pointer.
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest(".board-card[data-move-url]");
+    if (!card) return;
+    dragged = { card: card, list: card.parentNode, next: card.nextElementSibling };
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.getAttribute("data-record-id"));
+  });
+  document.addEventListener("dragover", function (event) {
+    var column = dragged && event.target.closest && event.target.closest(".board-column");
+    if (!column || column.closest("[data-board]") !== dragged.card.closest("[data-board]")) return;
+    event.preventDefault();  // a column takes the drop
+    event.dataTransfer.dropEffect = "move";
+    document.querySelectorAll(".board-column.drop-target").forEach(function (c) { if (c !== column) c.classList.remove("drop-target"); });
+    column.classList.add("drop-target");
+  });
+  document.addEventListener("drop", function (event) {
+    var column = dragged && event.target.closest && event.target.closest(".board-column");
+    if (!column) return;
+    event.preventDefault();
+    var origin = dragged;
+    dragged = null;
+    column.classList.remove("drop-target");
+    if (column !== columnOf(origin.list)) placeAtTop(origin.card, column);
+    commit(origin);
+  });
+  document.addEventListener("dragend", function () {
+    dragged = null;
+    document.querySelectorAll(".board-column.drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
+  });
+
+  // The keyboard.
+  function neighbour(column, step) {
+    var columns = Array.prototype.slice.call(column.closest("[data-board]").querySelectorAll(".board-column"));
+    return columns[columns.indexOf(column) + step] || null;
+  }
+  function drop(cancel) {
+    var origin = held;
+    held = null;
+    origin.card.classList.remove("grabbed");
+    if (cancel) {
+      putBack(origin);
+      status("Cancelled: " + title(origin.card) + " stays in " + label(columnOf(origin.card)) + ".");
+    } else {
+      commit(origin);
+    }
+    origin.card.focus();
+  }
+  document.addEventListener("keydown", function (event) {
+    var card = event.target.closest && event.target.closest(".board-card[data-move-url]");
+    if (!card || event.target !== card || event.ctrlKey || event.metaKey || event.altKey) return;
+    var column = columnOf(card);
+    if (held && held.card === card) {
+      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        event.preventDefault();
+        var next = neighbour(column, event.key === "ArrowRight" ? 1 : -1);
+        if (next) { placeAtTop(card, next); card.focus(); status(label(next)); }
+      } else if (event.key === " " || event.key === "Enter") {
+        event.preventDefault();
+        drop(false);
+      } else if (event.key === "Escape" || event.key === "Tab") {
+        if (event.key === "Escape") event.preventDefault();
+        drop(true);
+      }
+      return;
+    }
+    if (event.key === " ") {
+      event.preventDefault();
+      if (held) drop(true);  // another card was still held
+      held = { card: card, list: card.parentNode, next: card.nextElementSibling };
+      card.classList.add("grabbed");
+      showError(card, "");
+      status("Picked up " + title(card) + " in " + label(column) + ". Left and right arrows move it, Space or Enter drops it, Escape cancels.");
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      card.querySelector(".board-card-title").click();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var sibling = event.key === "ArrowDown" ? card.nextElementSibling : card.previousElementSibling;
+      if (sibling && sibling.classList.contains("board-card")) { event.preventDefault(); sibling.focus(); }
+    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      var side = neighbour(column, event.key === "ArrowRight" ? 1 : -1);
+      var first = side && side.querySelector(".board-card[data-move-url]");
+      if (first) { event.preventDefault(); first.focus(); }
+    }
+  });
+})();
+
+// Keyboard shortcuts (listed in the dialog of base.html, opened by "?"): j/k or the arrows
+// through table rows, Enter opens the row's record, e edits the focused cell (the inline
+// editor listens for "prism:edit-cell"), / focuses the table's search, Ctrl/⌘+K the global
+// search where there is one. None act while a field has the focus.
+(function () {
+  "use strict";
+  function typing(el) {
+    return !!el && (el.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
+  }
+  function rows() {
+    return Array.prototype.filter.call(document.querySelectorAll("#results table.records tbody tr"), function (tr) {
+      return !tr.querySelector(".empty-state");
+    });
+  }
+  function focusRow(tr) {
+    if (!tr) return;
+    tr.tabIndex = -1;  // focusable by script, not a Tab stop
+    tr.focus();
+  }
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts-dialog");
+    if (!dialog || dialog.open) return;
+    var opener = document.activeElement;
+    dialog.addEventListener("close", function () { if (opener && opener.focus) opener.focus(); }, { once: true });
+    dialog.showModal();
+  }
+  function openGlobalSearch() {
+    var api = window.prismDashboard;
+    if (api && typeof api.openGlobalSearch === "function") { api.openGlobalSearch(); return true; }
+    var search = document.getElementById("global-search");
+    if (!search) return false;
+    if (typeof search.showModal === "function") { if (!search.open) search.showModal(); } else search.focus();
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-open-shortcuts]")) openShortcuts();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || typing(event.target)) return;
+    if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "k") {
+      if (openGlobalSearch()) event.preventDefault();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey) return;
+    if (document.querySelector("dialog[open]")) return;  // a dialog holds the keyboard
+    var all = rows();
+    var row = document.activeElement && document.activeElement.closest ? document.activeElement.closest("#results table.records tbody tr") : null;
+    var at = row ? all.indexOf(row) : -1;
+    var key = event.key;
+    if (key === "?") {
+      event.preventDefault();
+      openShortcuts();
+    } else if (key === "/") {
+      var search = document.getElementById("quick-search");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    } else if (key === "j" || key === "k" || ((key === "ArrowDown" || key === "ArrowUp") && at >= 0)) {
+      if (!all.length) return;
+      event.preventDefault();
+      var down = key === "j" || key === "ArrowDown";
+      focusRow(at < 0 ? all[0] : all[Math.max(0, Math.min(all.length - 1, at + (down ? 1 : -1)))]);
+    } else if (key === "Enter" && row && event.target === row) {
+      var open = row.querySelector(".row-actions a");
+      if (open) { event.preventDefault(); open.click(); }
+    } else if (key === "e") {
+      var cell = document.activeElement.closest && document.activeElement.closest("td[data-edit-url]");
+      cell = cell || (row ? row.querySelector("td[data-edit-url]") : null);
+      if (cell) {
+        event.preventDefault();
+        cell.dispatchEvent(new CustomEvent("prism:edit-cell", { bubbles: true }));
+      }
+    }
   });
 })();

@@ -208,6 +208,7 @@ def test_no_keyboard_traps(anonymous_page, dashboard):
         "table": "/records/contact/?f0=status&o0=in&v0=lead&f1=score&o1=between&v1=1&v1=9&f2=",
         "editor": f"/records/contact/{record_id}/edit/",
         "permissions": f"/records/deal/{deal}/permissions/",
+        "board": "/records/deal/?layout=board&group=stage",
     }
     for name, path in pages.items():
         page.goto(f"{dashboard.url}{path}")
@@ -265,3 +266,82 @@ def test_focus_is_visible_on_every_kind_of_control(anonymous_page, dashboard, sc
     if not focus_ring(option):
         unseen["suggestion"] = option.evaluate(RING)
     assert unseen == {}
+
+
+def test_shortcuts_move_through_rows_open_edit_search_and_list_themselves(anonymous_page, dashboard):
+    page = anonymous_page
+    for last in ("Alpha", "Bravo", "Charlie"):
+        create(dashboard, "contact", first_name="Short", last_name=last)
+    sign_in_by_keyboard(page, dashboard, Role.EDITOR)
+    page.goto(f"{dashboard.url}/records/contact/?q=Short&sort=last_name&cols=first_name,last_name")
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(3)
+
+    # j/k and the arrows move a visible focus through the rows, and stop at the ends.
+    for key, at in (("j", 0), ("j", 1), ("j", 2), ("j", 2), ("k", 1), ("ArrowUp", 0), ("ArrowUp", 0), ("ArrowDown", 1)):
+        page.keyboard.press(key)
+        expect(rows.nth(at)).to_be_focused()
+    assert focus_ring(rows.nth(1))
+
+    # e asks the inline editor (another part of the page) to edit the focused row's cell.
+    page.evaluate("""() => {
+        const cell = document.querySelectorAll('#results tbody tr')[1].querySelectorAll('td')[2];
+        cell.setAttribute('data-edit-url', '/edit');
+        cell.addEventListener('prism:edit-cell', () => { window.editedCell = cell.textContent; });
+    }""")
+    page.keyboard.press("e")
+    assert page.evaluate("() => window.editedCell") == "Short"
+
+    # / goes to the table's search, its text selected to type over; while typing there no shortcut fires.
+    page.keyboard.press("/")
+    search = page.get_by_label(re.compile("^Search contacts"))
+    expect(search).to_be_focused()
+    with page.expect_response(lambda r: "q=Sjk%3Fe%2F" in r.url):
+        page.keyboard.type("Sjk?e/")
+    expect(search).to_have_value("Sjk?e/")
+    expect(search).to_be_focused()
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+    expect(rows).to_have_text(re.compile("No contacts match"))
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("Short")
+    expect(rows).to_have_count(3)
+
+    # ? lists every shortcut in a dialog; Escape closes it and the focus goes back.
+    opener = page.locator("#results").get_by_role("link", name="Last name")
+    opener.focus()
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Next row of a table")
+    expect(dialog.get_by_role("button", name="Close")).to_be_focused()
+    page.keyboard.press("j")  # the dialog holds the keyboard: no row moves behind it
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+    # The header's button opens it too.
+    button = page.get_by_role("button", name="Keyboard shortcuts")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(button).to_be_focused()
+
+    # Ctrl/⌘+K: nothing without a global search; the global search where there is one.
+    page.keyboard.press("ControlOrMeta+k")
+    expect(button).to_be_focused()
+    page.evaluate("""() => {
+        const box = document.createElement('input');
+        box.id = 'global-search'; box.setAttribute('aria-label', 'Search everything');
+        document.querySelector('.topbar').append(box);
+    }""")
+    page.keyboard.press("ControlOrMeta+k")
+    expect(page.get_by_label("Search everything")).to_be_focused()
+
+    # Enter opens the focused row's record.
+    page.locator("main").focus()
+    page.keyboard.press("j")
+    expect(rows.first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Short", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/records/contact/[0-9a-f-]{36}/$"))

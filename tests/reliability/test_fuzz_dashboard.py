@@ -4,7 +4,7 @@ every 503 carries a sentence, templates never miss a variable, and the sandbox b
 it never answers 5xx. Plus the API bodies tests/sandbox/test_fuzz.py does not cover.
 
 Pages that call the API go over HTTP to live_server; the schema is cached, so most
-examples cost one API call. Example counts add up to more than 5,000.
+examples cost one API call. Full example counts add up to more than 5,000 (tests/fuzzing.py scales them).
 """
 
 import re
@@ -23,12 +23,13 @@ from dashboard import prism as dashboard_prism
 from dashboard.filter_builder import filter_rows_context
 from dashboard.roles import Role
 from prism_sandbox import chaos
+from tests.fuzzing import examples
 
 from .conftest import login
 
 
-def fuzz(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def fuzz(full: int) -> settings:
+    return settings(max_examples=examples(full), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
 SEGMENTS = ["contact", "organization", "deal", "event", "action", "document", "identity"]

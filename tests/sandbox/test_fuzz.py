@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prism_sandbox.query import OPERATORS
+from tests.fuzzing import examples
 
 from .conftest import seed
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 CONTACT_SLUGS = [
     "first_name",
@@ -290,7 +291,7 @@ def test_typed_filters_match_the_model(sandbox, model, conditions, combinator):
     assert got == expected
 
 
-@settings(FUZZ, max_examples=40)  # each example walks every page
+@settings(FUZZ, max_examples=examples(40))  # each example walks every page
 @given(
     sort=st.lists(st.sampled_from(["score", "first_name", "birthday"]), min_size=1, max_size=3, unique=True),
     directions=st.lists(st.sampled_from(["asc", "desc"]), min_size=3, max_size=3),
