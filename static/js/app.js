@@ -458,12 +458,15 @@ function removeRowKeepingFocus(row, fallback) {
     td.prismOriginal = td.innerHTML;
     td.setAttribute("data-editing", "loading");
     td.setAttribute("aria-busy", "true");
+    var from = document.activeElement;
+    // The editor takes the focus only if the person is still where they asked for it.
+    function moved() { var now = document.activeElement; return now !== from && now !== td && now !== document.body; }
     return request(td.getAttribute("data-edit-url"), {}).then(function (html) {
       td.removeAttribute("aria-busy");
-      show(td, html, false);
+      show(td, html, moved());
     }, function () {
       td.removeAttribute("aria-busy");
-      failed(td, false);
+      failed(td, moved());
     });
   }
   function cancel(td) {
