@@ -81,30 +81,55 @@ def cell(properties: Mapping[str, object], col: Column, kind: PropertyType, sche
 
 @dataclass(frozen=True)
 class TableRow:
-    """One row of a record table, ready to print: its link, its name and its cells' HTML."""
+    """One row of a record table, ready to print: its link, its name and its cells (each a
+    whole `<td>`), and who else is editing it (presence.py), if anyone."""
 
     id: str
     title: str
     url: str
     cells: tuple[SafeString, ...]
+    editing: str = ""
 
 
-def table_rows(rows: Iterable[Row], columns: Sequence[Column], segment: str, schemas: dict[str, TypeSchema]) -> list[TableRow]:
+ANY_ID = "00000000-0000-4000-8000-000000000000"  # stands in for a row's id in a column's cell-editor URL
+# An editable cell: the cell editor's URL, and focus by script only (app.js keeps one
+# cell of the table in the Tab order and moves it; every cell in it would be a long walk).
+EDITABLE_TD = '<td data-edit-url="{}" data-col="{}" tabindex="-1" aria-describedby="cell-edit-hint" data-label="{}">{}</td>'
+# Each cell names its column (data-label): a phone shows the table as stacked cards (app.css).
+
+
+def table_rows(
+    rows: Iterable[Row],
+    columns: Sequence[Column],
+    segment: str,
+    schemas: dict[str, TypeSchema],
+    edit_urls: Sequence[str | None] = (),
+) -> list[TableRow]:
     """Every row of a page, cells rendered here in one pass.
 
     The template only places these values: a variable lookup per cell in the template
     cost more than the cell's formatting, the largest part of a page's render.
+    `edit_urls`: per column, the cell editor's URL with the row id's stand-in
+    (inline_editing.cell_url_pattern), or None where the column cannot be edited.
     """
     title_slug = schemas[segment].title_slug
-    kinds = [(col, for_property(col.prop)) for col in columns]
+    kinds = [(col, for_property(col.prop), edit_urls[i] if i < len(edit_urls) else None) for i, col in enumerate(columns)]
     out = []
     for row in rows:
+        tds = []
+        for col, kind, edit_url in kinds:
+            html = cell(row.properties, col, kind, schemas)
+            # A value the input cannot show as it is stays read-only here (the form's rule).
+            if edit_url and kind.fits(row.properties.get(col.path)):
+                tds.append(format_html(EDITABLE_TD, edit_url.replace(ANY_ID, row.id), col.path, col.label, html))
+            else:
+                tds.append(format_html('<td data-label="{}">{}</td>', col.label, html))
         out.append(
             TableRow(
                 id=row.id,
                 title=title_text(row.properties.get(title_slug), row.id),
                 url=record_url(segment, row.id),
-                cells=tuple(cell(row.properties, col, kind, schemas) for col, kind in kinds),
+                cells=tuple(tds),
             )
         )
     return out

@@ -18,6 +18,8 @@ def navigation(request) -> dict:
         "using_sandbox": using_sandbox(),
         # Said to Admins on every page: in shared mode the API cannot tell people apart.
         "shared_access": settings.PRISM_ACCESS == "shared",
+        # How often a page with a record open says so (presence.py).
+        "presence_heartbeat": settings.PRESENCE_HEARTBEAT,
     }
 
 

@@ -14,10 +14,12 @@ from django.http import HttpRequest
 
 from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, ObjectType, Page
 
-from . import list_state, prism, search
+from . import list_state, presence, prism, search
 from .board import Board
 from .cells import column, table_rows
 from .filter_builder import filter_rows_context
+from .inline_editing import cell_url_pattern, editable_column
+from .permissions import CHANGE, allowed
 
 PREVIOUS_VAR = "prev"  # on a "Next" link: the digest of the page it was followed from
 PAGE_DIGEST_LENGTH = 12
@@ -46,6 +48,10 @@ class RecordTable:
         self.query = self.search.query  # a search beside filters adds its matches' ids: resolve()
         self.columns = [column(c, segment, self.schemas) for c in self.state.columns]
         self.previous_digest = request.GET.get(PREVIOUS_VAR, "")[:PAGE_DIGEST_LENGTH] if self.state.cursor else ""
+        self.user = request.user
+        # Cells are editable in place for people who may change records (the API may still
+        # refuse one: its sentence shows in the cell), never in the trash.
+        self.can_edit = object_type.writable and not self.state.trash and allowed(request.user, CHANGE)
 
     def resolve(self) -> search.Resolved:
         """The query that shows the rows: a search beside filters reads its matches first."""
@@ -74,7 +80,8 @@ class RecordTable:
         return {
             **self.page_context(),
             "page": page,
-            "table_rows": table_rows(page.rows, self.columns, self.object_type.segment, self.schemas),
+            "table_rows": self.rows(page),
+            "can_edit": self.can_edit,
             "next_url": next_url,
             "previous_url": self.state.previous_page(),
             "request_body": json.dumps(body, indent=2),
@@ -123,6 +130,15 @@ class RecordTable:
             "search_note": search.split_note(self.schema, self.search),
             **filter_rows_context(self.state, self.schema),
         }
+
+    def rows(self, page: Page) -> list:
+        """The page's rows, editable cells marked, and who else is editing each row (one
+        cache get_many for the page, no API call)."""
+        segment = self.object_type.segment
+        edit_urls = [cell_url_pattern(segment, c.path) if self.can_edit and editable_column(c) else None for c in self.columns]
+        rows = table_rows(page.rows, self.columns, segment, self.schemas, edit_urls)
+        editing = presence.editing_rows(segment, [r.id for r in rows], self.user)
+        return [replace(r, editing=presence.sentence(editing[r.id])) if r.id in editing else r for r in rows]
 
     def add_notices(self, *notices: str) -> None:
         if any(notices):

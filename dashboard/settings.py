@@ -266,6 +266,13 @@ CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://prism-dashboard"),
 }
 
+# Edit presence (presence.py), kept in the cache above: pages say "still here" every
+# PRESENCE_HEARTBEAT seconds, and a person stops counting PRESENCE_TTL seconds after the
+# last one, so a closed page is gone within that time (30 s at most, the goal). Another
+# person shows within one heartbeat of opening the record (5 s at most, the goal).
+PRESENCE_HEARTBEAT = env.int("PRESENCE_HEARTBEAT_SECONDS", default=4)
+PRESENCE_TTL = env.int("PRESENCE_TTL_SECONDS", default=25)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (imported for the views they register)
     editor_views,
     history_views,
     import_views,
+    inline_views,
     lookup_views,
     profile_views,
     record_action_views,

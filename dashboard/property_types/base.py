@@ -95,6 +95,7 @@ class PropertyType:
     filter_input_type: ClassVar[str] = "text"  # the <input type> of a filter value
     holds_lists: ClassVar[bool] = False  # a value is a list of items (multiselect)
     editable: ClassVar[bool] = True  # the dashboard writes values of it (forms, bulk set, import)
+    inline_editable: ClassVar[bool] = True  # and in a table cell, in place (inline_editing.py)
     dedupe: ClassVar[bool] = False  # import rows can be matched to existing records by it
     findable: ClassVar[bool] = True  # offered on the lookup page (find a record by one value)
     default_column: ClassVar[bool] = True  # among a table's first columns when none are chosen

@@ -72,6 +72,9 @@ class ReferenceField(forms.CharField):
 class Reference(PropertyType):
     wire_type = "reference"
     operators = (*EQUALITY, *ANY_OF, *PRESENCE)
+    # Not in a table cell: its picker's suggestions need room a cell has not, and the
+    # cell would show the saved reference by id (a PATCH answers no target's title).
+    inline_editable = False
 
     @classmethod
     def infer(cls, present: Sequence[object]) -> tuple[str, bool] | None:

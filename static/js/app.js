@@ -368,6 +368,256 @@ function removeRowKeepingFocus(row, fallback) {
   });
 })();
 
+// Inline cell editing (records/list.html): a td[data-edit-url] becomes its typed input on
+// Enter or double-click (the server renders the record form's own field, and reads the
+// record's version then); Enter saves, Escape cancels without a request, Tab saves a
+// changed value and moves to the next cell. One cell of the table is in the Tab order
+// (arrow keys move it). Other code starts an edit with prismDashboard.startCellEdit(td)
+// or by dispatching "prism:edit-cell" on a cell or on any element of a row.
+(function () {
+  "use strict";
+  var CELL = "td[data-edit-url]";
+  var FOCUSABLE = "input:not([type=hidden]), select, textarea, button";
+
+  function cells() { return Array.prototype.slice.call(document.querySelectorAll("#results " + CELL)); }
+  function rove(td) {
+    cells().forEach(function (cell) { cell.tabIndex = cell === td ? 0 : -1; });
+  }
+  function roveFirst() {
+    var all = cells();
+    if (all.length && !all.some(function (cell) { return cell.tabIndex === 0; })) all[0].tabIndex = 0;
+  }
+  document.addEventListener("DOMContentLoaded", roveFirst);
+  document.addEventListener("htmx:afterSettle", roveFirst);
+  document.addEventListener("focusin", function (event) {
+    var td = event.target.matches && event.target.matches(CELL) ? event.target : null;
+    if (td) rove(td);
+  });
+
+  function editorOf(td) { return td.querySelector("[data-cell-editor]"); }
+  function snapshot(form) { return new URLSearchParams(new FormData(form)).toString(); }
+  function controls(form) {
+    return Array.prototype.filter.call(form.querySelectorAll(FOCUSABLE), function (el) { return !el.disabled && el.tabIndex >= 0; });
+  }
+  function stopHeartbeat(td) {
+    if (td.prismHeartbeat) { clearInterval(td.prismHeartbeat); td.prismHeartbeat = null; }
+  }
+  function heartbeat(td, form) {
+    // While the editor is open, the person counts as editing the record (presence.py).
+    stopHeartbeat(td);
+    var url = form.getAttribute("data-presence-url");
+    var seconds = parseInt(form.getAttribute("data-heartbeat"), 10) || 5;
+    if (!url) return;
+    td.prismHeartbeat = setInterval(function () {
+      if (!td.isConnected || !editorOf(td)) { stopHeartbeat(td); return; }
+      var data = new FormData();
+      data.append("mode", "editing");
+      data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      fetch(url, { method: "POST", body: data, credentials: "same-origin" }).catch(function () {});
+    }, seconds * 1000);
+  }
+
+  // Put the server's fragment in the cell; an editor (the input, an error, a conflict)
+  // takes the focus, a saved value gives it back to the cell.
+  function show(td, html, keepFocus) {
+    td.innerHTML = html;
+    if (window.htmx) htmx.process(td);
+    var form = editorOf(td);
+    if (!form) {
+      td.removeAttribute("data-editing");
+      stopHeartbeat(td);
+      if (!keepFocus) td.focus();
+      return;
+    }
+    td.setAttribute("data-editing", "true");
+    td.prismSnapshot = snapshot(form);
+    if (!form.hasAttribute("data-cell-conflict")) heartbeat(td, form);
+    if (keepFocus) return;
+    var first = form.querySelector("[aria-invalid=true]") || controls(form)[0];
+    if (first) {
+      first.focus();
+      if (first.select && first.type !== "checkbox" && first.type !== "radio") first.select();
+    }
+  }
+  function failed(td, keepFocus) {
+    show(td, '<p class="field-error" role="alert" data-cell-error>The dashboard did not answer as expected (is your session still open?); nothing was saved. Press Escape to go back.</p>', keepFocus);
+  }
+  function request(url, options) {
+    return fetch(url, Object.assign({ credentials: "same-origin", headers: { "HX-Request": "true" } }, options))
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        // A redirect (an ended session: the sign-in page) or anything but HTML is not the cell's fragment.
+        if (response.redirected || type.indexOf("text/html") < 0) throw new Error("not a fragment");
+        return response.text();
+      });
+  }
+
+  function startCellEdit(td) {
+    if (!td || !td.matches(CELL) || td.hasAttribute("data-editing")) return Promise.resolve();
+    cells().forEach(function (other) { if (other !== td && other.hasAttribute("data-editing")) commit(other, true); });
+    td.prismOriginal = td.innerHTML;
+    td.setAttribute("data-editing", "loading");
+    td.setAttribute("aria-busy", "true");
+    var from = document.activeElement;
+    // The editor takes the focus only if the person is still where they asked for it.
+    function moved() { var now = document.activeElement; return now !== from && now !== td && now !== document.body; }
+    return request(td.getAttribute("data-edit-url"), {}).then(function (html) {
+      td.removeAttribute("aria-busy");
+      show(td, html, moved());
+    }, function () {
+      td.removeAttribute("aria-busy");
+      failed(td, moved());
+    });
+  }
+  function cancel(td) {
+    stopHeartbeat(td);
+    if (td.prismOriginal !== undefined) td.innerHTML = td.prismOriginal;
+    td.removeAttribute("data-editing");
+    td.removeAttribute("aria-busy");
+  }
+  // Text a number or date input cannot read is sent as "" by the browser: that would clear
+  // the value. Say so in place instead, sending nothing.
+  function unreadable(form) {
+    var bad = Array.prototype.find.call(form.elements, function (el) { return el.validity && el.validity.badInput; });
+    if (!bad) return false;
+    var note = form.querySelector("[data-cell-unreadable]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error";
+      note.setAttribute("role", "alert");
+      note.setAttribute("data-cell-unreadable", "");
+      note.id = bad.id + "_unreadable";
+      bad.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = bad.validationMessage || "This value cannot be read.";
+    bad.setAttribute("aria-invalid", "true");
+    bad.setAttribute("aria-describedby", ((bad.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+    bad.focus();
+    return true;
+  }
+  function save(td, submitter, keepFocus) {
+    var form = editorOf(td);
+    if (!form) return Promise.resolve();
+    if (!submitter && unreadable(form)) return Promise.resolve();
+    var body = new FormData(form, submitter || undefined);
+    td.setAttribute("aria-busy", "true");
+    return request(form.getAttribute("action"), { method: "POST", body: body }).then(function (html) {
+      td.removeAttribute("aria-busy");
+      show(td, html, keepFocus);
+    }, function () {
+      td.removeAttribute("aria-busy");
+      failed(td, keepFocus);
+    });
+  }
+  // Leave a cell: save what changed, else put the value back (no request).
+  function commit(td, keepFocus) {
+    var form = editorOf(td);
+    if (form && !form.hasAttribute("data-cell-conflict") && snapshot(form) !== td.prismSnapshot) return save(td, null, keepFocus);
+    if (!form || !form.hasAttribute("data-cell-conflict")) cancel(td);
+    return Promise.resolve();
+  }
+  function neighbour(td, step) {
+    var all = cells();
+    return all[all.indexOf(td) + step] || null;
+  }
+  function below(td, step) {
+    var row = td.closest("tr");
+    var column = td.getAttribute("data-col");
+    for (var r = step > 0 ? row.nextElementSibling : row.previousElementSibling; r; r = step > 0 ? r.nextElementSibling : r.previousElementSibling) {
+      var cell = r.querySelector(CELL + '[data-col="' + CSS.escape(column) + '"]');
+      if (cell) return cell;
+    }
+    return null;
+  }
+
+  document.addEventListener("dblclick", function (event) {
+    var td = event.target.closest(CELL);
+    if (td && !event.target.closest("[data-cell-editor], a")) startCellEdit(td);
+  });
+  document.addEventListener("prism:edit-cell", function (event) {
+    var target = event.target;
+    var td = target.matches && target.matches(CELL) ? target : (target.closest && (target.closest("tr") || target).querySelector(CELL));
+    if (td) startCellEdit(td);
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-cell-cancel]")) return;
+    var td = event.target.closest(CELL);
+    cancel(td);
+    td.focus();
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-cell-editor]");
+    if (!form) return;
+    event.preventDefault();
+    save(form.closest(CELL), event.submitter, false);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    var target = event.target;
+    if (target.matches && target.matches(CELL)) {
+      var next = null;
+      if (event.key === "Enter") { event.preventDefault(); startCellEdit(target); return; }
+      if (event.key === "Escape" && target.querySelector("[data-cell-error]")) { event.preventDefault(); cancel(target); return; }
+      if (event.key === "ArrowRight") next = neighbour(target, 1);
+      else if (event.key === "ArrowLeft") next = neighbour(target, -1);
+      else if (event.key === "ArrowDown") next = below(target, 1);
+      else if (event.key === "ArrowUp") next = below(target, -1);
+      if (next) { event.preventDefault(); next.focus(); }
+      return;
+    }
+    var form = target.closest && target.closest("[data-cell-editor]");
+    if (!form) return;
+    var td = form.closest(CELL);
+    if (event.key === "Escape") {
+      event.preventDefault();
+      cancel(td);
+      td.focus();
+    } else if (event.key === "Enter" && !form.hasAttribute("data-cell-conflict") && target.tagName !== "BUTTON" && !(target.tagName === "TEXTAREA" && event.shiftKey)) {
+      // Enter saves (Shift+Enter is a new line in long text); a conflict's buttons choose.
+      event.preventDefault();
+      save(td, null, false);
+    } else if (event.key === "Tab") {
+      var list = controls(form);
+      var edge = event.shiftKey ? list[0] : list[list.length - 1];
+      if (target !== edge) return;  // between the inputs of one cell (a multiselect's boxes)
+      // The table's last (or first) cell: the focus stays on it, the editor closed.
+      var to = neighbour(td, event.shiftKey ? -1 : 1) || td;
+      event.preventDefault();
+      commit(td, true);
+      to.focus();
+    }
+  });
+
+  window.prismDashboard = window.prismDashboard || {};
+  window.prismDashboard.startCellEdit = startCellEdit;
+})();
+
+// Edit presence (partials/presence.html): the page's heartbeat is htmx polling; an
+// unchanged answer is not swapped in (its live region would announce it again), and a
+// hidden or closed page says goodbye at once (sendBeacon, with the CSRF token), so the
+// others see it go without waiting out the heartbeat's expiry.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var box = event.detail.target;
+    if (!box || !box.hasAttribute || !box.hasAttribute("data-presence")) return;
+    // Not the heartbeat's own answer (a session that ended redirects to the sign-in page):
+    // nothing to show here.
+    var answered = event.detail.xhr && event.detail.xhr.responseURL;
+    if (event.detail.serverResponse.trim() === box.innerHTML.trim() || (answered && !/\/presence\/$/.test(new URL(answered).pathname))) {
+      event.detail.shouldSwap = false;
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    if (!navigator.sendBeacon) return;
+    document.querySelectorAll("[data-presence-leave]").forEach(function (box) {
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", box.getAttribute("data-csrf"));
+      navigator.sendBeacon(box.getAttribute("data-presence-leave"), data);
+    });
+  });
+})();
+
 // Board (records/board.html): a card moves to another column by dragging it, or by keyboard
 // (Space picks it up, Left/Right move it between columns, Space/Enter drop it, Escape puts it
 // back). A drop is one POST to the card's move URL: the server reads the record's version and
