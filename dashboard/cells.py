@@ -61,15 +61,6 @@ def lookup(properties: Mapping[str, object], path: str) -> tuple[object, str | N
     return value, owner_id
 
 
-def title_text(value: object, fallback: str) -> str:
-    """A record's title as text: its title value when that is text or a number, else `fallback`."""
-    if isinstance(value, str) and value.strip():
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return fallback
-
-
 def cell(properties: Mapping[str, object], col: Column, kind: PropertyType, schemas: dict[str, TypeSchema]) -> SafeString:
     """One cell's HTML: the value by its property's type (`kind`), linked to its record for dot paths."""
     value, owner_id = lookup(properties, col.path)
@@ -79,9 +70,15 @@ def cell(properties: Mapping[str, object], col: Column, kind: PropertyType, sche
     return html
 
 
+def title_column(schema: TypeSchema) -> Column:
+    """The first column: each row's title, the link to its record (sorted by the title's first part)."""
+    return Column(schema.title_slug, schema.title_label, schema.get(schema.title_slug), None, schema.title_slug != "id")
+
+
 @dataclass(frozen=True)
 class TableRow:
-    """One row of a record table, ready to print: its link, its name and its cells' HTML."""
+    """One row of a record table, ready to print: its link, its name and its cells' HTML
+    (the first cell its title, linked to the record)."""
 
     id: str
     title: str
@@ -95,16 +92,13 @@ def table_rows(rows: Iterable[Row], columns: Sequence[Column], segment: str, sch
     The template only places these values: a variable lookup per cell in the template
     cost more than the cell's formatting, the largest part of a page's render.
     """
-    title_slug = schemas[segment].title_slug
+    schema = schemas[segment]
     kinds = [(col, for_property(col.prop)) for col in columns]
     out = []
     for row in rows:
+        title, url = schema.title(row.properties, row.id), record_url(segment, row.id)
+        link = format_html('<a href="{}" data-row-link>{}</a>', url, title)
         out.append(
-            TableRow(
-                id=row.id,
-                title=title_text(row.properties.get(title_slug), row.id),
-                url=record_url(segment, row.id),
-                cells=tuple(cell(row.properties, col, kind, schemas) for col, kind in kinds),
-            )
+            TableRow(id=row.id, title=title, url=url, cells=(link, *(cell(row.properties, col, kind, schemas) for col, kind in kinds)))
         )
     return out

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from prism_client import OBJECT_TYPES
 
+from . import time_zones
 from .models import SavedView
 
 
@@ -17,4 +18,6 @@ def navigation(request) -> dict:
         "using_sandbox": settings.MICRO_BASE_URL.rstrip("/").endswith("/sandbox"),
         # Said to Admins on every page: in shared mode the API cannot tell people apart.
         "shared_access": settings.PRISM_ACCESS == "shared",
+        # Until the person's zone is known, the page asks their browser for it (time_zone.js).
+        "time_zone_unknown": not time_zones.zone_of(request),
     }

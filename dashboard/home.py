@@ -9,7 +9,7 @@ from functools import partial
 
 from prism_client import OBJECT_TYPES, PrismError, Query
 
-from . import prism, visibility
+from . import changes, prism, visibility
 from .errors import describe
 from .fan_out import Outage, fan_out
 from .models import AuditEntry
@@ -74,12 +74,14 @@ def overview(user) -> dict:
     except PrismError as exc:
         chart, chart_error = [], exc
     failed = next((c["error"] for c in numbers if c["error"] is not None), None)
-    recent = AuditEntry.objects.select_related("user")[: LATEST_CHANGES * 5]
+    recent = list(AuditEntry.objects.select_related("user")[: LATEST_CHANGES * 5])
+    # Only changes to records this person can read now (asked of the API with their key),
+    # with the names of the records they touched and refer to, in the same calls.
+    latest, found = visibility.visible_entries(recent, LATEST_CHANGES, outage=outage, also=changes.references(recent))
     return {
         "counts": numbers,
         "counts_error": describe(failed) if failed else "",
         "chart": chart,
         "chart_error": chart_error,
-        # Only changes to records this person can read now (asked of the API with their key).
-        "latest_changes": visibility.visible_entries(recent, LATEST_CHANGES, outage=outage),
+        "latest_changes": changes.described(latest, found),
     }

@@ -1,11 +1,9 @@
 """Lookups several views share: a safe place to go next, and records read by id."""
 
-from collections.abc import Mapping
-
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from prism_client import NotFound, Query, Record
+from prism_client import NotFound, Operator, Query, Record
 
 from . import prism
 
@@ -35,17 +33,39 @@ def select_with_titles(segment: str) -> list[str]:
     schemas = prism.schemas()
     properties = schemas[segment].properties
     return [p.slug for p in properties] + [
-        f"{p.slug}.{schemas[p.target].title_slug}" for p in properties if p.type == "reference" and p.target in schemas
+        path for p in properties if p.type == "reference" and p.target in schemas for path in schemas[p.target].title_select(f"{p.slug}.")
     ]
+
+
+TITLE_CANDIDATES = 50  # one page (the API's limit): the records a typed title is matched among
+
+
+def titled(target: str, text: str, limit: int) -> list[tuple[str, str]]:
+    """(id, title) of records of `target` whose title holds every word of `text`.
+
+    A title is several properties ("first last") and the API has one flat combinator:
+    one query asks for any title property containing any word (OR), and the words are
+    then all required here, so "Ada Love" finds Ada Lovelace and not every Ada.
+    """
+    schema = prism.schema(target)
+    words = text.split()[:4]
+    if not words or not schema.title_slugs:
+        return []
+    query = Query(select=schema.title_select(), limit=TITLE_CANDIDATES, combinator="OR")
+    for slug in schema.title_slugs:
+        for word in words:
+            query = query.where(slug, Operator.CONTAINS, word)
+    query = query.order_by(schema.title_slug, "id")
+    out = []
+    for row in prism.client().service(target).query(query).rows:
+        title = schema.title(row.properties)
+        if all(w.casefold() in title.casefold() for w in words):
+            out.append((row.id, title or row.id))
+    return out[:limit]
 
 
 def find_by_title(target: str, text: str) -> str | None:
     """The one record of `target` whose title is `text` (for typed, unpicked references)."""
-    schema = prism.schema(target)
-    page = prism.client().service(target).query(Query(select=(schema.title_slug,), limit=2).where(schema.title_slug, "=", text))
-    return page.rows[0].id if len(page.rows) == 1 else None
-
-
-def title_of(schema: prism.TypeSchema, values: Mapping[str, object]) -> str:
-    """A record's title from its values ("" when it has none)."""
-    return str(values.get(schema.title_slug) or "")
+    wanted = " ".join(text.split()).casefold()
+    matches = [i for i, title in titled(target, text, TITLE_CANDIDATES) if title.casefold() == wanted]
+    return matches[0] if len(matches) == 1 else None

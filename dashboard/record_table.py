@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, ObjectType, Page
 
 from . import list_state, prism
-from .cells import column, table_rows
+from .cells import column, table_rows, title_column
 from .filter_builder import filter_rows_context
 
 PREVIOUS_VAR = "prev"  # on a "Next" link: the digest of the page it was followed from
@@ -39,7 +39,7 @@ class RecordTable:
         self.schemas = prism.schemas()
         self.schema = self.schemas[segment]
         self.state = list_state.parse(request.GET, self.schema, self.schemas)
-        self.query = list_state.to_query(self.state, self.schema)
+        self.query = list_state.to_query(self.state, self.schema, self.schemas)
         self.columns = [column(c, segment, self.schemas) for c in self.state.columns]
         self.previous_digest = request.GET.get(PREVIOUS_VAR, "")[:PAGE_DIGEST_LENGTH] if self.state.cursor else ""
 
@@ -65,6 +65,7 @@ class RecordTable:
             "schema": self.schema,
             "state": self.state,
             "columns": self.columns,
+            "header_columns": [title_column(self.schema), *self.columns],
             "page": page,
             "table_rows": table_rows(page.rows, self.columns, self.object_type.segment, self.schemas),
             "next_url": next_url,

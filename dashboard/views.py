@@ -14,7 +14,6 @@ from prism_client import PrismError
 
 from . import acting, list_state, prism
 from . import home as home_service
-from .cells import title_text
 from .exporting import start_export
 from .fan_out import fan_out
 from .filter_builder import filter_rows_context
@@ -149,7 +148,7 @@ class RecordDetail(RecordTypeView):
         context = {
             "object_type": self.object_type,
             "record": record,
-            "title": title_text(record.default.get(schema.title_slug), record.id),
+            "title": schema.title(record.default, record.id),
             "fields": fields,
             "system": system,
             "others": others,

@@ -6,7 +6,7 @@ person, the API is asked which of those records that person's key can read.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from prism_client import OBJECT_TYPES, PrismError, Query
@@ -27,35 +27,47 @@ def is_uuid(value: str) -> bool:
     return True
 
 
-def _ids_found(segment: str, ids: tuple[str, ...], deleted: bool) -> list[tuple[str, str]]:
-    page = prism.client().service(segment).query(Query(ids=ids, deleted=deleted, limit=CHUNK))
-    return [(segment, row.id) for row in page.rows]
+def _ids_found(segment: str, ids: tuple[str, ...], deleted: bool, select: tuple[str, ...]) -> list[tuple[tuple[str, str], dict]]:
+    page = prism.client().service(segment).query(Query(select=select, ids=ids, deleted=deleted, limit=CHUNK))
+    return [((segment, row.id), dict(row.properties)) for row in page.rows]
 
 
-def readable(pairs: Iterable[tuple[str, str]], *, outage: Outage | None = None) -> set[tuple[str, str]]:
-    """The (object type, record id) pairs the person can read, deleted ones included, asked
-    all at once (fan_out.py). An API failure counts as "not readable": nothing is shown
-    that was not confirmed."""
+def readable_calls(pairs: Iterable[tuple[str, str]]) -> list[Callable[[], list]]:
+    """The API calls that find which (object type, record id) pairs the person can read,
+    deleted ones included, each record with its title's values: for fan_out, alone or
+    beside a page's other calls (one round trip)."""
     by_type: dict[str, list[str]] = defaultdict(list)
     for segment, record_id in pairs:
         if segment in KNOWN_TYPES and is_uuid(record_id) and record_id not in by_type[segment]:
             by_type[segment].append(record_id)
-    calls = [
-        partial(_ids_found, segment, tuple(chunk), deleted)
+    schemas = prism.schemas()
+    return [
+        partial(_ids_found, segment, tuple(chunk), deleted, schemas[segment].title_select())
         for segment, ids in by_type.items()
         for chunk in chunked(ids, CHUNK)
         for deleted in (False, True)
     ]
-    found: set[tuple[str, str]] = set()
-    for result in fan_out(calls, outage=outage):
+
+
+def collect(results: Iterable) -> dict[tuple[str, str], dict]:
+    """(object type, id) -> title values, from the results of readable_calls. An API
+    failure counts as "not readable": nothing is shown that was not confirmed."""
+    found: dict[tuple[str, str], dict] = {}
+    for result in results:
         if not isinstance(result, PrismError):
             found.update(result)
     return found
 
 
-def visible_entries(entries, limit: int, *, outage: Outage | None = None) -> list:
+def readable(pairs: Iterable[tuple[str, str]], *, outage: Outage | None = None) -> dict[tuple[str, str], dict]:
+    """The pairs the person can read, with their title values, asked all at once (fan_out.py)."""
+    return collect(fan_out(readable_calls(pairs), outage=outage))
+
+
+def visible_entries(entries, limit: int, *, outage: Outage | None = None, also: Iterable[tuple[str, str]] = ()) -> tuple[list, dict]:
     """Audit entries the person may see: those about a readable record, and those about
-    no single record (imports, bulk actions), newest first, at most `limit`."""
+    no single record (imports, bulk actions), newest first, at most `limit`; and what was
+    found readable, `also` records (e.g. those the changes refer to) read in the same calls."""
     entries = list(entries)
-    ok = readable(((e.segment, e.record_id) for e in entries if e.record_id), outage=outage)
-    return [e for e in entries if not e.record_id or (e.segment, e.record_id) in ok][:limit]
+    found = readable([*((e.segment, e.record_id) for e in entries if e.record_id), *also], outage=outage)
+    return [e for e in entries if not e.record_id or (e.segment, e.record_id) in found][:limit], found

@@ -1,5 +1,7 @@
 from django import template
 
+from ..property_types.dates import when_html
+
 register = template.Library()
 
 
@@ -17,3 +19,11 @@ def sort_url(state, path: str, add: bool) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def when(moment):
+    """A datetime as "3 days ago", the exact time (in the person's zone) on hover and focus."""
+    if moment is None or moment == "":
+        return ""
+    return when_html(moment)
