@@ -35,6 +35,9 @@ TITLE_SLUGS = {
     "document": ("title",),
     "event": ("title",),
 }
+# What tells apart two records of the same title in a list of suggestions ("Phelps LLC ·
+# phelps.example"); the start of the id where a type has none or the value is empty.
+DETAIL_SLUGS = {"contact": "email", "organization": "domain", "identity": "email"}
 SYSTEM_SLUGS = ("created_at", "updated_at", "deleted_at")
 
 _lock = threading.Lock()
@@ -125,6 +128,11 @@ class TypeSchema:
         """A record's title from its values ("first last"), or `fallback` when it has none."""
         parts = (_title_part(values.get(slug)) for slug in self.title_slugs)
         return " ".join(p for p in parts if p) or fallback
+
+    @property
+    def detail_slug(self) -> str | None:
+        slug = DETAIL_SLUGS.get(self.segment)
+        return slug if slug in self.by_slug else None
 
     def title_select(self, prefix: str = "") -> tuple[str, ...]:
         """The select entries that read a title, under a reference path (`organization.`)."""

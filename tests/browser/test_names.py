@@ -79,9 +79,19 @@ def test_a_contacts_page_title_and_breadcrumbs_read_first_and_last_name(anonymou
     expect(breadcrumb.get_by_role("link", name="Analytical renewal", exact=True)).to_be_visible()
     expect(page.get_by_text("Record", exact=True)).to_have_count(0)
 
-    # The organization picker shows the name once, and finds a contact by its last name.
+    # The organization picker shows a name once: two organizations of one name are told apart.
+    for domain in ("twins-a.example", "twins-b.example"):
+        create(dashboard, "organization", name="Twin Works", domain=domain)
     page.goto(f"{dashboard.url}/records/contact/{named['contact']}/edit/")
-    expect(page.get_by_role("combobox", name="Organization")).to_have_value("Lovelace Engines")
+    loaded(page)
+    organization = page.get_by_role("combobox", name="Organization")
+    expect(organization).to_have_value("Lovelace Engines")
+    organization.fill("")
+    organization.press_sequentially("twin", delay=20)
+    options = page.get_by_role("listbox", name="Suggestions").get_by_role("option")
+    expect(options).to_have_text(["Twin Works · twins-a.example", "Twin Works · twins-b.example"])
+
+    # A contact is found by its last name too, and offered as "First Last".
     identity_editor = f"{dashboard.url}/records/identity/{named['identity']}/edit/"
     page.goto(identity_editor)
     loaded(page)
