@@ -43,6 +43,12 @@ class RecordTable:
         self.columns = [column(c, segment, self.schemas) for c in self.state.columns]
         self.previous_digest = request.GET.get(PREVIOUS_VAR, "")[:PAGE_DIGEST_LENGTH] if self.state.cursor else ""
 
+    @property
+    def export_columns(self) -> list:
+        """The CSV's columns: the title's properties first (the table's first column), then the table's others."""
+        titles = [column(s, self.object_type.segment, self.schemas) for s in self.schema.title_slugs]
+        return [*titles, *(c for c in self.columns if c.path not in self.schema.title_slugs)]
+
     def context(self) -> dict:
         service = prism.client().service(self.object_type.segment)
         try:

@@ -109,7 +109,7 @@ class RecordExport(RecordTypeView):
 
     def get(self, request: HttpRequest, segment: str) -> StreamingHttpResponse:
         table = RecordTable(request, self.object_type)
-        total, lines = start_export(prism.client().service(segment), table.query, table.columns)
+        total, lines = start_export(prism.client().service(segment), table.query, table.export_columns)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{segment}-export.csv"'
         if total is not None:
