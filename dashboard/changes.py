@@ -35,10 +35,10 @@ class Change:
     after: SafeString
 
 
-def references(entries: Iterable[AuditEntry]) -> set[tuple[str, str]]:
+def references(entries: Iterable[AuditEntry], schemas: dict | None = None) -> set[tuple[str, str]]:
     """The records the entries name and the changes refer to, whose titles the page reads:
     records without a title kept at the time (bulk changes), and references' targets."""
-    schemas = prism.schemas()
+    schemas = prism.schemas() if schemas is None else schemas
     out: set[tuple[str, str]] = set()
     for e in entries:
         if e.record_id and not e.record_repr:
@@ -56,10 +56,11 @@ def references(entries: Iterable[AuditEntry]) -> set[tuple[str, str]]:
     return out
 
 
-def described(entries: Iterable[AuditEntry], found: Found) -> list[AuditEntry]:
+def described(entries: Iterable[AuditEntry], found: Found, schemas: dict | None = None) -> list[AuditEntry]:
     """The entries, each given `type_label`, `title` (the record's name: as kept at the time,
-    else as read now, else "") and `changes` (a list of Change) for the templates."""
-    schemas = prism.schemas()
+    else as read now, else "") and `changes` (a list of Change) for the templates. Without
+    `schemas` (say, the API is down) the changes are named by their slugs."""
+    schemas = prism.schemas() if schemas is None else schemas
     out = []
     for e in entries:
         object_type = OBJECT_TYPES_BY_SEGMENT.get(e.segment)

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from prism_client import OBJECT_TYPES, PrismError
 
 from . import changes, prism, visibility
-from .fan_out import fan_out
+from .fan_out import Outage, fan_out
 from .lookups import read_record
 from .models import AuditEntry
 from .permissions import AUDIT, VIEW
@@ -57,10 +57,15 @@ class AuditLog(DashboardView):
         filters = {k: request.GET.get(k, "") for k in AUDIT_FILTERS}
         page = Paginator(self.entries(filters), 50).get_page(request.GET.get("page"))
         entries = list(page.object_list)
+        # The trail is the dashboard's own: it stands when the API is down (names by slug and id then).
+        outage = Outage()
+        [schemas] = fan_out([prism.schemas], outage=outage)
+        schemas = {} if isinstance(schemas, PrismError) else schemas
+        # The records named by title: those without one kept (bulk changes), and references.
+        found = visibility.readable(changes.references(entries, schemas), outage=outage, schemas=schemas)
         context = {
             "page": page,
-            # The records named by title: those without one kept (bulk changes), and references.
-            "entries": changes.described(entries, visibility.readable(changes.references(entries))),
+            "entries": changes.described(entries, found, schemas),
             "filters": filters,
             "types": OBJECT_TYPES,
             "usernames": get_user_model().objects.order_by("username").values_list("username", flat=True),

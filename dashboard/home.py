@@ -77,11 +77,16 @@ def overview(user) -> dict:
     recent = list(AuditEntry.objects.select_related("user")[: LATEST_CHANGES * 5])
     # Only changes to records this person can read now (asked of the API with their key),
     # with the names of the records they touched and refer to, in the same calls.
-    latest, found = visibility.visible_entries(recent, LATEST_CHANGES, outage=outage, also=changes.references(recent))
+    # The schemas through the page's Outage: an API found down is not waited for again here.
+    [schemas] = fan_out([prism.schemas], outage=outage)
+    schemas = {} if isinstance(schemas, PrismError) else schemas
+    latest, found = visibility.visible_entries(
+        recent, LATEST_CHANGES, outage=outage, also=changes.references(recent, schemas), schemas=schemas
+    )
     return {
         "counts": numbers,
         "counts_error": describe(failed) if failed else "",
         "chart": chart,
         "chart_error": chart_error,
-        "latest_changes": changes.described(latest, found),
+        "latest_changes": changes.described(latest, found, schemas),
     }

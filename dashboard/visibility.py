@@ -32,7 +32,7 @@ def _ids_found(segment: str, ids: tuple[str, ...], deleted: bool, select: tuple[
     return [((segment, row.id), dict(row.properties)) for row in page.rows]
 
 
-def readable_calls(pairs: Iterable[tuple[str, str]]) -> list[Callable[[], list]]:
+def readable_calls(pairs: Iterable[tuple[str, str]], schemas: dict | None = None) -> list[Callable[[], list]]:
     """The API calls that find which (object type, record id) pairs the person can read,
     deleted ones included, each record with its title's values: for fan_out, alone or
     beside a page's other calls (one round trip)."""
@@ -40,9 +40,9 @@ def readable_calls(pairs: Iterable[tuple[str, str]]) -> list[Callable[[], list]]
     for segment, record_id in pairs:
         if segment in KNOWN_TYPES and is_uuid(record_id) and record_id not in by_type[segment]:
             by_type[segment].append(record_id)
-    schemas = prism.schemas()
+    schemas = prism.schemas() if schemas is None else schemas
     return [
-        partial(_ids_found, segment, tuple(chunk), deleted, schemas[segment].title_select())
+        partial(_ids_found, segment, tuple(chunk), deleted, schemas[segment].title_select() if segment in schemas else ())
         for segment, ids in by_type.items()
         for chunk in chunked(ids, CHUNK)
         for deleted in (False, True)
@@ -59,15 +59,17 @@ def collect(results: Iterable) -> dict[tuple[str, str], dict]:
     return found
 
 
-def readable(pairs: Iterable[tuple[str, str]], *, outage: Outage | None = None) -> dict[tuple[str, str], dict]:
+def readable(pairs: Iterable[tuple[str, str]], *, outage: Outage | None = None, schemas: dict | None = None) -> dict[tuple[str, str], dict]:
     """The pairs the person can read, with their title values, asked all at once (fan_out.py)."""
-    return collect(fan_out(readable_calls(pairs), outage=outage))
+    return collect(fan_out(readable_calls(pairs, schemas), outage=outage))
 
 
-def visible_entries(entries, limit: int, *, outage: Outage | None = None, also: Iterable[tuple[str, str]] = ()) -> tuple[list, dict]:
+def visible_entries(
+    entries, limit: int, *, outage: Outage | None = None, also: Iterable[tuple[str, str]] = (), schemas: dict | None = None
+) -> tuple[list, dict]:
     """Audit entries the person may see: those about a readable record, and those about
     no single record (imports, bulk actions), newest first, at most `limit`; and what was
     found readable, `also` records (e.g. those the changes refer to) read in the same calls."""
     entries = list(entries)
-    found = readable([*((e.segment, e.record_id) for e in entries if e.record_id), *also], outage=outage)
+    found = readable([*((e.segment, e.record_id) for e in entries if e.record_id), *also], outage=outage, schemas=schemas)
     return [e for e in entries if not e.record_id or (e.segment, e.record_id) in found][:limit], found
