@@ -106,7 +106,9 @@ def test_export_csv_has_every_matching_row(page, dashboard):
     for r in expected:
         props = r["properties"]
         org = (props.get("organization") or {}).get("properties", {}).get("name", "")
-        want.append([r["id"], props["first_name"], props.get("last_name") or "", str(props["score"]), org, "; ".join(props.get("tags") or [])])
+        want.append(
+            [r["id"], props["first_name"], props.get("last_name") or "", str(props["score"]), org, "; ".join(props.get("tags") or [])]
+        )
     assert rows[1:] == want
     # The progress bar counted every row against the total the server announced.
     bar = page.locator(".export-progress")
