@@ -135,7 +135,7 @@ class Dashboard:
         return f"{self.table}{record_id}/edit/"
 
     def table_ok(self, html: str) -> bool:
-        return '<td class="row-actions">' in html
+        return "data-row-link" in html
 
     def record_ok(self, html: str, record_id: str) -> bool:
         return f'href="{self.edit(record_id)}"' in html

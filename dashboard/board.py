@@ -39,7 +39,6 @@ from . import audit, list_state, prism
 from .cells import Column, table_rows
 from .errors import describe, status_for
 from .fan_out import fan_out, raise_first
-from .lookups import title_of
 from .models import AuditEntry
 from .prism import TypeSchema
 
@@ -92,7 +91,7 @@ def column_query(base: Query, prop: PropertyDefinition, value: str) -> Query:
 
 def card_columns(schema: TypeSchema, columns: list[Column], prop: PropertyDefinition) -> list[Column]:
     """The properties a card shows below its title: the table's first columns but the title and the group."""
-    return [c for c in columns if c.path not in (schema.title_slug, prop.slug)][:CARD_PROPERTIES]
+    return [c for c in columns if c.path not in (*schema.title_slugs, prop.slug)][:CARD_PROPERTIES]
 
 
 @dataclass(frozen=True)
@@ -117,9 +116,10 @@ class Board:
         base, notice = board_query(query, prop)
         # A card names the records its references point to (one read: dot-select), not their ids.
         titles = [
-            f"{c.path}.{schemas[c.prop.target].title_slug}"
+            entry
             for c in shown
             if c.prop and c.prop.type == "reference" and c.prop.target in schemas
+            for entry in schemas[c.prop.target].title_select(f"{c.path}.")
         ]
         base = replace(base, select=tuple(dict.fromkeys((*base.select, *titles))))
         return cls(schema.segment, prop, base, shown, notice)
@@ -175,10 +175,12 @@ class ChangedMeanwhile:
     current: Record
 
 
-def move(service: RecordService, record_id: str, slug: str, to: str, seen_updated_at: str, *, title_slug: str) -> Moved | ChangedMeanwhile:
+def move(
+    service: RecordService, record_id: str, slug: str, to: str, seen_updated_at: str, *, title: tuple[str, ...]
+) -> Moved | ChangedMeanwhile:
     """Set one record's `slug` to `to` (NO_VALUE clears it), if the record is still the version
     the card showed: one read for its ETag, then one PATCH with If-Match."""
-    select = (slug, UPDATED_AT, title_slug)
+    select = (slug, UPDATED_AT, *title)
     current = service.get(record_id, select=select)
     # An API that sends no updated_at leaves only the read's ETag to guard the write.
     if seen_updated_at and str(current.default.get(UPDATED_AT) or "") != seen_updated_at:
@@ -209,18 +211,18 @@ def move_card(
         return MoveOutcome(422, "That is not a column of this board; nothing was changed.")
     segment, label, after = object_type.segment, object_type.label.lower(), {prop.slug: to or None}
     try:
-        result = move(prism.client().service(segment), record_id, prop.slug, to, seen_updated_at, title_slug=schema.title_slug)
+        result = move(prism.client().service(segment), record_id, prop.slug, to, seen_updated_at, title=schema.title_select())
     except PrismError as exc:
         audit.log(user, Action.UPDATE, segment, record_id, after=after, outcome=Outcome.FAILED, error=exc)
         return MoveOutcome(status_for(exc), f"{describe(exc)} The card was not moved.")
     if isinstance(result, ChangedMeanwhile):
-        title = title_of(schema, result.current.default)
+        title = schema.title(result.current.default)
         message = "Changed meanwhile by someone else: not moved on the board."
         audit.log(user, Action.UPDATE, segment, record_id, record_repr=title, after=after, outcome=Outcome.CONFLICT, message=message)
         who = audit.last_change_by_others(segment, record_id, user, seen_since(seen_updated_at))
         return MoveOutcome(409, changed_meanwhile_sentence(label, prop, result.current, who))
     values = {**result.before, **result.record.default}
-    title = title_of(schema, values)
+    title = schema.title(values)
     audit.log(user, Action.UPDATE, segment, record_id, record_repr=title, before={prop.slug: result.before.get(prop.slug)}, after=after)
     where = next((o.name for o in prop.options if o.slug == to), f"no {prop.name.lower()}")
     return MoveOutcome(200, f"Moved “{title or 'the ' + label}” to {where}.", str(values.get(UPDATED_AT) or ""))

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from prism_client import Grant, PrismError
 
-from . import list_state, prism, search
+from . import list_state, prism, search, visibility
 from .bulk import run_bulk_job, run_selected
 from .grants import GrantInputError, editor_context, grant_from_form, summary
 from .models import BulkJob
@@ -42,7 +43,7 @@ def _table_query(segment: str, query_string: str):
     """The table's query, its quick search resolved to the ids it finds (search.py)."""
     schemas = prism.schemas()
     state = list_state.parse(QueryDict(query_string), schemas[segment], schemas)
-    resolved = search.resolve(list_state.to_plan(state, schemas[segment]), prism.client().service(segment))
+    resolved = search.resolve(list_state.to_plan(state, schemas[segment], schemas), prism.client().service(segment))
     if resolved.cut:
         # The records past the first SEARCH_DEPTH are not all known: acting on some would be wrong.
         raise SearchTooBroad(f"{search.cut_notice(state.search)} A bulk action on all matching records needs the search narrowed first.")
@@ -190,7 +191,7 @@ def start_job(user, choice: BulkChoice, params: dict) -> BulkJob:
         params=params,
         ids=[] if choice.all_matching else choice.ids,
         query=_table_query(choice.segment, choice.query_string).to_wire() if choice.all_matching else None,
-        description=describe_job(choice.action, params, choice.scope, len(choice.ids)),
+        description=describe_job(choice.segment, choice.action, params, choice.scope, len(choice.ids)),
     )
     if choice.all_matching:
         run_bulk_job.enqueue(str(job.pk))
@@ -199,14 +200,26 @@ def start_job(user, choice: BulkChoice, params: dict) -> BulkJob:
     return job
 
 
-def describe_job(action: str, params: dict, scope: str, count: int) -> str:
+def set_words(segment: str, slug: str, value: object) -> str:
+    """ "Set Stage to “Won”": the property's label and the value as the table shows it."""
+    prop = prism.schema(segment).get(slug)
+    label = prop.name if prop is not None else slug
+    if value is None or value == "" or value == []:
+        return f"Clear {label}"
+    shown = strip_tags(for_property(prop).render_normalized(value, prism.schemas())).strip()
+    return f"Set {label} to “{shown}”"
+
+
+def describe_job(segment: str, action: str, params: dict, scope: str, count: int) -> str:
     what = {
-        BulkJob.Action.SET: f"Set {params.get('slug')} to {params.get('value')!r}",
+        BulkJob.Action.SET: set_words(segment, params.get("slug", ""), params.get("value")) if action == BulkJob.Action.SET else "",
         BulkJob.Action.DELETE: "Delete",
         BulkJob.Action.RESTORE: "Restore",
         BulkJob.Action.GRANT: f"Apply permissions ({params.get('summary', '')})",
     }[action]
-    whom = "all records matching the filters" if scope == "all" else f"{count} selected record{'s' if count != 1 else ''}"
+    object_type = object_type_or_404(segment)
+    name = object_type.label.lower() if count == 1 else object_type.plural_label.lower()
+    whom = f"all {object_type.plural_label.lower()} matching the filters" if scope == "all" else f"{count} selected {name}"
     return f"{what} on {whom}"[:300]
 
 
@@ -221,6 +234,16 @@ class BulkValueField(RecordTypeView):
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
         field = value_field(segment, request.GET.get("slug", ""))
         return render(request, self.template_name, {"value_form": ValueForm(field) if field else None})
+
+
+REPORTED_FAILURES = 200
+
+
+def failure_rows(segment: str, failures: list[dict]) -> list[dict]:
+    """The failed records of a finished job by title (read at once), with the reason."""
+    schema = prism.schema(segment)
+    found = visibility.readable((segment, f["id"]) for f in failures)
+    return [{"id": f["id"], "title": schema.title(found.get((segment, f["id"]), {}), f["id"]), "error": f["error"]} for f in failures]
 
 
 class BulkJobPage(DashboardView):
@@ -241,10 +264,12 @@ class BulkJobPage(DashboardView):
             reselect = f"{reverse('record-list', args=[job.segment])}?{list_state.IDS_VAR}={','.join(failed_ids[:500])}&select=page"
             if job.action == BulkJob.Action.RESTORE:
                 reselect += "&trash=1"
+        running = job.status in ("queued", "running")
         context = {
             "job": job,
             "object_type": object_type_or_404(job.segment),
             "reselect_url": reselect,
-            "running": job.status in ("queued", "running"),
+            "running": running,
+            "failures": [] if running else failure_rows(job.segment, job.failures[:REPORTED_FAILURES]),
         }
         return render(request, f"{self.template_name}#progress" if request.htmx else self.template_name, context)

@@ -61,15 +61,6 @@ def lookup(properties: Mapping[str, object], path: str) -> tuple[object, str | N
     return value, owner_id
 
 
-def title_text(value: object, fallback: str) -> str:
-    """A record's title as text: its title value when that is text or a number, else `fallback`."""
-    if isinstance(value, str) and value.strip():
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return fallback
-
-
 def cell(properties: Mapping[str, object], col: Column, kind: PropertyType, schemas: dict[str, TypeSchema]) -> SafeString:
     """One cell's HTML: the value by its property's type (`kind`), linked to its record for dot paths."""
     value, owner_id = lookup(properties, col.path)
@@ -79,10 +70,16 @@ def cell(properties: Mapping[str, object], col: Column, kind: PropertyType, sche
     return html
 
 
+def title_column(schema: TypeSchema) -> Column:
+    """The first column: each row's title, the link to its record (sorted by the title's first part)."""
+    return Column(schema.title_slug, schema.title_label, schema.get(schema.title_slug), None, schema.title_slug != "id")
+
+
 @dataclass(frozen=True)
 class TableRow:
-    """One row of a record table, ready to print: its link, its name and its cells (each a
-    whole `<td>`), and who else is editing it (presence.py), if anyone."""
+    """One row of a record table, ready to print: its title and link (the first cell, which
+    the template draws with who else is editing the row, presence.py), and its other cells,
+    each a whole `<td>`."""
 
     id: str
     title: str
@@ -112,7 +109,7 @@ def table_rows(
     `edit_urls`: per column, the cell editor's URL with the row id's stand-in
     (inline_editing.cell_url_pattern), or None where the column cannot be edited.
     """
-    title_slug = schemas[segment].title_slug
+    schema = schemas[segment]
     kinds = [(col, for_property(col.prop), edit_urls[i] if i < len(edit_urls) else None) for i, col in enumerate(columns)]
     out = []
     for row in rows:
@@ -127,7 +124,7 @@ def table_rows(
         out.append(
             TableRow(
                 id=row.id,
-                title=title_text(row.properties.get(title_slug), row.id),
+                title=schema.title(row.properties, row.id),
                 url=record_url(segment, row.id),
                 cells=tuple(tds),
             )

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from prism_client import OBJECT_TYPES
 
+from . import time_zones
 from .models import SavedView
 
 
@@ -20,6 +21,8 @@ def navigation(request) -> dict:
         "shared_access": settings.PRISM_ACCESS == "shared",
         # How often a page with a record open says so (presence.py).
         "presence_heartbeat": settings.PRESENCE_HEARTBEAT,
+        # Until the person's zone is known, the page asks their browser for it (time_zone.js).
+        "time_zone_unknown": not time_zones.zone_of(request),
     }
 
 

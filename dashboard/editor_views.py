@@ -17,7 +17,7 @@ from prism_client import Forbidden, NotFound, PrismError, ValidationError
 from . import audit, prism
 from .editing import EditConflict, Saved, Values, diff, save_changes, unfit, values_of
 from .errors import describe
-from .lookups import find_by_title, select_with_titles, title_of
+from .lookups import find_by_title, select_with_titles
 from .models import AuditEntry
 from .permissions import CHANGE
 from .property_types import for_property
@@ -28,15 +28,16 @@ STATE_SALT = "dashboard.record-edit"
 Action = AuditEntry.Action
 
 
-def reference_labels(record_default: dict) -> dict[str, str]:
-    """id -> label of the references a record holds (read with their titles selected)."""
+def reference_labels(record_default, schema) -> dict[str, str]:
+    """id -> title of the records a record refers to (read with their titles selected)."""
+    schemas = prism.schemas()
     labels = {}
-    for value in record_default.values():
+    for prop in schema.properties:
+        target = schemas.get(prop.target or "")
+        value = record_default.get(prop.slug)
         for ref in value if isinstance(value, list) else [value]:
-            if isinstance(ref, dict) and "id" in ref:
-                props = ref.get("properties") or {}
-                title = next((str(v) for v in props.values() if v), "")
-                labels[str(ref["id"])] = title
+            if target is not None and isinstance(ref, dict) and "id" in ref:
+                labels[str(ref["id"])] = target.title(ref.get("properties") or {})
     return labels
 
 
@@ -100,7 +101,7 @@ class RecordCreate(RecordTypeView):
         except PrismError as exc:
             audit.log(request.user, Action.CREATE, segment, after=values, outcome=AuditEntry.Outcome.FAILED, error=exc)
             return render(request, self.template_name, {**context, "api_error": describe(exc)}, status=503)
-        audit.log(request.user, Action.CREATE, segment, record.id, record_repr=title_of(schema, values), after=values)
+        audit.log(request.user, Action.CREATE, segment, record.id, record_repr=schema.title(values), after=values)
         messages.success(request, f"Created the {object_type.label.lower()}.")
         return redirect("record-detail", segment, record.id)
 
@@ -119,9 +120,16 @@ class RecordEdit(RecordTypeView):
         base = values_of(record, schema)
         locked = unfit(record, schema)
         initial = {**initial_from(base, schema), **{s: json.dumps(record.default.get(s), ensure_ascii=False, default=str) for s in locked}}
-        form = RecordForm(schema, initial=initial, lookup=find_by_title, labels=reference_labels(dict(record.default)), locked=locked)
+        form = RecordForm(schema, initial=initial, lookup=find_by_title, labels=reference_labels(record.default, schema), locked=locked)
         state = sign_state(base=base, etag=record.etag, opened=timezone.now().isoformat(), locked=locked)
-        context = {"object_type": object_type, "form": form, "record_id": record_id, "state": state, "notice": etag_notice(record.etag)}
+        context = {
+            "object_type": object_type,
+            "form": form,
+            "record_id": record_id,
+            "record_title": schema.title(record.default, record_id),
+            "state": state,
+            "notice": etag_notice(record.etag),
+        }
         return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, segment: str, record_id: str) -> HttpResponse:
@@ -133,6 +141,7 @@ class RecordEdit(RecordTypeView):
             "object_type": object_type,
             "form": form,
             "record_id": record_id,
+            "record_title": schema.title(state["base"], record_id),
             "state": request.POST.get("state"),
             "notice": etag_notice(state["etag"]),
         }
@@ -217,7 +226,7 @@ def saved(request, segment: str, schema, record_id: str, base: Values, mine: Val
         return redirect("record-detail", segment, record_id)
     before = {k: base.get(k) for k in outcome.sent}
     audit.log(
-        request.user, Action.UPDATE, segment, record_id, record_repr=title_of(schema, {**base, **mine}), before=before, after=outcome.sent
+        request.user, Action.UPDATE, segment, record_id, record_repr=schema.title({**base, **mine}), before=before, after=outcome.sent
     )
     note = " Changes made meanwhile by someone else were kept." if retried else ""
     messages.success(request, f"Saved.{note}")

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from prism_client import OBJECT_TYPES, PrismError, Query
 
-from . import prism, visibility
+from . import changes, prism, visibility
 from .errors import describe
 from .fan_out import Outage, fan_out
 from .list_state import ROW_OPERATOR, ROW_PROPERTY, ROW_VALUE
@@ -74,8 +74,12 @@ def counts_of(results: list) -> list[dict]:
 def overview(user) -> dict:
     outage = Outage()
     options, chart_error = stage_options(outage)
+    # The schemas are cached (stage_options read them): names for the changes, no call here.
+    schemas = {} if outage.error else prism.schemas()
     recent = list(AuditEntry.objects.select_related("user")[: LATEST_CHANGES * 5])
-    checks = visibility.readable_calls(visibility.pairs_of(recent))
+    # Only changes to records this person can read now (asked of the API with their key),
+    # with the names of the records they touched and refer to, in the same calls.
+    checks = visibility.readable_calls([*visibility.pairs_of(recent), *changes.references(recent, schemas)], schemas)
     count_calls = [partial(_count, t.segment) for t in OBJECT_TYPES]
     stage_calls = [partial(_stage_total, o.slug) for o in options]
     results = fan_out([*count_calls, *stage_calls, *checks], outage=outage)
@@ -84,11 +88,11 @@ def overview(user) -> dict:
     numbers = counts_of(counted)
     chart_error = chart_error or next((t for t in totals if isinstance(t, PrismError)), None)
     failed = next((c["error"] for c in numbers if c["error"] is not None), None)
+    found = visibility.collect(checked)
     return {
         "counts": numbers,
         "counts_error": describe(failed) if failed else "",
         "chart": [] if chart_error else chart_of(options, totals),
         "chart_error": chart_error,
-        # Only changes to records this person can read now (asked of the API with their key).
-        "latest_changes": visibility.keep_visible(recent, visibility.found_in(checked), LATEST_CHANGES),
+        "latest_changes": changes.described(visibility.keep_visible(recent, found, LATEST_CHANGES), found, schemas),
     }

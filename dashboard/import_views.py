@@ -238,12 +238,19 @@ class ImportProgress(DashboardView):
         return render(request, self.template_name, status_context(request, run, importing.poll(run)))
 
 
+def dedupe_label(run: ImportRun) -> str:
+    prop = prism.schema(run.segment).get(run.dedupe_by) if run.dedupe_by else None
+    return prop.name if prop is not None else run.dedupe_by
+
+
 def status_context(request: HttpRequest, run: ImportRun, progress: importing.Progress) -> dict:
     context = {
         "object_type": OBJECT_TYPES_BY_SEGMENT[run.segment],
         "run": run,
         "progress": progress,
         "running": run.status == ImportRun.Status.RUNNING,
+        # Named by its label, not its slug ("rows matching … by Email").
+        "dedupe_label": dedupe_label(run),
         "page": None,
         "show": "",
         "show_choices": SHOW_CHOICES,

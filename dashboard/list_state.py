@@ -166,7 +166,8 @@ def groupable(schema: TypeSchema) -> tuple[str, ...]:
 
 
 def default_columns(schema: TypeSchema) -> tuple[str, ...]:
-    props = [p.slug for p in schema.user_properties if for_property(p).default_column]
+    # The title has its own first column (the row's link): its parts are not repeated.
+    props = [p.slug for p in schema.user_properties if for_property(p).default_column and p.slug not in schema.title_slugs]
     return tuple(props[:DEFAULT_COLUMN_COUNT]) or (schema.title_slug,)
 
 
@@ -304,7 +305,24 @@ def row_filter(row: FilterRow, schema: TypeSchema) -> Filter | None:
     return Filter(row.slug, spec.op, list(row.values))
 
 
-def to_query(state: ListState, schema: TypeSchema) -> Query:
+def table_select(columns: tuple[str, ...], schema: TypeSchema, schemas: dict[str, TypeSchema] | None) -> tuple[str, ...]:
+    """What a table reads: its columns, the row's title, and for each reference column its
+    target's title (dot-select: `organization.name`), so references show names, not ids,
+    from the same single query."""
+    select = [*columns, *schema.title_select()]
+    for path in columns if schemas else ():
+        parts = path.split(".")
+        current, prop = schema, None
+        for part in parts:
+            prop = current.get(part) if current else None
+            current = schemas.get(prop.target) if prop is not None and prop.target else None
+        # The API dot-selects at most two references deep (`a.b.name`).
+        if prop is not None and prop.type == "reference" and current is not None and len(parts) < 3:
+            select.extend(current.title_select(f"{path}."))
+    return tuple(dict.fromkeys(select))
+
+
+def to_query(state: ListState, schema: TypeSchema, schemas: dict[str, TypeSchema] | None = None) -> Query:
     """The table's query without its quick search (`to_plan` adds that)."""
     filters = [f for f in (row_filter(r, schema) for r in state.filter_rows) if f is not None]
     # One flat filter list with one combinator: the trash narrows the results, so it
@@ -312,9 +330,8 @@ def to_query(state: ListState, schema: TypeSchema) -> Query:
     combinator = "OR" if state.combinator == "OR" and not state.trash else "AND"
     if state.trash:
         filters.append(Filter("deleted_at", Operator.IS_NOT_NULL, True))
-    select = tuple(dict.fromkeys((*state.columns, schema.title_slug)))
     return Query(
-        select=select,
+        select=table_select(state.columns, schema, schemas),
         filters=tuple(filters),
         combinator=combinator if len(filters) > 1 else "AND",
         sort=tuple(Sort.parse(s) for s in state.sort),
@@ -325,9 +342,9 @@ def to_query(state: ListState, schema: TypeSchema) -> Query:
     )
 
 
-def to_plan(state: ListState, schema: TypeSchema) -> search.SearchPlan:
+def to_plan(state: ListState, schema: TypeSchema, schemas: dict[str, TypeSchema] | None = None) -> search.SearchPlan:
     """The table's query with its quick search (search.py: one query, or several to merge)."""
-    return search.plan(to_query(state, schema), schema, state.search)
+    return search.plan(to_query(state, schema, schemas), schema, state.search)
 
 
 def export_params(state: ListState) -> str:

@@ -7,14 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from prism_client import OBJECT_TYPES, Conflict, NotFound, Operator, PrismError, Query, ValidationError
+from prism_client import OBJECT_TYPES, Conflict, NotFound, PrismError, Query, ValidationError
 
 from . import audit, prism
 from .errors import describe
+from .lookups import titled
 from .models import AuditEntry
 from .permissions import CHANGE, VIEW
 from .property_types import for_property
 from .routing import DashboardView, RecordTypeView, object_type_or_404
+
+OPTIONS = 10  # suggestions shown under a reference box
 
 
 class ReferenceOptions(RecordTypeView):
@@ -26,16 +29,10 @@ class ReferenceOptions(RecordTypeView):
     template_name = "partials/reference_options.html"
 
     def get(self, request: HttpRequest, segment: str) -> HttpResponse:
-        schema = prism.schema(segment)
         # The search box sends itself under its own name (<field>__search).
         typed = request.GET.get("q") or next((v for k, v in request.GET.items() if k.endswith("__search")), "")
         text = typed.strip()[:100]
-        rows = []
-        if text:
-            title = schema.title_slug
-            query = Query(select=(title,), limit=10).where(title, Operator.CONTAINS, text).order_by(title, "id")
-            page = prism.client().service(segment).query(query)
-            rows = [(r.id, str(r.properties.get(title) or r.id)) for r in page.rows]
+        rows = titled(segment, text, OPTIONS) if text else []
         return render(request, self.template_name, {"options": rows, "field": request.GET.get("field", ""), "text": text})
 
 
@@ -66,8 +63,8 @@ class Lookup(DashboardView):
                 record = service.find(slug, value)
                 return redirect("record-detail", segment, record.id)
             except Conflict:
-                page = service.query(Query(select=(schema.title_slug, slug), limit=50).where(slug, "=", value))
-                context["matches"] = [(r.id, r.properties.get(schema.title_slug) or r.id) for r in page.rows]
+                page = service.query(Query(select=(*schema.title_select(), slug), limit=50).where(slug, "=", value))
+                context["matches"] = [(r.id, schema.title(r.properties, r.id)) for r in page.rows]
             except NotFound:
                 context["not_found"] = True
         elif value:

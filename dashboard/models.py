@@ -244,3 +244,14 @@ class ImportRun(Progress):
 
     def __str__(self) -> str:
         return f"Import of {self.filename or 'pasted CSV'} into {self.segment}"
+
+
+class Profile(models.Model):
+    """What the dashboard keeps of a person's own preferences: their time zone, in which
+    every date and time is shown to them (detected from their browser, editable)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(max_length=64, blank=True, help_text="An IANA zone such as Europe/Paris; empty: not known yet (UTC).")
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

@@ -7,6 +7,7 @@ property types are inferred from sampled rows.
 """
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -22,7 +23,9 @@ from .property_types import infer_type
 
 SCHEMA_TTL = 300
 SAMPLE_ROWS = 25
-# The property that names a record, per type (quick search, link labels).
+# What names a record, per type: its title is these properties' values joined by a
+# space (a contact is "first last"). The one place titles are configured; every page
+# title, title cell, reference label, picker and look-up by title follows it.
 TITLE_SLUGS = {
     "contact": ("first_name", "last_name"),
     "organization": ("name",),
@@ -32,6 +35,9 @@ TITLE_SLUGS = {
     "document": ("title",),
     "event": ("title",),
 }
+# What tells apart two records of the same title in a list of suggestions ("Phelps LLC ·
+# phelps.example"); the start of the id where a type has none or the value is empty.
+DETAIL_SLUGS = {"contact": "email", "organization": "domain", "identity": "email"}
 SYSTEM_SLUGS = ("created_at", "updated_at", "deleted_at")
 
 _lock = threading.Lock()
@@ -98,16 +104,53 @@ class TypeSchema:
         return self.by_slug.get(slug)
 
     @property
-    def title_slug(self) -> str:
-        for slug in TITLE_SLUGS.get(self.segment, ()):
-            if slug in self.by_slug:
-                return slug
+    def title_slugs(self) -> tuple[str, ...]:
+        """The properties a title is made of (those of TITLE_SLUGS the schema has; else its
+        first text property; else none: the id stands in)."""
+        present = tuple(s for s in TITLE_SLUGS.get(self.segment, ()) if s in self.by_slug)
+        if present:
+            return present
         texts = [p.slug for p in self.properties if p.type == "text"]
-        return texts[0] if texts else "id"
+        return (texts[0],) if texts else ()
+
+    @property
+    def title_slug(self) -> str:
+        """The title's first property: what a table sorts and searches a title by."""
+        return self.title_slugs[0] if self.title_slugs else "id"
+
+    @property
+    def title_label(self) -> str:
+        """The title column's heading: its property's name, or "Name" for a composite title."""
+        if len(self.title_slugs) == 1:
+            return self.by_slug[self.title_slugs[0]].name
+        return "Name"
+
+    def title(self, values: Mapping[str, object], fallback: str = "") -> str:
+        """A record's title from its values ("first last"), or `fallback` when it has none."""
+        parts = (_title_part(values.get(slug)) for slug in self.title_slugs)
+        return " ".join(p for p in parts if p) or fallback
+
+    @property
+    def detail_slug(self) -> str | None:
+        slug = DETAIL_SLUGS.get(self.segment)
+        return slug if slug in self.by_slug else None
+
+    def title_select(self, prefix: str = "") -> tuple[str, ...]:
+        """The select entries that read a title, under a reference path (`organization.`)."""
+        return tuple(prefix + slug for slug in self.title_slugs)
 
     @property
     def user_properties(self) -> tuple[PropertyDefinition, ...]:
         return tuple(p for p in self.properties if p.slug not in SYSTEM_SLUGS)
+
+
+def _title_part(value: object) -> str:
+    """One title property's value as text: text or a number; anything else is no title."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def _cache_key() -> str:

@@ -3,13 +3,13 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from prism_client import APIConnectionError, PrismError, Query, Unauthorized
 
-from . import acting, key_vault, prism
+from . import acting, key_vault, prism, time_zones
 from .errors import describe
 from .models import DirectoryEntry, PrismKey
 from .permissions import SIGNED_IN
@@ -58,7 +58,29 @@ def profile_context(request, form) -> dict:
         "per_person": acting.per_person(),
         "roles": [g.name for g in request.user.groups.all()],
         "team_id": settings.MICRO_TEAM_ID,
+        "time_zone": time_zones.zone_of(request),
+        "time_zones": time_zones.zones(),
     }
+
+
+class TimeZoneChange(DashboardView):
+    """The person's time zone: chosen on the profile page, or detected once by their browser
+    (time_zone.js sends `detected`, which never replaces a zone already kept)."""
+
+    route = "me/time-zone/"
+    url_name = "profile-time-zone"
+    permission = SIGNED_IN
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        name = request.POST.get("time_zone", "").strip()
+        if "detected" in request.POST:
+            kept = time_zones.remember(request, name, detected=True)
+            return JsonResponse({"kept": kept, "time_zone": time_zones.zone_of(request)})
+        if time_zones.remember(request, name):
+            messages.success(request, f"Dates and times now show in {name}.")
+        else:
+            messages.error(request, f"“{name[:64]}” is not a time zone; choose one from the list.")
+        return redirect("profile")
 
 
 class KeyChange(DashboardView):

@@ -9,7 +9,7 @@ from prism_client import PreconditionFailed, PrismError, Record
 
 from . import audit, prism
 from .errors import describe
-from .lookups import next_url, title_of
+from .lookups import next_url
 from .models import AuditEntry
 from .permissions import CHANGE
 from .routing import RecordTypeView
@@ -34,7 +34,7 @@ class RecordWrite(RecordTypeView):
             return None
 
     def label_of(self, record: Record) -> str:
-        return title_of(prism.schema(self.object_type.segment), record.default) or record.id
+        return prism.schema(self.object_type.segment).title(record.default, record.id)
 
 
 class RecordDelete(RecordWrite):

@@ -9,7 +9,6 @@ from django import forms
 from prism_client import NotFound
 
 from . import prism
-from .cells import title_text
 from .editing import Values
 from .prism import TypeSchema
 from .property_types import for_property
@@ -85,10 +84,10 @@ def prefilled(schema: TypeSchema, params: Mapping[str, str]) -> tuple[dict[str, 
         try:
             record_id = str(uuid.UUID(value))
             target = prism.schema(prop.target)
-            record = prism.client().service(prop.target).get(record_id, select=[target.title_slug])
+            record = prism.client().service(prop.target).get(record_id, select=list(target.title_select()))
         except (ValueError, KeyError, NotFound):
             refused.append(f"{prop.name} was not filled in: the link named no {prop.target} you can see.")
             continue
         initial[slug] = record_id
-        labels[record_id] = title_text(record.default.get(target.title_slug), record_id)
+        labels[record_id] = target.title(record.default, record_id)
     return initial, labels, refused

@@ -16,7 +16,7 @@ from prism_client import OBJECT_TYPES_BY_SEGMENT, BadRequest, ObjectType, Page
 
 from . import list_state, presence, prism, search
 from .board import Board
-from .cells import column, table_rows
+from .cells import column, table_rows, title_column
 from .filter_builder import filter_rows_context
 from .inline_editing import cell_url_pattern, editable_column
 from .permissions import CHANGE, allowed
@@ -42,7 +42,7 @@ class RecordTable:
         self.schemas = prism.schemas()
         self.schema = self.schemas[segment]
         self.state = list_state.parse(request.GET, self.schema, self.schemas)
-        self.search = list_state.to_plan(self.state, self.schema)
+        self.search = list_state.to_plan(self.state, self.schema, self.schemas)
         if self.search.notice:
             self.state = replace(self.state, notices=(*self.state.notices, self.search.notice))
         self.query = self.search.query  # a search beside filters adds its matches' ids: resolve()
@@ -58,6 +58,12 @@ class RecordTable:
         resolved = search.resolve(self.search, prism.client().service(self.object_type.segment))
         self.query = resolved.query
         return resolved
+
+    @property
+    def export_columns(self) -> list:
+        """The CSV's columns: the title's properties first (the table's first column), then the table's others."""
+        titles = [column(s, self.object_type.segment, self.schemas) for s in self.schema.title_slugs]
+        return [*titles, *(c for c in self.columns if c.path not in self.schema.title_slugs)]
 
     def context(self) -> dict:
         """The table page: one query."""
@@ -105,7 +111,7 @@ class RecordTable:
     def board(self) -> Board | None:
         """The board of this state: its columns narrow the query, so a search is read first
         as parts (search.py) whose matches restrict it, not as the query's own OR."""
-        plan = search.plan(list_state.to_query(self.state, self.schema), self.schema, self.state.search, narrowed=True)
+        plan = search.plan(list_state.to_query(self.state, self.schema, self.schemas), self.schema, self.state.search, narrowed=True)
         resolved = search.resolve(plan, prism.client().service(self.object_type.segment))
         if resolved.cut:  # the board holds the first matches only, and says so
             self.add_notices(search.cut_notice(self.state.search))
@@ -119,6 +125,7 @@ class RecordTable:
             "schema": self.schema,
             "state": self.state,
             "columns": self.columns,
+            "header_columns": [title_column(self.schema), *self.columns],
             "page_sizes": list_state.PAGE_SIZES,
             "export_query": list_state.export_params(self.state),
             "column_choices": column_choices(self.object_type.segment, self.schemas, self.state.columns),

@@ -17,7 +17,6 @@ from django.urls import reverse
 from prism_client import OBJECT_TYPES_BY_SEGMENT, Filter, ObjectType, Operator, Page, PrismError, PropertyDefinition, Query
 
 from . import list_state, prism
-from .cells import title_text
 from .errors import describe
 from .fan_out import fan_out
 from .property_types import record_url
@@ -44,10 +43,9 @@ class Relation:
 
     def query(self, ids: tuple[str, ...], schemas: dict[str, prism.TypeSchema], *, limit: int = FIRST_ROWS) -> Query:
         """The first records pointing at any of `ids`, titled, with their count."""
-        title = schemas[self.segment].title_slug
         # `=` on a reference holding several ids (multiple) means "holds this one".
         found = Filter(self.prop.slug, Operator.EQ, ids[0]) if len(ids) == 1 else Filter(self.prop.slug, Operator.IN, list(ids))
-        return Query(select=(title,), filters=(found,), limit=limit, include_total=True)
+        return Query(select=schemas[self.segment].title_select(), filters=(found,), limit=limit, include_total=True)
 
     def table_url(self, ids: tuple[str, ...]) -> str:
         """The type's table filtered to these records: the table's own URL state (list_state)."""
@@ -152,5 +150,5 @@ def through_groups(via: Relation, ids: tuple[str, ...], cut: bool, schemas, *, m
 
 
 def rows_of(page: Page, relation: Relation, schemas: dict[str, prism.TypeSchema]) -> tuple[tuple[str, str], ...]:
-    title = schemas[relation.segment].title_slug
-    return tuple((title_text(row.properties.get(title), row.id), record_url(relation.segment, row.id)) for row in page.rows)
+    schema = schemas[relation.segment]
+    return tuple((schema.title(row.properties, row.id), record_url(relation.segment, row.id)) for row in page.rows)

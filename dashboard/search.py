@@ -28,7 +28,6 @@ from django.urls import reverse
 from prism_client import MAX_LIMIT, OBJECT_TYPES, Filter, ObjectType, Operator, PrismError, PropertyDefinition, Query
 
 from . import prism
-from .cells import title_text
 from .errors import describe
 from .fan_out import fan_out, raise_first
 from .prism import TypeSchema
@@ -102,8 +101,7 @@ def plan(query: Query, schema: TypeSchema, text: str, *, narrowed: bool = False)
             )
             return SearchPlan(query, notice=notice)
     # Only ids are needed from the parts; each is read in the table's own order.
-    title = (schema.title_slug,) if schema.get(schema.title_slug) else ()
-    part = replace(query, select=title, limit=min(SEARCH_DEPTH, MAX_LIMIT), include_total=False, combinator="AND")
+    part = replace(query, select=schema.title_select(), limit=min(SEARCH_DEPTH, MAX_LIMIT), include_total=False, combinator="AND")
     return SearchPlan(query, parts=tuple(replace(part, filters=group) for group in groups))
 
 
@@ -188,7 +186,7 @@ def global_search(text: str) -> list[TypeMatches]:
     for object_type in OBJECT_TYPES:
         schema = schemas[object_type.segment]
         terms = search_filters(schema, text)
-        query = Query(select=(schema.title_slug,), filters=tuple(terms), combinator="OR" if len(terms) > 1 else "AND", limit=GLOBAL_ROWS)
+        query = Query(select=schema.title_select(), filters=tuple(terms), combinator="OR" if len(terms) > 1 else "AND", limit=GLOBAL_ROWS)
         calls.append(partial(client.service(object_type.segment).query, query))
     found = []
     for object_type, result in zip(OBJECT_TYPES, fan_out(calls), strict=True):
@@ -196,7 +194,7 @@ def global_search(text: str) -> list[TypeMatches]:
         if isinstance(result, PrismError):
             found.append(TypeMatches(object_type, table_url=table_url, error=describe(result)))
             continue
-        title = schemas[object_type.segment].title_slug
-        rows = tuple((title_text(r.properties.get(title), r.id), record_url(object_type.segment, r.id)) for r in result.rows)
+        schema = schemas[object_type.segment]
+        rows = tuple((schema.title(r.properties, r.id), record_url(object_type.segment, r.id)) for r in result.rows)
         found.append(TypeMatches(object_type, rows=rows, more=result.has_more, table_url=table_url))
     return found

@@ -13,7 +13,6 @@ from django.utils.cache import patch_vary_headers
 
 from . import acting, list_state, prism, related, search
 from . import home as home_service
-from .cells import title_text
 from .exporting import STOPPED, csv_line, start_export
 from .fan_out import fan_out, raise_first
 from .filter_builder import filter_rows_context
@@ -119,7 +118,7 @@ class RecordExport(RecordTypeView):
     def get(self, request: HttpRequest, segment: str) -> StreamingHttpResponse:
         table = RecordTable(request, self.object_type)
         resolved = table.resolve()
-        total, lines = start_export(prism.client().service(segment), resolved.query, table.columns)
+        total, lines = start_export(prism.client().service(segment), resolved.query, table.export_columns)
         if resolved.cut:  # only the first SEARCH_DEPTH rows are sure to be the right ones
             total, lines = search.SEARCH_DEPTH, cut_export(lines, search.cut_notice(table.state.search))
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
@@ -169,7 +168,7 @@ class RecordDetail(RecordTypeView):
         context = {
             "object_type": self.object_type,
             "record": record,
-            "title": title_text(record.default.get(schema.title_slug), record.id),
+            "title": schema.title(record.default, record.id),
             "fields": fields,
             "system": system,
             "others": others,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -40,6 +41,42 @@ def parse_api_datetime(value: object) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+# (unit, seconds in it), largest first: a relative time names the largest unit that fits.
+UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+def relative(when: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long ago (or until) a moment, as people say it: "3 days ago", "in 2 hours"."""
+    seconds = ((now or timezone.now()) - when).total_seconds()
+    if abs(seconds) < 60:
+        return "just now"
+    for unit, size in UNITS:
+        count = int(abs(seconds) // size)
+        if count:
+            amount = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"{amount} ago" if seconds > 0 else f"in {amount}"
+    return "just now"  # unreachable: a minute or more has a unit
+
+
+def exact(when: dt.datetime) -> str:
+    """The moment in the person's time zone (the one activated for the request), with its zone."""
+    local = timezone.localtime(when)
+    return f"{date_format(local, 'M j, Y, H:i')} {local.tzname()}"
+
+
+def when_html(when: dt.datetime) -> SafeString:
+    """A moment as "3 days ago"; the exact time shows on hover (title) and on keyboard focus
+    (the tooltip the stylesheet draws from data-exact, so the element takes the focus)."""
+    text = exact(when)
+    return format_html(
+        '<time class="when" datetime="{}" title="{}" data-exact="{}" tabindex="0">{}</time>',
+        when.astimezone(dt.UTC).strftime(WIRE_DATETIME),
+        text,
+        text,
+        relative(when),
+    )
 
 
 class Date(PropertyType):
@@ -123,7 +160,7 @@ class DateTime(PropertyType):
         when = parse_api_datetime(value)
         if when is None:
             return format_html("{}", value)
-        return format_html('<time datetime="{}">{}</time>', value, date_format(when, "M j, Y, H:i") + " UTC")
+        return when_html(when)
 
     def csv_value(self, text: str) -> Any:
         raw = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text

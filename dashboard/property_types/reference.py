@@ -21,9 +21,9 @@ def reference_label(ref: Mapping[str, object], target: str | None, schemas: Sche
     """A referenced record's title (when it was selected), else the start of its id."""
     props = ref.get("properties") or {}
     if target and target in schemas and isinstance(props, Mapping):
-        title = props.get(schemas[target].title_slug)
+        title = schemas[target].title(props)
         if title:
-            return str(title)
+            return title
     return f"{str(ref.get('id', ''))[:8]}…"
 
 
@@ -111,7 +111,10 @@ class Reference(PropertyType):
         target = self.prop.target
         if not target:
             return format_html("{}", reference_label(ref, None, schemas))
-        return format_html('<a href="{}">{}</a>', record_url(target, str(ref["id"])), reference_label(ref, target, schemas))
+        # The id stays at hand on hover: the label is the target's title where it was selected.
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', record_url(target, str(ref["id"])), ref["id"], reference_label(ref, target, schemas)
+        )
 
     def render_normalized(self, value: Any, schemas: Schemas) -> SafeString:
         # Normalized references are ids: shown as links, labelled by id.

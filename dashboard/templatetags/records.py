@@ -1,5 +1,7 @@
 from django import template
 
+from ..property_types.dates import when_html
+
 register = template.Library()
 
 
@@ -20,6 +22,8 @@ def get_item(mapping, key):
 
 
 @register.filter
-def label_at(columns, index: int) -> str:
-    """The label of the column at `index`: each cell names its column (stacked cards on a phone)."""
-    return columns[index].label if 0 <= index < len(columns) else ""
+def when(moment):
+    """A datetime as "3 days ago", the exact time (in the person's zone) on hover and focus."""
+    if moment is None or moment == "":
+        return ""
+    return when_html(moment)

@@ -5,8 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-ROW_LINKS = '#results tbody tr a[aria-label^="Open "]'
-# The record ids shown, in order: the last path segment of each row's "Open" link.
+# Each row's link: its title cell.
+ROW_LINKS = "#results tbody tr a[data-row-link]"
+# The record ids shown, in order: the last path segment of each row's link.
 SHOWN_IDS_JS = f"""() => [...document.querySelectorAll({ROW_LINKS!r})]
     .map(a => a.pathname.split("/").filter(Boolean).pop())"""
 
@@ -25,10 +26,11 @@ def expect_ids(page: Page, ids: list[str], timeout: float = 10_000) -> None:
 
 
 def header_labels(page: Page) -> list[str]:
-    """The data columns' header labels (without sort marks)."""
+    """The data columns' header labels (without sort marks), after the title column."""
     texts = [t.strip() for t in page.locator("#results thead th").all_inner_texts()]
     labels = [re.sub(r"\s*[▲▼]\d*$", "", t) for t in texts]
-    return labels[labels.index("Open") + 1 :]
+    first = page.locator("#results thead th").evaluate_all("ths => ths.findIndex(th => th.hasAttribute('data-title-column'))")
+    return labels[first + 1 :]
 
 
 def column_texts(page: Page, label: str) -> list[str]:

@@ -1,10 +1,10 @@
 """axe finds no serious or critical violations, in light and dark mode."""
 
-import re
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from .tables import ROW_LINKS
 
 BLOCKING = ("serious", "critical")
 
@@ -46,7 +46,7 @@ def test_home_table_and_detail_pages_pass_axe(page, dashboard, scheme):
     expect(page.get_by_role("alert")).to_contain_text("is not a number")
     found["table"] = blocking_violations(page)
 
-    page.get_by_role("link", name=re.compile(r"^Open ")).first.click()
+    page.locator(ROW_LINKS).first.click()
     expect(page.get_by_role("heading", name="Properties")).to_be_visible()
     found["detail"] = blocking_violations(page)
 

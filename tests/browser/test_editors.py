@@ -239,11 +239,11 @@ def test_restore_from_the_trash(editor_page, dashboard):
     record_id = create(dashboard, first_name="Trashy")
     assert dashboard.sandbox.request("DELETE", f"contact/{record_id}").status_code in (200, 204)
     page.goto(f"{dashboard.url}/records/contact/")
-    expect(page.get_by_role("link", name="Open Trashy")).to_have_count(0)
+    expect(page.get_by_role("link", name="Trashy", exact=True)).to_have_count(0)
     with page.expect_response(lambda r: "trash=1" in r.url and r.request.headers.get("hx-request") == "true"):
         page.get_by_label("Trash", exact=True).check()
     expect(page.locator("#results tbody tr")).to_have_count(1)
-    expect(page.get_by_role("link", name="Open Trashy")).to_be_visible()
+    expect(page.get_by_role("link", name="Trashy", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Restore Trashy").click()
     expect(message(page, "Restored “Trashy”.")).to_be_visible()

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .tables import add_filter, expect_ids, header, header_labels, shown_ids
+from .tables import ROW_LINKS, add_filter, expect_ids, header, header_labels, shown_ids
 
 
 def snapshot(page) -> dict:
@@ -103,7 +103,7 @@ def test_back_from_a_record_shows_the_whole_table_page(page, dashboard):
     expect(header(page, "Score")).to_have_attribute("aria-sort", "ascending")
     state = snapshot(page)
 
-    page.get_by_role("link", name=re.compile(r"^Open ")).first.click()
+    page.locator(ROW_LINKS).first.click()
     expect(page.get_by_role("heading", name="Properties")).to_be_visible()
     page.go_back()
 

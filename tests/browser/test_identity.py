@@ -17,6 +17,7 @@ from dashboard.roles import Role
 from tests.conftest import connect_key
 
 from .conftest import PageProblems, loaded, new_page, sign_in
+from .tables import ROW_LINKS
 
 ANA = "a0a0a0a0-0000-4000-8000-00000000000a"  # Prism user ids
 BEN = "b0b0b0b0-0000-4000-8000-00000000000b"
@@ -43,14 +44,14 @@ def api_deal_count(dashboard, key: str) -> int:
 
 
 def deal_link(page, deal: str):
-    """The deal's "Open" link in the table."""
+    """The deal's link in the table (its title cell)."""
     return page.locator(f'#results tbody a[href="/records/deal/{deal}/"]')
 
 
 def open_deals(page, dashboard, expected_rows: int) -> None:
     """The whole deals table on one page, waiting until it shows `expected_rows` rows."""
     page.goto(f"{dashboard.url}/records/deal/?size=50")
-    expect(page.locator('#results tbody a[aria-label^="Open "]')).to_have_count(expected_rows)
+    expect(page.locator(ROW_LINKS)).to_have_count(expected_rows)
 
 
 def exported_csv(page) -> str:
@@ -141,7 +142,7 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     expect(deal_link(ben_page, deal)).to_have_count(0)
     with ana_page.expect_response(lambda r: "q=Board-only" in r.url and r.request.headers.get("hx-request") == "true"):
         ana_page.get_by_label("Search deals").fill("Board-only")
-    expect(ana_page.locator('#results tbody a[aria-label^="Open "]')).to_have_count(1)
+    expect(ana_page.locator(ROW_LINKS)).to_have_count(1)
     expect(deal_link(ana_page, deal)).to_have_count(1)
 
     # CSV export of the whole table.
@@ -184,9 +185,9 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     ana_page.goto(actions)
     expect(ana_page.locator("#results tbody")).to_contain_text(DEAL_NAME)
     ben_page.goto(actions)
-    expect(ben_page.locator('#results tbody a[aria-label^="Open "]')).to_have_count(1)
+    expect(ben_page.locator(ROW_LINKS)).to_have_count(1)
     expect(ben_page.locator("#results tbody")).not_to_contain_text(DEAL_NAME)
-    ben_page.locator('#results tbody a[aria-label^="Open "]').click()
+    ben_page.locator(ROW_LINKS).click()
     expect(ben_page.get_by_role("heading", name=ACTION_TITLE, exact=True)).to_be_visible()
     expect(ben_page.locator("main")).not_to_contain_text(DEAL_NAME)
 
@@ -212,7 +213,7 @@ def test_two_people_each_act_with_their_own_key(anonymous_page, second_context, 
     # Ben reloads: the deal is in his table, read-only, said in one sentence.
     ben_page.goto(f"{dashboard.url}/records/deal/?size=50")
     expect(deal_link(ben_page, deal)).to_have_count(1)
-    expect(ben_page.locator('#results tbody a[aria-label^="Open "]')).to_have_count(total)
+    expect(ben_page.locator(ROW_LINKS)).to_have_count(total)
     deal_link(ben_page, deal).click()
     expect(ben_page.get_by_role("heading", name=DEAL_NAME, exact=True)).to_be_visible()
     expect(ben_page.locator("[data-read-only]")).to_have_text(

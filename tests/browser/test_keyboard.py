@@ -108,9 +108,9 @@ def test_filter_open_edit_and_save_by_keyboard(anonymous_page, dashboard, page_p
     expect(rows).to_contain_text("Board")
 
     # Open the record from the table, then its editor.
-    tab_to(page, page.get_by_role("link", name="Open Kay"))
+    tab_to(page, page.get_by_role("link", name="Kay Board", exact=True))  # the title cell is the row's link
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Kay", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Kay Board", exact=True)).to_be_visible()
     tab_to(page, page.get_by_role("link", name="Edit", exact=True))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Edit contact")).to_be_visible()

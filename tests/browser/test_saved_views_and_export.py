@@ -86,7 +86,7 @@ def test_export_csv_has_every_matching_row(page, dashboard):
     expected = dashboard.api_rows(
         "contact",
         {
-            "select": ["first_name", "score", "organization.name", "tags"],
+            "select": ["first_name", "last_name", "score", "organization.name", "tags"],
             "filter": [{"status": {"in": ["lead", "customer"]}}],
             "sort": [{"score": "desc"}],
             "limit": 50,
@@ -100,12 +100,15 @@ def test_export_csv_has_every_matching_row(page, dashboard):
     assert download.suggested_filename == "contact-export.csv"
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
 
-    assert rows[0] == ["id", "First name", "Score", "Organization › Name", "Tags"]
+    # The title's parts first (the table's first column), then the table's columns.
+    assert rows[0] == ["id", "First name", "Last name", "Score", "Organization › Name", "Tags"]
     want = []
     for r in expected:
         props = r["properties"]
         org = (props.get("organization") or {}).get("properties", {}).get("name", "")
-        want.append([r["id"], props["first_name"], str(props["score"]), org, "; ".join(props.get("tags") or [])])
+        want.append(
+            [r["id"], props["first_name"], props.get("last_name") or "", str(props["score"]), org, "; ".join(props.get("tags") or [])]
+        )
     assert rows[1:] == want
     # The progress bar counted every row against the total the server announced.
     bar = page.locator(".export-progress")

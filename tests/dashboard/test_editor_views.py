@@ -209,10 +209,16 @@ def test_history_tab_and_audit_page(editor_client, prism, client):
     data = edit_form(editor_client, record_id)
     data["score"] = "12"
     editor_client.post(f"/records/contact/{record_id}/edit/", data)
-    history = text(editor_client.get(f"/records/contact/{record_id}/history/"))
-    assert "editor" in history and "score: 12" in history
+    history = changes_text(editor_client.get(f"/records/contact/{record_id}/history/"))
+    # The property's label, and its value before → after (as the table shows them).
+    assert "editor" in history and "Score: 10 → changed to 12" in history
     assert editor_client.get("/audit/").status_code == 403
     admin = login(client, Role.ADMIN)
-    audit = text(admin.get("/audit/?user=editor&type=contact"))
-    assert "score: 12" in audit
-    assert "score: 12" not in text(admin.get("/audit/?type=deal"))
+    audit = changes_text(admin.get("/audit/?user=editor&type=contact"))
+    assert "Score: 10 → changed to 12" in audit
+    assert "Score:" not in changes_text(admin.get("/audit/?type=deal"))
+
+
+def changes_text(response) -> str:
+    """The page's text without its tags, spaces joined (as a person reads it)."""
+    return " ".join(re.sub(r"<[^>]+>", "", text(response)).split())

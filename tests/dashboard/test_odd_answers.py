@@ -188,7 +188,7 @@ def delete_and_undo(client, stub) -> Seen:
     detail = client.get(f"/records/contact/{C3}/")
     body = look(seen, detail)
     etag = re.search(r'name="etag" value="([^"]*)"', body)
-    deleted = client.post(f"/records/contact/{C3}/delete/", {"etag": etag.group(1) if etag else "", "label": "Alan"}, follow=True)
+    deleted = client.post(f"/records/contact/{C3}/delete/", {"etag": etag.group(1) if etag else "", "label": "Alan Turing"}, follow=True)
     look(seen, deleted)
     look(seen, client.post(f"/records/contact/{C3}/restore/", follow=True))
     return seen
@@ -244,7 +244,7 @@ TOLD = {
     ("no_etag", "edit"): ["The Prism API sent no version (ETag) for this record", "Saved."],
     ("bare_412", "edit"): ["The Prism API refused the save as a conflicting change but showed no change to the record"],
     ("bare_412", "delete_and_undo"): ["The Prism API refused the delete as a conflicting change, so it was not deleted"],
-    ("no_etag", "delete_and_undo"): ["Moved “Alan” to the trash.", "Restored “Alan”."],
+    ("no_etag", "delete_and_undo"): ["Moved “Alan Turing” to the trash.", "Restored “Alan Turing”."],
     ("slow_writes_just_over_timeout", "create"): [SLOW],
     ("slow_just_under_timeout", "edit"): ["Saved."],
     ("slow_just_under_timeout", "bulk_selected"): ["2 succeeded, 0 failed."],

@@ -157,8 +157,8 @@ def test_search_with_all_filters_shows_no_row_a_filter_excludes(viewer_client, c
     assert shown == [contacts["email_lead"], contacts["last_name_lead"]]
     export = viewer_client.get("/records/contact/export.csv?q=qxdrake&f0=status&o0=%3D&v0=lead&sort=-score&cols=first_name")
     assert b"".join(export.streaming_content).decode().splitlines()[1:] == [
-        f"{contacts['email_lead']},Pia",
-        f"{contacts['last_name_lead']},Nadia",
+        f"{contacts['email_lead']},Pia,Stone",  # the title's parts first, as the table's first column
+        f"{contacts['last_name_lead']},Nadia,Qxdrakewell",
     ]
 
 

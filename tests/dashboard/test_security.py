@@ -18,9 +18,18 @@ from .conftest import login
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
-# Not record writes: a person's own saved views, and signing out.
+# Not record writes: a person's own saved views and preferences, and signing out.
 # Presence (who has a record open) is said by every reader's page: a heartbeat, not a write to a record.
-VIEWER_MAY_POST = {"saved-view-create", "saved-view-edit", "logout", "password_change", "profile-key", "presence", "presence-leave"}
+VIEWER_MAY_POST = {
+    "saved-view-create",
+    "saved-view-edit",
+    "logout",
+    "password_change",
+    "profile-key",
+    "profile-time-zone",
+    "presence",
+    "presence-leave",
+}
 SAMPLE = {"segment": "deal", "record_id": "5a3b1e00-0000-4000-8000-000000000001", "pk": 1, "user_pk": 1, "uidb64": "MQ", "token": "x-y"}
 
 
