@@ -64,6 +64,11 @@ PAGES = (
     Page("editor (contact)", "record-edit", ("contact", "{contact}")),
     Page("permissions (deal)", "record-permissions", ("deal", "{deal}")),
     Page("history (contact)", "record-history", ("contact", "{contact}")),
+    Page("table: contacts, quick search", "record-list", ("contact",), "q=ann"),
+    Page("table: contacts, search beside a filter", "record-list", ("contact",), "q=ann&f0=status&o0=%3D&v0=lead"),
+    Page("board: deals by stage", "record-list", ("deal",), "layout=board&group=stage"),
+    Page("related records (organization)", "record-related", ("organization", "{organization}")),
+    Page("cell editor (contact score: the version read)", "cell-edit", ("contact", "{contact}", "score")),
     Page("global search", "global-search", (), "q=ann"),
     Page("export: every contact (CSV)", "record-export", ("contact",), "cols=first_name,last_name,email,status,score", export=True),
 )
@@ -187,7 +192,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{dashboard_port}"
     try:
         harness.wait_until_up(f"{base}/accounts/login/")
-        records = {t: some_record(t) for t in ("contact", "deal")}
+        records = {t: some_record(t) for t in ("contact", "deal", "organization")}
         session = requests.Session()
         session.cookies.set("sessionid", session_for_admin(), domain="127.0.0.1")
         chaos.configure(latency_ms=args.latency_ms)

@@ -840,7 +840,7 @@ function removeRowKeepingFocus(row, fallback) {
       var down = key === "j" || key === "ArrowDown";
       focusRow(at < 0 ? all[0] : all[Math.max(0, Math.min(all.length - 1, at + (down ? 1 : -1)))]);
     } else if (key === "Enter" && row && event.target === row) {
-      var open = row.querySelector(".row-actions a");
+      var open = row.querySelector("a[data-row-link]");
       if (open) { event.preventDefault(); open.click(); }
     } else if (key === "e") {
       var cell = document.activeElement.closest && document.activeElement.closest("td[data-edit-url]");

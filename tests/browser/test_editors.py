@@ -251,7 +251,7 @@ def test_restore_from_the_trash(editor_page, dashboard):
     # Back on the trash table, now empty.
     expect(page.get_by_label("Trash", exact=True)).to_be_checked()
     expect(page.get_by_role("button", name="Restore Trashy")).to_have_count(0)
-    expect(page.locator("#results tbody")).to_contain_text("No contacts match")
+    expect(page.locator("#results tbody")).to_contain_text("The trash is empty")
 
 
 def test_look_up_by_email(editor_page, dashboard):

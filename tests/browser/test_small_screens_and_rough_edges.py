@@ -81,7 +81,7 @@ def test_at_phone_width_tables_are_stacked_cards_and_the_header_names_the_team(a
     assert row.evaluate("tr => getComputedStyle(tr).display") == "block"
     cells = row.locator("td[data-label]")
     labels = cells.evaluate_all("tds => tds.map(td => getComputedStyle(td, '::before').content)")
-    assert labels == ['"First name"', '"Last name"', '"Status"', '"Organization › Name"']
+    assert labels == ['"Name"', '"First name"', '"Last name"', '"Status"', '"Organization › Name"']  # the title cell first
     # Each card's label sits beside its value, on one line of its own.
     first, second = cells.nth(0).bounding_box(), cells.nth(1).bounding_box()
     assert second["y"] >= first["y"] + first["height"] - 1 and first["width"] > 300
@@ -119,7 +119,7 @@ def test_the_export_writes_every_row_once_in_the_tables_order_while_pages_are_re
         rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8"))))
     finally:
         chaos.configure()
-    assert rows[0] == ["id", "First name", "Status"]
+    assert rows[0] == ["id", "First name", "Last name", "Status"]  # the title's parts first
     assert [r[0] for r in rows[1:]] == expected  # in order, none missing, none twice
     expect(page.locator(".export-progress")).to_have_js_property("value", len(expected))
 
