@@ -83,3 +83,17 @@ def seed_to(target: int, seeder, have: int) -> int:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return target
+
+
+def session_key(user) -> str:
+    """A session for `user`, made the way django.contrib.auth.login makes one: its key is the
+    sessionid cookie a benchmark's requests carry (no sign-in page, no password hashing)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key

@@ -130,19 +130,13 @@ def snapshot(size: int) -> Path:
 
 def login_cookie() -> str:
     """A session for a new superuser, made the way django.contrib.auth.login makes one."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth import get_user_model
 
     from dashboard.models import PrismKey
 
     user = get_user_model().objects.create_superuser("bench", "bench@example.com", secrets.token_urlsafe(16))
     PrismKey.store(user, os.environ["MICRO_API_KEY"])  # the dashboard acts with the person's own key
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
+    return harness.session_key(user)
 
 
 def start_server(port: int, db: Path) -> subprocess.Popen:

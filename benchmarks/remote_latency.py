@@ -95,21 +95,15 @@ def serve_sandbox(port: int) -> None:
 
 def session_for_admin() -> str:
     """A signed-in Admin's session key, made in the database the dashboard reads."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
 
     from dashboard.roles import Role, sync_groups
 
     sync_groups()
     user = get_user_model().objects.create_user("bench-admin", "bench-admin@example.com")
     user.groups.set([Group.objects.get(name=Role.ADMIN.value)])
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
+    return harness.session_key(user)
 
 
 def some_record(segment: str) -> str:

@@ -5,6 +5,7 @@ real HTTP, the team is seeded with demo records, and one user per role signs in
 through the real login form.
 """
 
+import contextlib
 import io
 import os
 import re
@@ -123,12 +124,13 @@ def role_group(role: Role) -> Group:
     return group
 
 
-def sign_in(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str = "") -> None:
-    """Sign in through the real login form and wait for the landing page."""
+def sign_in(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str = "", username: str = "") -> None:
+    """Sign in through the real login form (as the role's demo user, or `username`) and wait
+    for the landing page."""
     from playwright.sync_api import expect
 
     page.goto(f"{dashboard.url}/accounts/login/{'?next=' + next_path if next_path else ''}")
-    page.get_by_label("Username").fill(role.value.lower())
+    page.get_by_label("Username").fill(username or role.value.lower())
     page.get_by_label("Password").fill(dashboard.password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
@@ -185,6 +187,22 @@ def new_page(browser, problems: PageProblems):
     page.on("console", lambda msg: problems.console(msg))
     page.on("response", lambda response: problems.response(response))
     return page
+
+
+@contextlib.contextmanager
+def another_person(browser, dashboard: Dashboard, username: str, role: Role) -> Iterator[object]:
+    """The second of two people: a user of their own with their own Prism key, signed in in a
+    browser context of their own; their page's problems fail the test too."""
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", dashboard.password)
+    user.groups.set([role_group(role)])
+    connect_key(user, dashboard.sandbox.api_key)
+    problems = PageProblems()
+    page = new_page(browser, problems)
+    sign_in(page, dashboard, role, username=username)
+    yield page
+    if not page.is_closed():
+        page.context.close()
+    assert problems.unexpected() == [], f"{username}'s page logged errors"
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from dashboard.models import AuditEntry
 from dashboard.roles import Role
-from tests.conftest import connect_key
 
-from .conftest import PageProblems, loaded, role_group, sign_in
+from .conftest import another_person, loaded, sign_in
 from .test_accessibility import blocking_violations
 
 SECOND_EDITOR = "editor2"
@@ -53,23 +51,8 @@ def editor_page(anonymous_page, dashboard):
 @pytest.fixture
 def second_editor_page(browser, dashboard) -> Iterator[object]:
     """Another person, also an Editor, in a browser context of their own."""
-    user = get_user_model().objects.create_user(SECOND_EDITOR, "editor2@example.com", dashboard.password)
-    user.groups.set([role_group(Role.EDITOR)])
-    connect_key(user, dashboard.sandbox.api_key)
-    problems = PageProblems()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: problems.errors.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: msg.type == "error" and problems.errors.append(f"console: {msg.text}"))
-    page.goto(f"{dashboard.url}/accounts/login/")
-    page.get_by_label("Username").fill(SECOND_EDITOR)
-    page.get_by_label("Password").fill(dashboard.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    yield page
-    context.close()
-    assert problems.unexpected() == [], "The second editor's page logged errors"
+    with another_person(browser, dashboard, SECOND_EDITOR, Role.EDITOR) as page:
+        yield page
 
 
 def open_editor(page, dashboard, record_id: str) -> None:

@@ -7,13 +7,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from dashboard.roles import Role
-from tests.conftest import connect_key
 
-from .conftest import PageProblems, loaded, new_page, role_group, sign_in
+from .conftest import PageProblems, another_person, loaded, new_page, sign_in
 from .test_accessibility import blocking_violations
 
 ANA = "ana"
@@ -40,20 +38,8 @@ def editor_page(anonymous_page, dashboard):
 @pytest.fixture
 def ana_page(browser, dashboard) -> Iterator[object]:
     """Ana, a second Editor, in a browser context of her own."""
-    user = get_user_model().objects.create_user(ANA, "ana@example.com", dashboard.password)
-    user.groups.set([role_group(Role.EDITOR)])
-    connect_key(user, dashboard.sandbox.api_key)
-    problems = PageProblems()
-    page = new_page(browser, problems)
-    page.goto(f"{dashboard.url}/accounts/login/")
-    page.get_by_label("Username").fill(ANA)
-    page.get_by_label("Password").fill(dashboard.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    yield page
-    if not page.is_closed():
-        page.context.close()
-    assert problems.unexpected() == [], "Ana's page logged errors"
+    with another_person(browser, dashboard, ANA, Role.EDITOR) as page:
+        yield page
 
 
 def open_table(page, dashboard, name: str) -> None:
