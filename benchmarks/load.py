@@ -105,9 +105,8 @@ PROVISION = """
 import json, sys, uuid
 import django
 django.setup()
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.sessions.backends.db import SessionStore
 from dashboard.models import PrismKey
 from dashboard.roles import Role
 from prism_sandbox.models import ApiKey, Record
@@ -118,13 +117,8 @@ team = provision_team(team_id)
 editors = Group.objects.get(name=Role.EDITOR.value)
 User = get_user_model()
 
-def session_for(user):
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
+sys.path.insert(0, "benchmarks")  # run from the project's root
+from harness import session_key as session_for
 
 sessions = {"dashboard": [], "admin": []}
 for n in range(people):

@@ -206,6 +206,13 @@ def another_person(browser, dashboard: Dashboard, username: str, role: Role) -> 
 
 
 @pytest.fixture
+def editor_page(anonymous_page, dashboard):
+    """The page of the demo Editor, signed in."""
+    sign_in(anonymous_page, dashboard, Role.EDITOR)
+    return anonymous_page
+
+
+@pytest.fixture
 def anonymous_page(browser, request, page_problems) -> Iterator[object]:
     page = new_page(browser, page_problems)
     context = page.context

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from dashboard.models import AuditEntry
 from dashboard.roles import Role
 
-from .conftest import another_person, loaded, sign_in
+from .conftest import another_person, loaded
 from .test_accessibility import blocking_violations
 
 SECOND_EDITOR = "editor2"
@@ -40,12 +40,6 @@ def contacts_with_email(dashboard, email: str) -> list[dict]:
 
 def message(page, text: str):
     return page.locator("#messages").get_by_role("status").filter(has_text=text)
-
-
-@pytest.fixture
-def editor_page(anonymous_page, dashboard):
-    sign_in(anonymous_page, dashboard, Role.EDITOR)
-    return anonymous_page
 
 
 @pytest.fixture

@@ -30,12 +30,6 @@ def api_record(dashboard, record_id: str) -> dict:
 
 
 @pytest.fixture
-def editor_page(anonymous_page, dashboard):
-    sign_in(anonymous_page, dashboard, Role.EDITOR)
-    return anonymous_page
-
-
-@pytest.fixture
 def ana_page(browser, dashboard) -> Iterator[object]:
     """Ana, a second Editor, in a browser context of her own."""
     with another_person(browser, dashboard, ANA, Role.EDITOR) as page:
