@@ -42,7 +42,8 @@ class RecordTable:
         self.schemas = prism.schemas()
         self.schema = self.schemas[segment]
         self.state = list_state.parse(request.GET, self.schema, self.schemas)
-        self.search = list_state.to_plan(self.state, self.schema, self.schemas)
+        self.filtered = list_state.to_query(self.state, self.schema, self.schemas)  # without the search
+        self.search = search.plan(self.filtered, self.schema, self.state.search)
         if self.search.notice:
             self.state = replace(self.state, notices=(*self.state.notices, self.search.notice))
         self.query = self.search.query  # a search beside filters adds its matches' ids: resolve()
@@ -111,7 +112,7 @@ class RecordTable:
     def board(self) -> Board | None:
         """The board of this state: its columns narrow the query, so a search is read first
         as parts (search.py) whose matches restrict it, not as the query's own OR."""
-        plan = search.plan(list_state.to_query(self.state, self.schema, self.schemas), self.schema, self.state.search, narrowed=True)
+        plan = search.plan(self.filtered, self.schema, self.state.search, narrowed=True)
         resolved = search.resolve(plan, prism.client().service(self.object_type.segment))
         if resolved.cut:  # the board holds the first matches only, and says so
             self.add_notices(search.cut_notice(self.state.search))

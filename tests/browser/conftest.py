@@ -189,6 +189,11 @@ def new_page(browser, problems: PageProblems):
     return page
 
 
+def create(dashboard: Dashboard, segment: str = "contact", **props) -> str:
+    """A new record made through the API (the dashboard's sandbox team): its id."""
+    return dashboard.sandbox.create(segment, **props)
+
+
 @contextlib.contextmanager
 def another_person(browser, dashboard: Dashboard, username: str, role: Role) -> Iterator[object]:
     """The second of two people: a user of their own with their own Prism key, signed in in a

@@ -10,18 +10,12 @@ from playwright.sync_api import expect
 from dashboard.models import DirectoryEntry
 from dashboard.roles import Role
 
-from .conftest import role_group, sign_in
+from .conftest import create, role_group, sign_in
 from .test_accessibility import blocking_violations, open_table_with_filters
 
 PERSON = "c0ffee00-2222-4222-8222-0000000000aa"
 GROUP = "c0ffee00-2222-4222-8222-0000000000bb"
 KEYLESS = "keyless"
-
-
-def create(dashboard, segment: str, **props) -> str:
-    response = dashboard.sandbox.request("POST", segment, json={"default": props})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def sideways(page) -> list[str]:

@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from dashboard import board
 from dashboard.roles import Role
 
-from .conftest import ARTIFACTS, PageProblems, new_page, sign_in
+from .conftest import ARTIFACTS, PageProblems, create, new_page, sign_in
 from .test_accessibility import blocking_violations
-from .test_accessibility_walk import create, sideways
+from .test_accessibility_walk import sideways
 from .test_keyboard import tab_to
 
 BOARD = "/records/deal/?layout=board&group=stage"

@@ -11,16 +11,10 @@ from playwright.sync_api import expect
 from dashboard.models import AuditEntry
 from dashboard.roles import Role
 
-from .conftest import another_person, loaded
+from .conftest import another_person, create, loaded
 from .test_accessibility import blocking_violations
 
 SECOND_EDITOR = "editor2"
-
-
-def create(dashboard, segment: str = "contact", **props) -> str:
-    response = dashboard.sandbox.request("POST", segment, json={"default": props})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def api_record(dashboard, record_id: str, segment: str = "contact") -> dict:

@@ -11,16 +11,10 @@ from playwright.sync_api import expect
 
 from dashboard.roles import Role
 
-from .conftest import PageProblems, another_person, loaded, new_page, sign_in
+from .conftest import PageProblems, another_person, create, loaded, new_page, sign_in
 from .test_accessibility import blocking_violations
 
 ANA = "ana"
-
-
-def create(dashboard, **props) -> str:
-    response = dashboard.sandbox.request("POST", "contact", json={"default": props})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def api_record(dashboard, record_id: str) -> dict:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from dashboard.models import DirectoryEntry
 from dashboard.roles import Role
 
-from .test_accessibility_walk import create
+from .conftest import create
 
 RITA = "c0ffee00-3333-4333-8333-0000000000aa"
 IS_FOCUSED = "el => el === document.activeElement"

@@ -12,15 +12,9 @@ from playwright.sync_api import expect
 from dashboard.models import Profile
 from dashboard.roles import Role
 
-from .conftest import PageProblems, loaded, sign_in
+from .conftest import PageProblems, create, loaded, sign_in
 from .tables import ROW_LINKS
 from .test_accessibility import blocking_violations
-
-
-def create(dashboard, segment: str, **props) -> str:
-    response = dashboard.sandbox.request("POST", segment, json={"default": props})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 @pytest.fixture

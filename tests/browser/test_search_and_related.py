@@ -9,15 +9,9 @@ from playwright.sync_api import expect
 
 from dashboard.roles import Role
 
-from .conftest import ARTIFACTS, loaded, sign_in
+from .conftest import ARTIFACTS, create, loaded, sign_in
 from .tables import expect_ids, shown_ids
 from .test_accessibility import blocking_violations
-
-
-def create(dashboard, segment: str, **props) -> str:
-    response = dashboard.sandbox.request("POST", segment, json={"default": props})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from dashboard import related
 from dashboard.prism import TypeSchema
 from prism_client import PropertyDefinition
 
-from .test_search import create
-
 
 def test_relations_are_every_reference_property_pointing_at_the_type():
     schemas = {
@@ -31,9 +29,9 @@ def test_relations_are_every_reference_property_pointing_at_the_type():
 
 @pytest.fixture
 def acme(prism):
-    org = create(prism, "organization", name="Qx Acme")
-    contacts = [create(prism, "contact", first_name=f"Qx{i}", organization=org) for i in range(7)]
-    deals = [create(prism, "deal", name="Qx big deal", organization=org)]
+    org = prism.create("organization", name="Qx Acme")
+    contacts = [prism.create("contact", first_name=f"Qx{i}", organization=org) for i in range(7)]
+    deals = [prism.create("deal", name="Qx big deal", organization=org)]
     return org, contacts, deals
 
 
@@ -113,11 +111,11 @@ def test_a_prefill_naming_no_record_is_left_out_and_said(admin_client, prism):
 
 
 def test_a_contact_lists_its_identities_and_what_points_at_them(admin_client, prism):
-    person = create(prism, "contact", first_name="Qx Ada", last_name="Lovelace")
-    login = create(prism, "identity", name="ada@qx", contact=person)
-    deal = create(prism, "deal", name="Qx engine", owner=login)
-    create(prism, "deal", name="Qx someone else's")
-    action = create(prism, "action", title="Qx call back", assignee=login)
+    person = prism.create("contact", first_name="Qx Ada", last_name="Lovelace")
+    login = prism.create("identity", name="ada@qx", contact=person)
+    deal = prism.create("deal", name="Qx engine", owner=login)
+    prism.create("deal", name="Qx someone else's")
+    action = prism.create("action", title="Qx call back", assignee=login)
     found, _ = groups(admin_client, "contact", person)
     assert list(found) == ["identity.contact", "deal.owner", "action.assignee", "event.attendee"]
     assert found["identity.contact"].rows == (("ada@qx", f"/records/identity/{login}/"),)
@@ -129,7 +127,7 @@ def test_a_contact_lists_its_identities_and_what_points_at_them(admin_client, pr
     assert found["action.assignee"].rows == (("Qx call back", f"/records/action/{action}/"),)
     assert found["event.attendee"].total == 0 and found["event.attendee"].create_url is None  # events are read-only
     # Two identities: the table link and the query take both; "New deal" could be either's, so none.
-    second = create(prism, "identity", name="ada2@qx", contact=person)
+    second = prism.create("identity", name="ada2@qx", contact=person)
     found, _ = groups(admin_client, "contact", person)
     assert parse_qs(urlsplit(found["deal.owner"].table_url).query)["o0"] == ["in"]
     assert set(parse_qs(urlsplit(found["deal.owner"].table_url).query)["v0"]) == {login, second}

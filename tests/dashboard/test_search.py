@@ -111,25 +111,17 @@ def table_ids(client, segment: str, **params) -> list[str]:
     return [row.id for row in response.context["table_rows"]]
 
 
-def create(sandbox, segment: str, **props) -> str:
-    response = sandbox.request("POST", segment, json={"default": props})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
 @pytest.fixture
 def contacts(prism):
     """Contacts with a text no demo record has ("qxdrake"), in different properties."""
     return {
-        "last_name_lead": create(prism, "contact", first_name="Nadia", last_name="Qxdrakewell", status="lead", score=10),
-        "last_name_customer": create(prism, "contact", first_name="Omar", last_name="Qxdrake", status="customer", score=20),
-        "email_lead": create(
-            prism, "contact", first_name="Pia", last_name="Stone", email="pia.qxdrake@example.com", status="lead", score=30
+        "last_name_lead": prism.create("contact", first_name="Nadia", last_name="Qxdrakewell", status="lead", score=10),
+        "last_name_customer": prism.create("contact", first_name="Omar", last_name="Qxdrake", status="customer", score=20),
+        "email_lead": prism.create(
+            "contact", first_name="Pia", last_name="Stone", email="pia.qxdrake@example.com", status="lead", score=30
         ),
-        "title_customer": create(
-            prism, "contact", first_name="Ivo", last_name="Lund", title="Qxdrake liaison", status="customer", score=40
-        ),
-        "no_match": create(prism, "contact", first_name="Qxdrak", last_name="Nope", status="lead", score=50),
+        "title_customer": prism.create("contact", first_name="Ivo", last_name="Lund", title="Qxdrake liaison", status="customer", score=40),
+        "no_match": prism.create("contact", first_name="Qxdrak", last_name="Nope", status="lead", score=50),
     }
 
 
@@ -201,8 +193,8 @@ def test_a_broad_search_with_filters_pages_to_its_depth_and_says_where_it_stops(
 
 
 def test_the_global_search_finds_every_type_grouped(viewer_client, contacts, prism):
-    org = create(prism, "organization", name="Qxdrake Holdings", domain="qxdrake.example")
-    deal = create(prism, "deal", name="Qxdrake renewal", organization=org)
+    org = prism.create("organization", name="Qxdrake Holdings", domain="qxdrake.example")
+    deal = prism.create("deal", name="Qxdrake renewal", organization=org)
     response = viewer_client.get("/search/?q=qxdrake", headers={"HX-Request": "true"})
     assert response.status_code == 200
     found = {g.object_type.segment: g for g in response.context["shown"]}
