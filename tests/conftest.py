@@ -151,6 +151,16 @@ class Sandbox:
         create_key(team, raw, role=role, user_id=user_id, group_ids=list(group_ids))
         return raw
 
+    def logged_requests(self) -> list:
+        """The sandbox's request log (prism_sandbox.chaos) for this team alone. The log is the
+        process's, and the live server is the session's: a request an earlier test left in
+        flight (a browser's last fetch, answered after that test ended) can end during this
+        one, for that test's team."""
+        from prism_sandbox import chaos
+
+        marker = f"/v2/prism/{self.team_id}/"
+        return [call for call in chaos.request_log() if marker in call.path]
+
     def sdk(self, **kwargs):
         """The official micro-so SDK, unmodified, pointed at this sandbox."""
         from micro_so import Micro

@@ -618,6 +618,40 @@ function removeRowKeepingFocus(row, fallback) {
   });
 })();
 
+// An htmx answer that is not swapped in (an error status, or no answer at all) leaves the
+// part of the page as it was, and on its own would say nothing: a table still showing what
+// the previous search found, under the new search text. Say so where the messages go.
+// (The dashboard's own failures arrive as 200 banners, errors.py; these are the rest: a
+// proxy's 502, a server restarting, the network.) The presence heartbeat is left out: it
+// runs in the background and tries again on its own.
+(function () {
+  "use strict";
+  function tell(event, text) {
+    var elt = event.detail.elt;
+    var box = document.getElementById("messages");
+    if (!box || (elt && elt.closest && elt.closest("[data-presence]"))) return;
+    var banner = document.createElement("div");
+    banner.className = "banner banner-error";
+    banner.setAttribute("role", "alert");
+    banner.setAttribute("data-htmx-failure", "");
+    banner.textContent = text;
+    box.replaceChildren(banner);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    tell(event, "The dashboard did not answer as expected (status " + status + "), so this part of the page was not updated. Try again, or reload the page.");
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    tell(event, "The dashboard could not be reached, so this part of the page was not updated. Check the connection, then try again.");
+  });
+  // The next answer that is swapped in means the dashboard answers again.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("[data-presence]")) return;
+    document.querySelectorAll("[data-htmx-failure]").forEach(function (banner) { banner.remove(); });
+  });
+})();
+
 // Board (records/board.html): a card moves to another column by dragging it, or by keyboard
 // (Space picks it up, Left/Right move it between columns, Space/Enter drop it, Escape puts it
 // back). A drop is one POST to the card's move URL: the server reads the record's version and

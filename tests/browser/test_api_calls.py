@@ -20,7 +20,7 @@ def viewer_client(client, dashboard):
 
 def api_calls(dashboard) -> list[tuple[str, str]]:
     prefix = f"/sandbox/v2/prism/{dashboard.sandbox.team_id}/"
-    calls = chaos.request_log()
+    calls = dashboard.sandbox.logged_requests()
     assert all(call.status == 200 for call in calls), calls
     return [(call.method, call.path.removeprefix(prefix)) for call in calls]
 

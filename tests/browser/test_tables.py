@@ -148,3 +148,31 @@ def test_paging_waits_for_a_change_on_its_way(page, dashboard):
     expect_ids(page, ids(expected))
     expect(page.locator(".table-meta")).to_contain_text("Page 1")
     assert "cursor" not in query_params(page)
+
+
+def test_a_table_answer_that_fails_on_the_way_is_said_and_the_next_one_clears_it(page, dashboard, page_problems):
+    # Between the browser and the dashboard, not the API (whose failures errors.py turns into
+    # banners): a proxy's 502, then no answer at all. htmx swaps in neither; the page says so.
+    page_problems.allow(r"Response Status Error Code 502|htmx:(afterRequest|sendError)")  # htmx logs both failures
+    page.goto(f"{dashboard.url}/records/contact/?sort=last_name")
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(PAGE)
+    first_title = rows.first.locator("a[data-row-link]")
+    before = first_title.inner_text()
+    search = page.get_by_label(re.compile("^Search contacts"))
+    alert = page.locator("#messages").get_by_role("alert")
+
+    page.route(re.compile(r"/records/contact/\?.*q=Nobody1"), lambda route: route.fulfill(status=502, body="Bad gateway"))
+    search.fill("Nobody1")
+    expect(alert).to_have_text(re.compile(r"did not answer as expected \(status 502\), so this part of the page was not updated"))
+    expect(rows).to_have_count(PAGE)
+    expect(first_title).to_have_text(before)  # the old rows, under the banner that says they are old
+    expect(search).to_be_focused()
+
+    page.route(re.compile(r"/records/contact/\?.*q=Nobody2"), lambda route: route.abort())
+    search.fill("Nobody2")
+    expect(alert).to_have_text(re.compile("could not be reached, so this part of the page was not updated"))
+
+    search.fill("Nobody3")  # answered: the table is current again, and the banner goes
+    expect(rows).to_have_text([re.compile("No contacts match")])  # a list: waits for the one row (one text on many rows fails at once)
+    expect(alert).to_have_count(0)

@@ -141,7 +141,7 @@ def test_a_move_is_one_read_and_one_if_match_patch_and_is_audited(editor_client,
     response = move(editor_client, record_id, "won", card.updated_at)
     assert response.status_code == 200, response.content
     assert "Moved “Mover” to Won." in response.content.decode()
-    calls = [(c.method, c.path.rsplit("/", 1)[-1]) for c in chaos.request_log()]
+    calls = [(c.method, c.path.rsplit("/", 1)[-1]) for c in prism.logged_requests()]
     assert calls == [("GET", record_id), ("PATCH", record_id)]
     assert prism.request("GET", f"deal/{record_id}").json()["default"]["stage"] == "won"
     entry = AuditEntry.objects.get(record_id=record_id)
@@ -204,7 +204,7 @@ def test_the_board_costs_one_round_trip_under_latency(editor_client, prism, sett
         response = editor_client.get(BOARD)
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200
-        assert [c.path.rsplit("/", 1)[-1] for c in chaos.request_log()] == ["query"] * len(STAGES)
+        assert [c.path.rsplit("/", 1)[-1] for c in prism.logged_requests()] == ["query"] * len(STAGES)
     assert min(timings) < 2 * LATENCY_MS / 1000, timings
 
 

@@ -132,12 +132,12 @@ def test_a_record_id_that_is_not_a_uuid_is_a_404_before_any_api_call(admin_clien
         for page, method in RECORD_PAGES.items():
             response = getattr(admin_client, method)(f"/records/deal/{bad}/{page}")
             assert response.status_code == 404, (bad, page, response.status_code)
-    assert chaos.request_log() == []
+    assert prism.logged_requests() == []
     # A well-formed id the API does not know still goes to the API (and is a 404 from there).
     missing = str(uuid.uuid4())
     assert admin_client.get(f"/records/deal/{missing}/permissions/").status_code == 404
     # (The grant and the record's title are read at once; a missing record is looked for in the trash too.)
-    calls = {(r.method, "/".join(r.path.rsplit("/", 2)[-2:])) for r in chaos.request_log()}
+    calls = {(r.method, "/".join(r.path.rsplit("/", 2)[-2:])) for r in prism.logged_requests()}
     assert calls == {("GET", f"{missing}/grant"), ("GET", f"deal/{missing}"), ("POST", "deal/query")}
     # An audit entry left by such a request earlier is listed without a link (not a failing page);
     # home lists only records the person can read now, and this is none.

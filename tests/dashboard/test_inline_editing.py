@@ -49,7 +49,7 @@ def api_record(prism, record_id) -> dict:
 
 def api_calls(prism) -> list[tuple[str, str]]:
     prefix = f"/sandbox/v2/prism/{prism.team_id}/"
-    return [(call.method, call.path.removeprefix(prefix)) for call in chaos.request_log()]
+    return [(call.method, call.path.removeprefix(prefix)) for call in prism.logged_requests()]
 
 
 def cell(record_id: str, slug: str) -> str:

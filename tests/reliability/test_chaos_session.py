@@ -344,7 +344,7 @@ def test_a_session_under_chaos_loses_nothing_and_duplicates_nothing(session):
     elapsed = time.monotonic() - started
 
     # --- afterwards, through the API ------------------------------------------------
-    log = Counter(call.status for call in chaos.request_log())
+    log = Counter(call.status for call in session.sandbox.logged_requests())
     assert log[503] and log[429], log  # the chaos was real
     assert person.failures_told, "no failure reached the person: the chaos was too mild to test anything"
     assert all(told.values()), told  # every kind of write failed at least once (the bursts see to it)

@@ -263,7 +263,7 @@ def prism_schemas(prism, settings):
 @fuzz(600)
 @given(params=list_params, segment=st.sampled_from(SEGMENTS), htmx=st.booleans())
 @example(params=[("f0", "score"), ("o0", "between")], segment="contact", htmx=False)  # a range row before its values
-def test_record_tables_never_fail(viewer, params, segment, htmx):
+def test_record_tables_never_fail(viewer, prism, params, segment, htmx):
     start = len(chaos.request_log())
     url = f"/records/{segment}/?{urlencode(params)}"
     response = viewer.get(url, headers={"HX-Request": "true"} if htmx else {})
@@ -271,7 +271,8 @@ def test_record_tables_never_fail(viewer, params, segment, htmx):
     assert response.status_code == 200
     # Whatever the URL, the dashboard only sends queries the API takes (a stale cursor
     # is retried without it).
-    refused = [r for r in chaos.request_log()[start:] if r.status >= 400]
+    # (This test's team only: an earlier test's request still in flight may end meanwhile.)
+    refused = [r for r in chaos.request_log()[start:] if r.status >= 400 and f"/{prism.team_id}/" in r.path]
     assert all(r.status == 400 and dict(params).get("cursor") for r in refused), refused
 
 
