@@ -43,6 +43,34 @@ function removeRowKeepingFocus(row, fallback) {
     pendingSort = null;
   });
 
+  // The form asks only for what it has not just asked for. A search or value box fires
+  // "change" when it loses the focus, after its typing was already fetched (live-input):
+  // asking again would bring the same rows and replace the table with them, and with it
+  // whatever the person went on to type below it (the name of a view being saved), one
+  // API round trip for nothing. An explicit submit (Enter) always asks. What was asked is
+  // forgotten when the table is replaced by anything else (paging, history) or the answer
+  // never came (the banner below says so, and asking again must work).
+  var lastAsked = null;
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt !== tableForm()) return;
+    var asked = new URLSearchParams(event.detail.formData).toString();
+    var trigger = event.detail.triggeringEvent;
+    if (asked === lastAsked && !(trigger && trigger.type === "submit")) {
+      event.preventDefault();
+      return;
+    }
+    lastAsked = asked;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "results" && event.detail.requestConfig && event.detail.requestConfig.elt !== tableForm()) lastAsked = null;
+  });
+  ["htmx:historyRestore", "htmx:responseError", "htmx:sendError"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (name === "htmx:historyRestore" || event.detail.elt === tableForm()) lastAsked = null;
+    });
+  });
+
   // Add and remove filter rows.
   document.addEventListener("click", function (event) {
     var add = event.target.closest("[data-add-row]");
@@ -143,6 +171,32 @@ function removeRowKeepingFocus(row, fallback) {
       if (!subject || sent === undefined || sent === guard.values(subject) || !event.detail.shouldSwap) return;
       event.detail.shouldSwap = false;
       guard.askAgain(subject);
+    });
+  });
+
+  // A field a person may be typing in when the part of the page around it is refreshed
+  // (the name of a view to save, under the table) keeps its value and the focus across
+  // the swap: marked data-keep, found again by its id.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!event.detail.shouldSwap || !target || !target.querySelectorAll || !event.detail.xhr) return;
+    event.detail.xhr.prismKept = Array.prototype.map.call(target.querySelectorAll("[data-keep][id]"), function (el) {
+      var focused = el === document.activeElement;
+      return { id: el.id, value: el.value, checked: el.checked, focused: focused, start: focused ? el.selectionStart : null, end: focused ? el.selectionEnd : null };
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var kept = event.detail.xhr && event.detail.xhr.prismKept;
+    if (!kept) return;
+    kept.forEach(function (was) {
+      var el = document.getElementById(was.id);
+      if (!el) return;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = was.checked;
+      else el.value = was.value;
+      if (was.focused) {
+        el.focus();
+        if (was.start !== null && el.setSelectionRange) el.setSelectionRange(was.start, was.end);
+      }
     });
   });
 
@@ -837,7 +891,12 @@ function removeRowKeepingFocus(row, fallback) {
     var dialog = document.getElementById("shortcuts-dialog");
     if (!dialog || dialog.open) return;
     var opener = document.activeElement;
-    dialog.addEventListener("close", function () { if (opener && opener.focus) opener.focus(); }, { once: true });
+    // The close event comes a task after Escape: by then the person may have moved on
+    // (Ctrl+K to the global search). Give the focus back only if it has gone nowhere.
+    dialog.addEventListener("close", function () {
+      var now = document.activeElement;
+      if (opener && opener.focus && (!now || now === document.body || dialog.contains(now))) opener.focus();
+    }, { once: true });
     dialog.showModal();
   }
   function openGlobalSearch() {  // global-search.js, on pages that have the header's search

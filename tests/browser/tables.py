@@ -3,7 +3,8 @@
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Route, expect
 
 # Each row's link: its title cell.
 ROW_LINKS = "#results tbody tr a[data-row-link]"
@@ -81,3 +82,33 @@ def add_filter(page: Page, prop: str, op: str, value: str | None = None) -> None
         value_input.select_option(label=value)
     else:
         value_input.fill(value)
+
+
+class Held:
+    """Holds the first `count` requests matching a URL pattern until released; later ones pass."""
+
+    def __init__(self, page: Page, pattern: str, count: int = 1) -> None:
+        self.page = page
+        self.count = count
+        self.routes: list[Route] = []
+        page.route(pattern, self._handle)
+
+    def _handle(self, route: Route) -> None:
+        if len(self.routes) < self.count:
+            self.routes.append(route)
+        else:
+            route.continue_()
+
+    def wait_until_held(self, n: int = 1) -> None:
+        # Route handlers run while Playwright is waiting: poll through a short wait, bounded.
+        for _ in range(200):
+            if len(self.routes) >= n:
+                return
+            self.page.wait_for_timeout(25)
+        raise AssertionError(f"{n} request(s) to hold were never sent")
+
+    def release(self, index: int = 0) -> None:
+        try:
+            self.routes[index].continue_()
+        except PlaywrightError:  # the page aborted it (hx-sync "replace"): nothing left to release
+            return

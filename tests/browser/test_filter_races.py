@@ -6,45 +6,14 @@ after a swap, the windows a person on a slow connection or a busy machine acts i
 
 import re
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import expect
 
 from dashboard.roles import Role
 
 from .conftest import sign_in
-from .tables import add_filter, expect_ids, query_params
+from .tables import Held, add_filter, expect_ids, query_params
 
 ROW = '#filter-rows .filter-row[data-index="0"]'
-
-
-class Held:
-    """Holds the first `count` requests matching a URL pattern until released; later ones pass."""
-
-    def __init__(self, page: Page, pattern: str, count: int = 1) -> None:
-        self.page = page
-        self.count = count
-        self.routes: list[Route] = []
-        page.route(pattern, self._handle)
-
-    def _handle(self, route: Route) -> None:
-        if len(self.routes) < self.count:
-            self.routes.append(route)
-        else:
-            route.continue_()
-
-    def wait_until_held(self, n: int = 1) -> None:
-        # Route handlers run while Playwright is waiting: poll through a short wait, bounded.
-        for _ in range(200):
-            if len(self.routes) >= n:
-                return
-            self.page.wait_for_timeout(25)
-        raise AssertionError(f"{n} request(s) to hold were never sent")
-
-    def release(self, index: int = 0) -> None:
-        try:
-            self.routes[index].continue_()
-        except PlaywrightError:  # the page aborted it (hx-sync "replace"): nothing left to release
-            return
 
 
 def test_an_operator_chosen_while_the_row_re_renders_is_kept(page, dashboard, page_problems):
@@ -59,6 +28,7 @@ def test_an_operator_chosen_while_the_row_re_renders_is_kept(page, dashboard, pa
     held.wait_until_held(1)
     # The old row is still shown, its operator select enabled: a person can choose now.
     page.get_by_label("Filter 1 operator").select_option("in")
+    held.wait_until_held(2)  # the operator's request (it replaced the property's: hx-sync)
     # The answers come in the worst order: the property's first (it would replace the
     # row with one for the old operator), then the operator's (aimed at the replaced row).
     held.release(0)

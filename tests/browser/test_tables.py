@@ -1,12 +1,13 @@
 """Record tables: columns, sorting and paging, checked against what the API returns."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
 from prism_sandbox import chaos
 
-from .tables import column_texts, expect_ids, header, header_labels, query_params
+from .tables import Held, column_texts, expect_ids, header, header_labels, query_params
 
 PAGE = 25
 
@@ -176,3 +177,35 @@ def test_a_table_answer_that_fails_on_the_way_is_said_and_the_next_one_clears_it
     search.fill("Nobody3")  # answered: the table is current again, and the banner goes
     expect(rows).to_have_text([re.compile("No contacts match")])  # a list: waits for the one row (one text on many rows fails at once)
     expect(alert).to_have_count(0)
+
+
+def test_leaving_the_search_box_asks_nothing_and_a_refresh_keeps_the_view_name_being_typed(page, dashboard):
+    """The search box's "change" on leaving it (its text already fetched while typing) asks
+    for nothing: that answer would replace the table, and the name of the view being typed
+    under it, with the same rows. A real refresh landing meanwhile keeps the name and its focus."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/records/contact/?" in r.url and r.resource_type == "xhr" else None)
+    page.goto(f"{dashboard.url}/records/contact/?sort=last_name")
+    search = page.get_by_label(re.compile("^Search contacts"))
+    with page.expect_response(lambda r: "q=an" in r.url):
+        search.fill("an")
+    name = page.get_by_label("View name")
+    name.fill("People called An")  # the search box loses the focus here: its change fires
+    with page.expect_response(lambda r: "size=10" in r.url):
+        page.get_by_label("Rows per page").select_option("10")
+    assert [parse_qs(urlsplit(url).query)["size"] for url in asked] == [["25"], ["10"]], asked
+
+    held = Held(page, "**/records/contact/?*size=50*")
+    page.get_by_label("Rows per page").select_option("50")
+    held.wait_until_held()
+    name.focus()
+    page.keyboard.type("n")  # typing on in the name while the table's answer is on its way
+    held.release()
+    expect(page).to_have_url(re.compile(r"size=50"))  # pushed once the answer is swapped in
+    expect(name).to_have_value("People called Ann")
+    expect(name).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Saved the view")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("People called Ann")
+    params = query_params(page)
+    assert (params["q"], params["size"]) == (["an"], ["50"]), params
