@@ -52,7 +52,8 @@ function removeRowKeepingFocus(row, fallback) {
   // never came (the banner below says so, and asking again must work).
   var lastAsked = null;
   document.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt !== tableForm()) return;
+    // A request htmx's validation halts (it checks after this event) asks nothing either.
+    if (event.detail.elt !== tableForm() || (event.detail.errors && event.detail.errors.length)) return;
     var asked = new URLSearchParams(event.detail.formData).toString();
     var trigger = event.detail.triggeringEvent;
     if (asked === lastAsked && !(trigger && trigger.type === "submit")) {
