@@ -158,8 +158,11 @@ class Sandbox:
         one, for that test's team."""
         from prism_sandbox import chaos
 
-        marker = f"/v2/prism/{self.team_id}/"
-        return [call for call in chaos.request_log() if marker in call.path]
+        return [call for call in chaos.request_log() if self.owns(call)]
+
+    def owns(self, call) -> bool:
+        """Whether a logged API request was made to this team."""
+        return f"/v2/prism/{self.team_id}/" in call.path
 
     def sdk(self, **kwargs):
         """The official micro-so SDK, unmodified, pointed at this sandbox."""

@@ -62,14 +62,14 @@ function removeRowKeepingFocus(row, fallback) {
     }
     lastAsked = asked;
   });
+  function forgetAsked() { lastAsked = null; }
+  document.addEventListener("htmx:historyRestore", forgetAsked);
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "results" && event.detail.requestConfig && event.detail.requestConfig.elt !== tableForm()) lastAsked = null;
+    if (target && target.id === "results" && event.detail.requestConfig && event.detail.requestConfig.elt !== tableForm()) forgetAsked();
   });
-  ["htmx:historyRestore", "htmx:responseError", "htmx:sendError"].forEach(function (name) {
-    document.addEventListener(name, function (event) {
-      if (name === "htmx:historyRestore" || event.detail.elt === tableForm()) lastAsked = null;
-    });
+  ["htmx:responseError", "htmx:sendError"].forEach(function (name) {
+    document.addEventListener(name, function (event) { if (event.detail.elt === tableForm()) forgetAsked(); });
   });
 
   // Add and remove filter rows.
@@ -681,10 +681,13 @@ function removeRowKeepingFocus(row, fallback) {
 // runs in the background and tries again on its own.
 (function () {
   "use strict";
-  function tell(event, text) {
+  function heartbeat(event) {
     var elt = event.detail.elt;
+    return !!(elt && elt.closest && elt.closest("[data-presence]"));
+  }
+  function tell(event, text) {
     var box = document.getElementById("messages");
-    if (!box || (elt && elt.closest && elt.closest("[data-presence]"))) return;
+    if (!box || heartbeat(event)) return;
     var banner = document.createElement("div");
     banner.className = "banner banner-error";
     banner.setAttribute("role", "alert");
@@ -701,8 +704,7 @@ function removeRowKeepingFocus(row, fallback) {
   });
   // The next answer that is swapped in means the dashboard answers again.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var elt = event.detail.elt;
-    if (elt && elt.closest && elt.closest("[data-presence]")) return;
+    if (heartbeat(event)) return;
     document.querySelectorAll("[data-htmx-failure]").forEach(function (banner) { banner.remove(); });
   });
 })();
