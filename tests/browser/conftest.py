@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 
 from dashboard.roles import Role
 from tests.conftest import connect_key
@@ -124,9 +126,9 @@ def role_group(role: Role) -> Group:
     return group
 
 
-def sign_in(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str = "", username: str = "") -> None:
+def sign_in_with_form(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str = "", username: str = "") -> None:
     """Sign in through the real login form (as the role's demo user, or `username`) and wait
-    for the landing page."""
+    for the landing page. For the tests about signing in; the others use sign_in()."""
     from playwright.sync_api import expect
 
     page.goto(f"{dashboard.url}/accounts/login/{'?next=' + next_path if next_path else ''}")
@@ -134,6 +136,27 @@ def sign_in(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str
     page.get_by_label("Password").fill(dashboard.password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def signed_in(page, server, user) -> None:
+    """Give the page's browser context a session of `user`'s, made on the server as the login
+    form would make it, without loading a page. The form has tests of its own
+    (test_sign_in.py, the axe walk); skipping it saves each test three page loads (the form,
+    its post, home), about a fifth of a browser test's time."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": server.url, "httpOnly": True}])
+
+
+def sign_in(page, dashboard: Dashboard, role: Role = Role.VIEWER, next_path: str = "", username: str = "") -> None:
+    """Sign in as the role's demo user (or `username`) and open `next_path` (home unless given)."""
+    from playwright.sync_api import expect
+
+    user = get_user_model().objects.get(username=username) if username else dashboard.users[role]
+    signed_in(page, dashboard, user)
+    page.goto(f"{dashboard.url}{next_path or '/'}")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -203,7 +226,7 @@ def another_person(browser, dashboard: Dashboard, username: str, role: Role) -> 
     connect_key(user, dashboard.sandbox.api_key)
     problems = PageProblems()
     page = new_page(browser, problems)
-    sign_in(page, dashboard, role, username=username)
+    signed_in(page, dashboard, user)
     yield page
     if not page.is_closed():
         page.context.close()
@@ -212,8 +235,8 @@ def another_person(browser, dashboard: Dashboard, username: str, role: Role) -> 
 
 @pytest.fixture
 def editor_page(anonymous_page, dashboard):
-    """The page of the demo Editor, signed in."""
-    sign_in(anonymous_page, dashboard, Role.EDITOR)
+    """The page of the demo Editor, signed in, no page loaded yet."""
+    signed_in(anonymous_page, dashboard, dashboard.users[Role.EDITOR])
     return anonymous_page
 
 
@@ -236,6 +259,6 @@ def anonymous_page(browser, request, page_problems) -> Iterator[object]:
 
 @pytest.fixture
 def page(anonymous_page, dashboard) -> object:
-    """A browser page signed in as the Viewer user."""
-    sign_in(anonymous_page, dashboard, Role.VIEWER)
+    """A browser page signed in as the Viewer user, no page loaded yet."""
+    signed_in(anonymous_page, dashboard, dashboard.users[Role.VIEWER])
     return anonymous_page

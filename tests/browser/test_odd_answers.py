@@ -3,7 +3,6 @@ export that the API's cursor stops early still downloads, and the page says it s
 
 import csv
 import io
-from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -13,7 +12,7 @@ from dashboard.roles import Role
 from tests import stub_api as stubs
 from tests.conftest import connect_key
 
-from .conftest import PASSWORD, role_group, sign_in
+from .conftest import PASSWORD, role_group, signed_in
 
 SENTENCE = "The Prism API sent the same page of records again instead of the next one, so the rest could not be read."
 
@@ -29,7 +28,7 @@ def test_an_export_stopped_by_a_cursor_that_does_not_advance_says_so(anonymous_p
     user.groups.set([role_group(Role.VIEWER)])
     connect_key(user, stub_api.api_key)
     page = anonymous_page
-    sign_in(page, SimpleNamespace(url=live_server.url, password=PASSWORD), Role.VIEWER)
+    signed_in(page, live_server, user)
 
     page.goto(f"{live_server.url}/records/contact/?cols=foo")
     with page.expect_download() as download_info:

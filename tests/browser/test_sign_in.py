@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from dashboard.roles import Role
 
-from .conftest import sign_in
+from .conftest import sign_in_with_form
 
 
 def test_wrong_password_shows_an_error_and_stays_signed_out(anonymous_page, dashboard):
@@ -23,7 +23,7 @@ def test_wrong_password_shows_an_error_and_stays_signed_out(anonymous_page, dash
 
 def test_right_password_lands_on_home(anonymous_page, dashboard):
     page = anonymous_page
-    sign_in(page, dashboard, Role.EDITOR)
+    sign_in_with_form(page, dashboard, Role.EDITOR)
 
     expect(page).to_have_url(f"{dashboard.url}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
@@ -68,6 +68,7 @@ def test_sign_in_returns_to_the_page_asked_for(anonymous_page, dashboard):
 
 
 def test_sign_out(page, dashboard):
+    page.goto(f"{dashboard.url}/")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/accounts/login/$"))
     page.goto(f"{dashboard.url}/records/contact/")
