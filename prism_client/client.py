@@ -315,15 +315,18 @@ class PrismClient:
         left = ends - self.clock()
         if left <= 0:
             return self._out_of_time(method, path, None)
+        timeouts = _within(self.timeout, left)
         with watched(left) as attempt:
             try:
-                outcome = self._exchange(method, url, path, params, json, headers, retries_done, _within(self.timeout, left))
+                outcome = self._exchange(method, url, path, params, json, headers, retries_done, timeouts)
             except APIError as exc:  # a body cut short at the deadline does not parse
                 if not attempt.expired:
                     raise
                 return self._out_of_time(method, path, exc)
         if attempt.expired:
             return self._out_of_time(method, path, outcome.cause if isinstance(outcome, Failure) else None)
+        if isinstance(outcome, Failure) and _timed_out_at_the_deadline(outcome.cause, timeouts, left):
+            return self._out_of_time(method, path, outcome.cause)
         return outcome
 
     def _out_of_time(self, method: str, path: str, cause: BaseException | None) -> Failure:
@@ -389,6 +392,18 @@ def _within(timeout: float | tuple[float, float], left: float) -> tuple[float, f
     """(connect, read) timeouts of one attempt, neither above the time left before the deadline."""
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     return min(connect, left), min(read, left)
+
+
+def _timed_out_at_the_deadline(cause: BaseException | None, timeouts: tuple[float, float], left: float) -> bool:
+    """Whether the socket timeout that ended an attempt was the one cut to the time left, so
+    that the deadline ended it. That timeout can go off a moment before the watchdog marks
+    the attempt expired (on a loaded machine its thread wakes late)."""
+    connect, read = timeouts
+    if isinstance(cause, requests.ConnectTimeout):
+        return connect >= left
+    if isinstance(cause, requests.ReadTimeout):
+        return read >= left
+    return False
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import requests
 from urllib3.connection import HTTPConnection
 from urllib3.poolmanager import pool_classes_by_scheme as default_pool_classes
 
 from prism_client import APIConnectionError, APIError, ConfigurationError, DeadlineExceeded, PrismClient, RetryPolicy, ServerError, Timeout
-from prism_client.client import _within
+from prism_client.client import _timed_out_at_the_deadline, _within
 from prism_client.deadline import WATCHED_POOLS, Attempt, Watchdog, WatchedAdapter, watchdog
 from tests.stub_api import Answer
 
@@ -103,6 +104,32 @@ def test_a_silent_server_with_retries_fails_within_the_deadline():
     assert isinstance(error, DeadlineExceeded) and isinstance(error, Timeout)
     assert "1 s deadline" in str(error)
     assert 1.0 <= took < 1.0 + SLACK
+
+
+def test_a_read_timeout_cut_to_the_deadline_is_the_deadline_even_before_the_watchdog_wakes(monkeypatch):
+    """On a loaded machine the socket's own timeout (cut to the time left) can go off before
+    the watchdog's thread wakes to mark the attempt expired: the deadline ended it all the same."""
+    monkeypatch.setattr(watchdog, "watch", lambda attempt, seconds: None)  # a watchdog that wakes too late
+    with raw_server(silent) as port:
+        client = client_for(port, deadline=1.0, timeout=(1.0, 30.0), max_retries=5)
+        error, took = timed(client.contacts.count)
+    assert isinstance(error, DeadlineExceeded), repr(error)
+    assert 1.0 <= took < 1.0 + SLACK
+
+
+@pytest.mark.parametrize(
+    ("cause", "timeouts", "left", "expected"),
+    [
+        (requests.ReadTimeout(), (1.0, 2.0), 2.0, True),  # the read timeout was the time left
+        (requests.ReadTimeout(), (1.0, 5.0), 8.0, False),  # its own read timeout: time is left to retry
+        (requests.ConnectTimeout(), (2.0, 2.0), 2.0, True),
+        (requests.ConnectTimeout(), (0.5, 2.0), 2.0, False),  # its own connect timeout
+        (requests.ConnectionError(), (2.0, 2.0), 2.0, False),  # not a timeout
+        (None, (2.0, 2.0), 2.0, False),  # an error status, not the transport
+    ],
+)
+def test_only_a_timeout_cut_to_the_time_left_is_the_deadlines(cause, timeouts, left, expected):
+    assert _timed_out_at_the_deadline(cause, timeouts, left) is expected
 
 
 def test_a_silent_server_without_a_deadline_waits_each_read_timeout_and_retries():
