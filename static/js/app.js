@@ -17,31 +17,57 @@ function removeRowKeepingFocus(row, fallback) {
 
   // Column headers sort through the table form, like the rest of the controls: the
   // request carries every control's current value and waits its turn behind a change
-  // still on its way (a header rendered before that change would undo it; the sort
-  // clicked is kept aside until the form's next request is built). Shift-click adds
-  // the column as another sort key. (The form's hidden cols/sort inputs live in
-  // #results, so they follow every swap.)
+  // still on its way (a header rendered before that change would undo it). Shift-click
+  // adds the column as another sort key. (The form's hidden cols/sort inputs live in
+  // #results, so they follow every swap.) The sort clicked is kept aside until a table
+  // asked with it is shown: every request of the form built before then carries it, so a
+  // request halted, or an answer dropped as stale and asked for again (staleGuards below),
+  // does not lose it. Paging and history, which replace the table otherwise, forget it.
   var pendingSort = null;
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest("#results th a[href]");
-    if (!link || event.ctrlKey || event.metaKey || event.altKey) return;
-    var url = event.shiftKey ? link.getAttribute("data-add-sort") : link.getAttribute("href");
-    if (!url) return;
-    event.preventDefault();
+  function sortBy(link, additive) {
+    var url = additive ? link.getAttribute("data-add-sort") : link.getAttribute("href");
+    if (!url) return false;
     var form = tableForm();
     if (!window.htmx || !form) {
       window.location.href = url;
-      return;
+      return true;
     }
     pendingSort = new URL(url, window.location.href).searchParams.get("sort") || "";
     changed(form);
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("#results th a[href]");
+    if (!link || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (sortBy(link, event.shiftKey)) event.preventDefault();
+  });
+  // A header pressed just as an answer replaces the table is gone when the button is
+  // released, and the browser sends no click at all. Released on the same column's new
+  // header, the press counts as its click.
+  var pressedHeader = null;
+  document.addEventListener("pointerdown", function (event) {
+    pressedHeader = event.isPrimary && event.button === 0 ? event.target.closest("#results th a[href]") : null;
+  });
+  document.addEventListener("pointerup", function (event) {
+    var pressed = pressedHeader;
+    pressedHeader = null;
+    if (!pressed || pressed.isConnected || !event.isPrimary || event.button !== 0) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var link = event.target.closest("#results th a[href]");
+    if (link && pressed.id && link.id === pressed.id) sortBy(link, event.shiftKey);
   });
   document.addEventListener("htmx:configRequest", function (event) {
     if (pendingSort === null || event.detail.elt !== tableForm()) return;
     if (pendingSort) event.detail.parameters.sort = pendingSort;
     else delete event.detail.parameters.sort;
-    pendingSort = null;
   });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target, config = event.detail.requestConfig;
+    if (pendingSort === null || !target || target.id !== "results") return;
+    var asked = config && config.elt === tableForm() ? (config.formData.get("sort") || "") : null;
+    if (asked === null || asked === pendingSort) pendingSort = null;
+  });
+  document.addEventListener("htmx:historyRestore", function () { pendingSort = null; });
 
   // The form asks only for what it has not just asked for. A search or value box fires
   // "change" when it loses the focus, after its typing was already fetched (live-input):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from dashboard.roles import Role
 
 from .conftest import sign_in
-from .tables import Held, add_filter, expect_ids, query_params
+from .tables import Held, add_filter, expect_ids, header, query_params
 
 ROW = '#filter-rows .filter-row[data-index="0"]'
 
@@ -136,3 +136,41 @@ def test_a_table_answer_for_a_removed_row_is_dropped(page, dashboard, page_probl
     # The table before the filter showed these rows too: wait for the URL of the last answer.
     expect(page).not_to_have_url(re.compile(r"[?&][fov]\d+="))
     expect_ids(page, [row["id"] for row in expected])
+
+
+def test_a_sort_pressed_as_the_table_is_replaced_is_kept(page, dashboard):
+    """A header pressed while a filter's answer is on its way, the answer swapped in before
+    the button is released: the header pressed is gone, and the browser sends no click at
+    all. The release on the same column's new header sorts by it."""
+    page.goto(f"{dashboard.url}/records/contact/?cols=first_name,score,status")
+    held = Held(page, re.compile(r".*/records/contact/\?.*v0=customer.*"), count=1)
+    add_filter(page, "Status", "is", "Customer")
+    held.wait_until_held()  # the table's answer for "Status is Customer" is on hold
+    link = header(page, "Score").get_by_role("link")
+    box = link.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    held.release()
+    expect(link).to_have_attribute("href", re.compile(r"v0=customer"))  # the new table, under the pressed button
+    page.mouse.up()
+
+    expect(header(page, "Score")).to_have_attribute("aria-sort", "ascending")
+    params = query_params(page)
+    assert params["sort"] == ["score"] and params["v0"] == ["customer"], params
+    query = {"select": [], "filter": [{"status": {"=": "customer"}}], "sort": [{"score": "asc"}], "limit": 25}
+    expect_ids(page, [row["id"] for row in dashboard.api_rows("contact", query)[:25]])
+
+
+def test_a_sort_whose_answer_is_dropped_for_a_later_filter_change_is_kept(page, dashboard):
+    """A header clicked, then a filter's value changed before the sorted table comes: that
+    answer (for the old value) is dropped and the table asked for again, with the sort."""
+    page.goto(f"{dashboard.url}/records/contact/?cols=first_name,score,status&f0=status&o0=%3D&v0=customer")
+    held = Held(page, re.compile(r".*/records/contact/\?.*sort=score.*"), count=1)
+    header(page, "Score").get_by_role("link").click()
+    held.wait_until_held()
+    page.get_by_label("Filter 1 value").select_option(label="Lead")
+    held.release()
+
+    expect(page).to_have_url(re.compile(r"v0=lead"))
+    expect(header(page, "Score")).to_have_attribute("aria-sort", "ascending")
+    assert query_params(page)["sort"] == ["score"]
