@@ -1,4 +1,4 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright (sync API) against live_server.
+"""Browser fixtures: Debian's Chromium (its headless shell) driven by Playwright (sync API) against live_server.
 
 The dashboard is pointed at a provisioned sandbox team (the `sandbox` fixture) over
 real HTTP, the team is seeded with demo records, and one user per role signs in
@@ -67,9 +67,12 @@ def playwright_driver() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def browser(playwright_driver):
-    executable = shutil.which("chromium")
+    # Debian's chromium-headless-shell: the same engine as its chromium, without the desktop
+    # browser around it (Playwright's own default for headless runs); it takes about half
+    # the CPU of `chromium --headless` per test, and the browser tests are most of the suite's.
+    executable = shutil.which("chromium-headless-shell")
     if executable is None:
-        pytest.fail("Chromium is not installed: scripts/test installs Debian's chromium package (as root).")
+        pytest.fail("Chromium's headless shell is not installed: scripts/test installs Debian's chromium-headless-shell (as root).")
     browser = playwright_driver.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
@@ -190,6 +193,16 @@ class PageProblems:
 
     def unexpected(self) -> list[str]:
         return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+def screenshots(page, stem: str, **options) -> None:
+    """Screenshots of the page as it is, in light and dark mode, kept in test-artifacts/ as
+    STEM-light.png and STEM-dark.png for people to look at; the page is left in light mode."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(ARTIFACTS / f"{stem}-{scheme}.png"), **options)
+    page.emulate_media(color_scheme="light")
 
 
 def _artifact_name(nodeid: str) -> str:

@@ -1,5 +1,6 @@
 """Every screen, walked in light and dark mode and at phone width (390 × 844): axe finds no
-serious or critical violations. One walk per scheme and width; a failure names every page."""
+serious or critical violations. One walk per width, each screen checked in both colour
+schemes where it stands; a failure names every page."""
 
 import re
 
@@ -73,6 +74,10 @@ def walk_as_admin(walk: Walk, dashboard, tmp_path) -> None:
     open_table_with_filters(page, dashboard)
     expect(page.get_by_role("alert")).to_contain_text("is not a number")
     walk.check("table with filters")
+
+    page.goto(f"{url}/records/deal/?size=10&total=1")
+    expect(page.locator("#results tbody tr")).to_have_count(10)
+    walk.check("deals")
 
     page.goto(f"{url}/records/contact/?trash=1")
     expect(page.get_by_role("button", name="Restore Trashed")).to_be_visible()
@@ -205,14 +210,11 @@ def walk_without_a_key(walk: Walk, dashboard) -> None:
     walk.check("403")
 
 
-@pytest.mark.parametrize(
-    ("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", 390), ("dark", 390)], ids=["light", "dark", "390-light", "390-dark"]
-)
-def test_every_screen_passes_axe(anonymous_page, dashboard, page_problems, tmp_path, scheme, width):
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_screen_passes_axe(anonymous_page, dashboard, page_problems, tmp_path, width):
     page = anonymous_page
     for status in (403, 404, 409, 422):  # pages that answer with an error status on purpose
         page_problems.allow(rf"status of {status}")
-    page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 844 if width < 800 else 900})
     walk = Walk(page)
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from dashboard import board
 from dashboard.roles import Role
 
-from .conftest import ARTIFACTS, PageProblems, create, new_page, sign_in
+from .conftest import PageProblems, create, new_page, screenshots, sign_in
 from .test_accessibility import blocking_violations
 from .test_accessibility_walk import sideways
 from .test_keyboard import tab_to
@@ -153,16 +153,13 @@ def test_filters_load_more_and_a_saved_board(editor_page, dashboard):
     )
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_board_passes_axe(editor_page, dashboard, scheme, page_problems):
+def test_the_board_passes_axe(editor_page, dashboard, page_problems):
     page_problems.allow(r"status of 409")
-    editor_page.emulate_media(color_scheme=scheme)
     record_id = create(dashboard, "deal", name="Axe deal", stage="prospect")
     editor_page.goto(f"{dashboard.url}{BOARD}")
     expect(card(editor_page, "Axe deal")).to_be_visible()
     found = {"board": blocking_violations(editor_page)}
-    ARTIFACTS.mkdir(exist_ok=True)
-    editor_page.screenshot(path=str(ARTIFACTS / f"board-{scheme}.png"))
+    screenshots(editor_page, "board")
     # A card picked up by keyboard, and one refused with its message shown.
     tab_to(editor_page, card(editor_page, "Axe deal"))
     editor_page.keyboard.press("Space")
@@ -174,5 +171,5 @@ def test_the_board_passes_axe(editor_page, dashboard, scheme, page_problems):
     found["refused"] = blocking_violations(editor_page)
     editor_page.set_viewport_size({"width": 390, "height": 844})
     found["390 px"] = blocking_violations(editor_page) + sideways(editor_page)
-    editor_page.screenshot(path=str(ARTIFACTS / f"board-narrow-{scheme}.png"))
+    screenshots(editor_page, "board-narrow")
     assert found == {"board": [], "picked up": [], "refused": [], "390 px": []}

@@ -90,9 +90,7 @@ def test_two_editors_conflict_and_the_chosen_values_are_saved(editor_page, secon
     expect(mine.get_by_text("Their changes to Last name are kept too")).to_be_visible()
     assert api_record(dashboard, record_id)["title"] == "CTO"  # nothing overwritten yet
 
-    for scheme in ("light", "dark"):
-        mine.emulate_media(color_scheme=scheme)
-        assert blocking_violations(mine) == [], f"conflict screen, {scheme}"
+    assert blocking_violations(mine) == [], "conflict screen"
 
     title, status, score = (mine.locator(f"tr[data-conflict={s}]") for s in ("title", "status", "score"))
     expect(score.get_by_role("radio", name="Mine")).to_be_checked()  # the default
@@ -176,16 +174,13 @@ def test_the_edit_form_passes_axe(editor_page, dashboard, page_problems):
     record_id = create(dashboard, first_name="Ida", email="ida@example.com", organization=org, tags=["vip"], is_vip=True)
     open_editor(page, dashboard, record_id)
     expect(page.get_by_role("combobox", name="Organization")).to_have_value("Axe Tools")
-    found = {}
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        found[scheme] = blocking_violations(page)
+    found = {"form": blocking_violations(page)}
     page.get_by_label("Email").fill("broken")
     page.get_by_role("combobox", name="Organization").fill("No such organization")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_have_count(2)
     found["errors"] = blocking_violations(page)
-    assert found == {"light": [], "dark": [], "errors": []}
+    assert found == {"form": [], "errors": []}
 
 
 def test_delete_then_undo(editor_page, dashboard):

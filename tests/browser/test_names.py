@@ -216,13 +216,10 @@ def test_the_browser_tells_the_time_zone_once(browser, dashboard):
     assert problems.unexpected() == []
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark", "narrow"])
-def test_named_pages_pass_axe(anonymous_page, dashboard, named, scheme):
+@pytest.mark.parametrize("width", [1280, 390])
+def test_named_pages_pass_axe(anonymous_page, dashboard, named, width):
     page = anonymous_page
-    if scheme == "narrow":
-        page.set_viewport_size({"width": 390, "height": 844})
-    else:
-        page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": width, "height": 844 if width < 800 else 900})
     sign_in(page, dashboard, Role.ADMIN)
     page.goto(f"{dashboard.url}/records/deal/{named['deal']}/edit/")
     page.get_by_label("Stage").select_option(label="Won")

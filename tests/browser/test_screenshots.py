@@ -1,9 +1,8 @@
 """Screenshots of the table page in light and dark mode (kept in test-artifacts/), with layout checks."""
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS
+from .conftest import screenshots
 
 TABLE = (
     "/records/contact/?cols=first_name,last_name,status,tags,score,is_vip,organization.name,birthday"
@@ -16,30 +15,25 @@ def page_overflow(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_table_page_screenshot(page, dashboard, scheme):
-    page.emulate_media(color_scheme=scheme)
+def test_table_page_screenshot(page, dashboard):
     page.goto(f"{dashboard.url}{TABLE}")
     expect(page.locator("#results tbody tr")).to_have_count(25)
     expect(page.get_by_role("alert")).to_have_text("“abc” is not a number.")
     page.get_by_text("Columns", exact=True).click()
-    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
-    assert background == ("rgb(246, 247, 249)" if scheme == "light" else "rgb(20, 23, 28)")
+    for scheme, background in (("light", "rgb(246, 247, 249)"), ("dark", "rgb(20, 23, 28)")):
+        page.emulate_media(color_scheme=scheme)
+        assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == background, scheme
     assert page_overflow(page) <= 0
     # Sidebar beside the content, the table inside the main column.
     sidebar = page.get_by_role("navigation", name="Object types and saved views").bounding_box()
     table = page.locator("#results .table-wrap").bounding_box()
     assert sidebar["x"] + sidebar["width"] <= table["x"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"table-{scheme}.png"), full_page=True)
+    screenshots(page, "table", full_page=True)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_table_page_on_a_narrow_screen(page, dashboard, scheme):
+def test_table_page_on_a_narrow_screen(page, dashboard):
     page.set_viewport_size({"width": 390, "height": 844})
-    page.emulate_media(color_scheme=scheme)
     page.goto(f"{dashboard.url}{TABLE}")
     expect(page.locator("#results tbody tr")).to_have_count(25)
     assert page_overflow(page) <= 0
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"table-narrow-{scheme}.png"), full_page=False)
+    screenshots(page, "table-narrow")
