@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct-horse-battery-staple"
+HTMX_ABORT = re.compile(r"htmx:(sendAbort|afterRequest), ")
 SEED_CONTACTS = 120
 
 
@@ -180,8 +181,12 @@ class PageProblems:
 
     def console(self, message) -> None:
         # A page answered with an error status on purpose (403, 404, a 422 form) is not
-        # a problem; failed styles, scripts and images are (see response()).
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        # a problem; failed styles, scripts and images are (see response()). Nor is a
+        # request htmx aborted (a newer one replaced it, or the page went elsewhere while
+        # it was on its way): htmx logs the abort, and an afterRequest line beside it, as
+        # errors. A request that failed logs its own line (htmx:sendError,
+        # htmx:responseError), which stays a problem.
+        if message.type == "error" and not message.text.startswith("Failed to load resource") and not HTMX_ABORT.match(message.text):
             self.errors.append(f"console: {message.text}")
 
     def response(self, response) -> None:
