@@ -171,11 +171,21 @@ def default_columns(schema: TypeSchema) -> tuple[str, ...]:
     return tuple(props[:DEFAULT_COLUMN_COUNT]) or (schema.title_slug,)
 
 
+def _column_paths(params: QueryDict) -> list[str]:
+    """The columns asked for, in order. The picker's checkboxes (col=…, sent by the table
+    form) say which; the compact cols=a,b (the table's own, sent beside them) keeps their
+    order, and a column newly picked goes last: a change elsewhere in the form must not
+    reorder the table (the checkboxes are in the schema's order)."""
+    compact = [c.strip() for c in params.get(COLUMNS_VAR, "").split(",") if c.strip()]
+    picked = [c.strip() for c in params.getlist(COLUMN_VAR) if c.strip()]
+    if not picked:
+        return compact
+    return [c for c in compact if c in picked] + [c for c in picked if c not in compact]
+
+
 def parse(params: QueryDict, schema: TypeSchema, schemas: dict[str, TypeSchema]) -> ListState:
     notices: list[str] = []
-    # The column picker's checkboxes (col=…) win over the compact cols=a,b form.
-    picked = params.getlist(COLUMN_VAR)
-    raw_cols = [c.strip() for c in (picked or params.get(COLUMNS_VAR, "").split(",")) if c.strip()]
+    raw_cols = _column_paths(params)
     columns = tuple(dict.fromkeys(c for c in raw_cols if _columns_known(schemas, schema, c)))[:MAX_COLUMNS]
     if len(columns) < len(raw_cols):
         notices.append("Some columns are not part of this table and were left out.")

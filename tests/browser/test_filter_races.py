@@ -150,6 +150,10 @@ def test_a_sort_pressed_as_the_table_is_replaced_is_kept(page, dashboard):
     page.mouse.down()
     held.release()
     expect(link).to_have_attribute("href", re.compile(r"v0=customer"))  # the new table, under the pressed button
+    # Released on the new Score header, wherever the new table lays it out (its columns'
+    # widths follow the rows shown, and the picker's order may move it): still no click.
+    box = link.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.up()
 
     expect(header(page, "Score")).to_have_attribute("aria-sort", "ascending")

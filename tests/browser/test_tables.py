@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from prism_sandbox import chaos
 
-from .tables import Held, column_texts, expect_ids, header, header_labels, query_params
+from .tables import Held, add_filter, column_texts, expect_ids, header, header_labels, query_params
 from .test_accessibility import blocking_violations
 
 PAGE = 25
@@ -15,6 +15,18 @@ PAGE = 25
 
 def ids(rows: list[dict]) -> list[str]:
     return [r["id"] for r in rows]
+
+
+def test_a_filter_change_keeps_the_columns_in_their_order_and_a_picked_one_goes_last(page, dashboard):
+    page.goto(f"{dashboard.url}/records/contact/?cols=score,email,status")
+    assert header_labels(page) == ["Score", "Email", "Status"]  # not the picker's (the schema's) order
+    add_filter(page, "Status", "is", "Customer")
+    expect(page).to_have_url(re.compile(r"v0=customer"))
+    assert header_labels(page) == ["Score", "Email", "Status"]
+    page.get_by_text("Columns", exact=True).click()
+    page.get_by_role("checkbox", name="Job title").check()
+    expect(header(page, "Job title")).to_be_visible()
+    assert header_labels(page) == ["Score", "Email", "Status", "Job title"]
 
 
 def test_add_a_related_column_with_the_columns_picker(page, dashboard):

@@ -171,8 +171,10 @@ def test_columns_sort_size_and_total():
     assert body["include_total"] is True
 
 
-def test_column_checkboxes_win_over_the_compact_form():
-    assert parse("cols=email&col=score&col=status").columns == ("score", "status")
+def test_column_checkboxes_say_which_columns_and_the_compact_form_their_order():
+    assert parse("cols=email&col=score&col=status").columns == ("score", "status")  # email unpicked
+    # The table's order is kept; a column newly picked goes last.
+    assert parse("cols=status,first_name&col=first_name&col=email&col=status").columns == ("status", "first_name", "email")
 
 
 @pytest.mark.parametrize("query", ["size=7", "size=abc", "size=500"])
