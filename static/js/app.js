@@ -24,8 +24,9 @@ function removeRowKeepingFocus(row, fallback) {
   // request halted, or an answer dropped as stale and asked for again (staleGuards below),
   // does not lose it. Paging and history, which replace the table otherwise, forget it.
   var pendingSort = null;
-  function sortBy(link, additive) {
-    var url = additive ? link.getAttribute("data-add-sort") : link.getAttribute("href");
+  function sortBy(link, event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return false;  // the browser's own (a new tab)
+    var url = event.shiftKey ? link.getAttribute("data-add-sort") : link.getAttribute("href");
     if (!url) return false;
     var form = tableForm();
     if (!window.htmx || !form) {
@@ -38,8 +39,7 @@ function removeRowKeepingFocus(row, fallback) {
   }
   document.addEventListener("click", function (event) {
     var link = event.target.closest("#results th a[href]");
-    if (!link || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (sortBy(link, event.shiftKey)) event.preventDefault();
+    if (link && sortBy(link, event)) event.preventDefault();
   });
   // A header pressed just as an answer replaces the table is gone when the button is
   // released, and the browser sends no click at all. Released on the same column's new
@@ -52,9 +52,8 @@ function removeRowKeepingFocus(row, fallback) {
     var pressed = pressedHeader;
     pressedHeader = null;
     if (!pressed || pressed.isConnected || !event.isPrimary || event.button !== 0) return;
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
     var link = event.target.closest("#results th a[href]");
-    if (link && pressed.id && link.id === pressed.id) sortBy(link, event.shiftKey);
+    if (link && pressed.id && link.id === pressed.id) sortBy(link, event);
   });
   document.addEventListener("htmx:configRequest", function (event) {
     if (pendingSort === null || event.detail.elt !== tableForm()) return;

@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct-horse-battery-staple"
+SCHEMES = ("light", "dark")
 HTMX_ABORT = re.compile(r"htmx:(sendAbort|afterRequest), ")
 SEED_CONTACTS = 120
 
@@ -200,14 +201,25 @@ class PageProblems:
         return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
 
 
+def in_each_scheme(page) -> Iterator[str]:
+    """Switch the page to each colour scheme in turn, in place (the stylesheet follows
+    prefers-color-scheme and has no transitions, so nothing reloads); once through, the page
+    is back in the scheme it was in."""
+    was_dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    try:
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            yield scheme
+    finally:
+        page.emulate_media(color_scheme="dark" if was_dark else "light")
+
+
 def screenshots(page, stem: str, **options) -> None:
     """Screenshots of the page as it is, in light and dark mode, kept in test-artifacts/ as
-    STEM-light.png and STEM-dark.png for people to look at; the page is left in light mode."""
+    STEM-light.png and STEM-dark.png for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
+    for scheme in in_each_scheme(page):
         page.screenshot(path=str(ARTIFACTS / f"{stem}-{scheme}.png"), **options)
-    page.emulate_media(color_scheme="light")
 
 
 def _artifact_name(nodeid: str) -> str:

@@ -8,18 +8,17 @@ the states only they reach)."""
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from .conftest import in_each_scheme
+
 BLOCKING = ("serious", "critical")
-SCHEMES = ("light", "dark")
 
 
 def blocking_violations(page) -> list[str]:
     """Serious and critical violations in each colour scheme, each named by its scheme; also
     what axe could not decide ("incomplete") except colour contrast, which it leaves
     undecided for icon-only buttons. The page is left in the scheme it was in."""
-    was_dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
     found = []
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
+    for scheme in in_each_scheme(page):
         results = Axe().run(page, options={"resultTypes": ["violations", "incomplete"]}).response
         undecided = [v for v in results["incomplete"] if v["id"] != "color-contrast"]
         found += [
@@ -27,7 +26,6 @@ def blocking_violations(page) -> list[str]:
             for v in results["violations"] + undecided
             if v["impact"] in BLOCKING
         ]
-    page.emulate_media(color_scheme="dark" if was_dark else "light")
     return found
 
 

@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 from dashboard.models import DirectoryEntry
 from dashboard.roles import Role
 
-from .conftest import create
-from .test_accessibility import SCHEMES
+from .conftest import create, in_each_scheme
 
 RITA = "c0ffee00-3333-4333-8333-0000000000aa"
 IS_FOCUSED = "el => el === document.activeElement"
@@ -232,8 +231,7 @@ def focus_ring(control) -> bool:
 def unringed(page, control) -> dict[str, str]:
     """The colour schemes in which the focused control draws no ring, with its style there."""
     found = {}
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
+    for scheme in in_each_scheme(page):
         if not focus_ring(control):
             found[scheme] = control.evaluate(RING)
     return found

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from .conftest import screenshots
+from .conftest import in_each_scheme, screenshots
 
 TABLE = (
     "/records/contact/?cols=first_name,last_name,status,tags,score,is_vip,organization.name,birthday"
@@ -20,9 +20,9 @@ def test_table_page_screenshot(page, dashboard):
     expect(page.locator("#results tbody tr")).to_have_count(25)
     expect(page.get_by_role("alert")).to_have_text("“abc” is not a number.")
     page.get_by_text("Columns", exact=True).click()
-    for scheme, background in (("light", "rgb(246, 247, 249)"), ("dark", "rgb(20, 23, 28)")):
-        page.emulate_media(color_scheme=scheme)
-        assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == background, scheme
+    backgrounds = {"light": "rgb(246, 247, 249)", "dark": "rgb(20, 23, 28)"}
+    for scheme in in_each_scheme(page):
+        assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == backgrounds[scheme], scheme
     assert page_overflow(page) <= 0
     # Sidebar beside the content, the table inside the main column.
     sidebar = page.get_by_role("navigation", name="Object types and saved views").bounding_box()
