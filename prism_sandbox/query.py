@@ -432,7 +432,7 @@ def _condition(schema: TypeSchema, slug: str, op: str, raw: Any) -> Q:
         raise bad_request(f"`{op}` does not apply to {t} property `{slug}`.", field=slug)
     if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
         raise bad_request(f"`{op}` on `{slug}` needs a string.", field=slug)
-    text = str(raw)
+    text = operand(prop, raw, op)
     if op == "not_contains":
         return ~Q(IContains(PropValue(slug), text)) | _is_null(prop)
     return Q(TEXT_MATCH_OPS[op](PropValue(slug), text))

@@ -144,9 +144,14 @@ def _text(raw: Any, limit: int) -> str:
         raise InvalidValue("expected a string")
     if len(raw) > limit:
         raise InvalidValue(f"text longer than {limit} characters")
-    if "\x00" in raw:
+    return _without_nul(raw)
+
+
+def _without_nul(text: str) -> str:
+    # Stored text never holds NUL, and PostgreSQL cannot store or compare with it.
+    if "\x00" in text:
         raise InvalidValue("text may not contain NUL characters")
-    return raw
+    return text
 
 
 def clean_write_value(prop: Property, raw: Any) -> Any:
@@ -214,7 +219,7 @@ def comparison_value(prop: Property, raw: Any) -> Any:
     if t in ("text", "long_text", "email", "url", "phone"):
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise InvalidValue("expected a string")
-        return str(raw)
+        return _without_nul(str(raw))
     if t == "number":
         return parse_number(raw)
     if t == "boolean":
