@@ -65,11 +65,11 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_xdist_auto_num_workers(config):
     """Workers for `-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS if set, else one per core and one
-    more (at most 8). The browser tests, since they run on Chromium's headless shell, spend
-    most of their time waiting (htmx's delays, answers held on purpose, Playwright's
-    polling), so a third worker on two cores keeps the CPU busy: 315 s against 362 s for
-    the SQLite pass (docs/performance.md). Two per core oversubscribed the CPU and the tests
-    bound by time (deadlines, fifty people at once) lost their margins."""
+    more (at most 8). Every test waits some of its time (htmx's delays, answers held on
+    purpose, servers starting), so a third worker on two cores uses the CPU the other two
+    leave: 315 s against 362 s for the SQLite pass (docs/performance.md). Two per core
+    oversubscribed the CPU and the tests bound by time (deadlines, fifty people at once)
+    lost their margins."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
     return min(len(os.sched_getaffinity(0)) + 1, 8)
