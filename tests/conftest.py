@@ -92,6 +92,25 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             leftover.unlink(missing_ok=True)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases. Before they are dropped, the sessions still open on a
+    PostgreSQL one are ended: a live server's request thread kept alive by a client's pooled
+    connection holds its database connection after the server stops, and PostgreSQL refuses
+    to drop a database in use (a warning at the end of a pass, after a 5 s wait)."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+
+
 # After each transactional test (every test using live_server), Django's flush empties
 # every table, then its post_migrate signal creates the content types and permissions
 # again, the same rows: that took a fifth of such a test's time. The flush here leaves
