@@ -233,8 +233,8 @@ def changed_meanwhile_sentence(segment_label: str, prop: PropertyDefinition, cur
     value = current.default.get(prop.slug)
     where = next((o.name for o in prop.options if o.slug == value), value) if value else f"no {prop.name.lower()}"
     if who is not None:
-        at = who.created_at.astimezone(UTC).strftime("%H:%M:%S")
-        lead = format_html("{} changed this {} at {} UTC", who.username, segment_label, at)
+        at = timezone.localtime(who.created_at).strftime("%H:%M:%S %Z")  # in the person's zone
+        lead = format_html("{} changed this {} at {}", who.username, segment_label, at)
     else:
         lead = format_html("Someone changed this {} after the board was shown", segment_label)
     return format_html("{}, so it was not moved. Its {} is now “{}”; reload the board to see the change.", lead, prop.name.lower(), where)

@@ -1,4 +1,6 @@
-"""Dates and datetimes. Datetimes are UTC on the wire ("…Z"); the pickers edit whole seconds."""
+"""Dates and datetimes. Datetimes are UTC on the wire ("…Z"); people read, edit and filter
+them in their own time zone (time_zones.py activates it for each request); the pickers
+edit whole seconds and take no zone."""
 
 import datetime as dt
 import re
@@ -6,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -139,22 +142,30 @@ class DateTime(PropertyType):
         except ValueError:
             raise BadValue(f"“{text}” is not a date and time.") from None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)  # the picker's local time is taken as UTC
-        return value.astimezone(dt.UTC).strftime(WIRE_DATETIME)
+            value = timezone.make_aware(value)  # the picker's time, in the person's zone
+        try:
+            return value.astimezone(dt.UTC).strftime(WIRE_DATETIME)
+        except OverflowError:
+            raise BadValue(f"“{text}” is outside the years 1 to 9999.") from None
 
     def filter_input_value(self, value: str) -> str:
-        # datetime-local inputs take "YYYY-MM-DDTHH:MM" without a zone.
-        return value[:16] if value.endswith("Z") else value
+        # A wire value (a saved view's, a sort link's) as the picker shows it: in the person's
+        # zone, without one.
+        local = _local(parse_api_datetime(value)) if value.endswith("Z") else None
+        if local is None:
+            return value
+        return local.replace(tzinfo=None).isoformat(timespec="seconds" if local.second else "minutes")
 
     def form_field(self, *, lookup=None, labels=None) -> forms.Field:
-        return forms.DateTimeField(
+        return ZonedDateTimeField(
             widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
-            help_text="UTC",
+            help_text=f"Time zone: {timezone.get_current_timezone_name()}",
             **self.field_options(),
         )
 
     def form_initial(self, value: Any) -> Any:
-        return value[:19] if isinstance(value, str) else value  # the picker wants no zone
+        # Aware: the form field shows it in the person's zone (Django's DateTimeField does).
+        return parse_api_datetime(value) or value
 
     def render_one(self, value: object, schemas: Schemas, *, full: bool) -> SafeString:
         when = parse_api_datetime(value)
@@ -190,4 +201,25 @@ class DateTime(PropertyType):
         return when.strftime(WIRE_DATETIME)
 
     def fits_present(self, value: Any) -> bool:
-        return parse_api_datetime(value) is not None
+        # A time the person's zone cannot show (the year 1 west of Greenwich) is left as sent.
+        return _local(parse_api_datetime(value)) is not None
+
+
+def _local(when: dt.datetime | None) -> dt.datetime | None:
+    """`when` in the person's zone; None if it is None or that zone cannot hold it."""
+    try:
+        return timezone.localtime(when) if when is not None else None
+    except OverflowError:
+        return None
+
+
+class ZonedDateTimeField(forms.DateTimeField):
+    """A picker's date and time, in the person's zone (Django makes it aware in the current
+    zone, and refuses a time that zone skips or repeats), which UTC must be able to hold."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        result = super().to_python(value)
+        try:
+            return result.astimezone(dt.UTC) if result is not None else None
+        except OverflowError:
+            raise ValidationError("This date and time is outside the years 1 to 9999 in UTC.", code="overflow") from None

@@ -14,6 +14,11 @@ def viewer_client(client, prism):
 
 
 @pytest.fixture
+def editor_client(client, prism):
+    return login(client, Role.EDITOR)
+
+
+@pytest.fixture
 def admin_client(client, prism):
     return login(client, Role.ADMIN)
 

@@ -14,11 +14,6 @@ from prism_sandbox import chaos
 from .conftest import login
 
 
-@pytest.fixture
-def editor_client(client, prism):
-    return login(client, Role.EDITOR)
-
-
 def api_record(prism, segment, record_id) -> dict:
     response = prism.request("GET", f"{segment}/{record_id}")
     assert response.status_code == 200, response.text

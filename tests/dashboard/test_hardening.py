@@ -25,11 +25,6 @@ from .conftest import login
 FORMULAS = ['=HYPERLINK("http://x","click")', "@SUM(1+1)", "+1+1", "-1+1", "\t=1+1", "\r=1+1"]
 
 
-@pytest.fixture
-def editor_client(client, prism):
-    return login(client, Role.EDITOR)
-
-
 def read_csv(response) -> list[list[str]]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
