@@ -143,10 +143,7 @@ class DateTime(PropertyType):
             raise BadValue(f"“{text}” is not a date and time.") from None
         if value.tzinfo is None:
             value = timezone.make_aware(value)  # the picker's time, in the person's zone
-        try:
-            return value.astimezone(dt.UTC).strftime(WIRE_DATETIME)
-        except OverflowError:
-            raise BadValue(f"“{text}” is outside the years 1 to 9999.") from None
+        return _utc_text(value, text)
 
     def filter_input_value(self, value: str) -> str:
         # A wire value (a saved view's, a sort link's) as the picker shows it: in the person's
@@ -186,11 +183,7 @@ class DateTime(PropertyType):
                 ) from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        try:
-            value = value.astimezone(dt.UTC)
-        except OverflowError:
-            raise BadValue(f"{quote(text)} is outside the years 1 to 9999.") from None
-        return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+        return _utc_text(value, text)
 
     def normalize_present(self, value: Any) -> Any:
         when = value if isinstance(value, dt.datetime) else parse_api_datetime(value)
@@ -203,6 +196,16 @@ class DateTime(PropertyType):
     def fits_present(self, value: Any) -> bool:
         # A time the person's zone cannot show (the year 1 west of Greenwich) is left as sent.
         return _local(parse_api_datetime(value)) is not None
+
+
+def _utc_text(when: dt.datetime, typed: str) -> str:
+    """An aware moment as the wire writes it (UTC, whole seconds, "…Z"); BadValue naming what
+    was typed when UTC cannot hold it (a filter's time, a CSV cell)."""
+    try:
+        utc = when.astimezone(dt.UTC)
+    except OverflowError:
+        raise BadValue(f"{quote(typed)} is outside the years 1 to 9999.") from None
+    return utc.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _local(when: dt.datetime | None) -> dt.datetime | None:
